@@ -1,0 +1,203 @@
+"""The route catalogue: the single source of truth for what the API exposes.
+
+Every S3 operation the proxy can expose is one `Route`. The OpenAPI document, the IAM policy, the
+route list output and the tests are all derived from `ROUTES`; nothing else names a path, a verb or
+an action. Plain Python on purpose: no Pulumi import, so it is cheap to test exhaustively.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Scope(Enum):
+    """What an operation acts on; decides its S3 path and the ARNs its IAM action needs."""
+
+    SERVICE = "service"  # the caller's bucket list: no bucket in the path, IAM resource "*"
+    BUCKET = "bucket"
+    OBJECT = "object"
+
+
+# API path parameter -> S3 (integration) path parameter, as named in the tutorial.
+PATH_PARAMETERS = {"folder": "bucket", "item": "object"}
+
+# The S3 path (after `arn:<partition>:apigateway:<region>:s3:path/`) of each scope. The service
+# path is `/`, which yields the tutorial's `...:s3:path//`.
+S3_PATHS = {Scope.SERVICE: "/", Scope.BUCKET: "{bucket}", Scope.OBJECT: "{bucket}/{object}"}
+
+# Response headers: (method response header, integration response header it is mapped from).
+# `Timestamp` <- `Date` is the tutorial's own mapping, kept so its clients keep working.
+LISTING_RESPONSE_HEADERS = (
+    ("Content-Type", "Content-Type"),
+    ("Content-Length", "Content-Length"),
+    ("Timestamp", "Date"),
+    ("Date", "Date"),
+)
+OBJECT_RESPONSE_HEADERS = (
+    *LISTING_RESPONSE_HEADERS,
+    ("ETag", "ETag"),
+    ("Last-Modified", "Last-Modified"),
+    ("Accept-Ranges", "Accept-Ranges"),
+    ("Content-Range", "Content-Range"),
+    ("Cache-Control", "Cache-Control"),
+    ("Content-Disposition", "Content-Disposition"),
+    ("Content-Encoding", "Content-Encoding"),
+)
+
+# Request headers S3 acts on, passed through unchanged.
+READ_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+OBJECT_READ_HEADERS = ("Range", *READ_CONDITIONS)
+OBJECT_WRITE_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Cache-Control",
+    "Content-Encoding",
+    "Content-MD5",
+    "If-Match",
+    "If-None-Match",
+)
+
+# ListObjects query parameters. `list-type=2` selects ListObjectsV2 (continuation-token,
+# start-after, fetch-owner); without it S3 answers ListObjects V1 (marker), as in the seeds.
+LIST_QUERY_STRINGS = (
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "marker",
+    "continuation-token",
+    "start-after",
+    "encoding-type",
+    "fetch-owner",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API method and the S3 operation it proxies."""
+
+    operation: str
+    """The S3 API operation, e.g. `GetObject`."""
+    verb: str
+    """HTTP verb of both the API method and the S3 request."""
+    path: str
+    """API resource path, e.g. `/{folder}/{item+}` (greedy: keys may contain `/`)."""
+    action: str
+    """The IAM action S3 authorizes the operation with."""
+    scope: Scope
+    """What the action acts on: its S3 path and IAM resource ARN follow from it."""
+    request_headers: tuple[str, ...] = ()
+    """Client headers passed through to S3."""
+    query_strings: tuple[str, ...] = ()
+    """Client query string parameters passed through to S3."""
+    response_headers: tuple[tuple[str, str], ...] = LISTING_RESPONSE_HEADERS
+    """(method response header, integration response header) pairs passed back."""
+
+    @property
+    def path_parameters(self) -> tuple[str, ...]:
+        """API path parameter names, without the greedy `+`."""
+        return tuple(part.strip("{}+") for part in self.path.split("/") if part.startswith("{"))
+
+    @property
+    def s3_path(self) -> str:
+        return S3_PATHS[self.scope]
+
+    def describe(self) -> str:
+        return f"{self.verb} {self.path} -> {self.action}"
+
+
+FOLDER = "/{folder}"
+ITEM = "/{folder}/{item+}"
+
+ROUTES: tuple[Route, ...] = (
+    Route("ListBuckets", "GET", "/", "s3:ListAllMyBuckets", Scope.SERVICE),
+    Route("ListObjects", "GET", FOLDER, "s3:ListBucket", Scope.BUCKET, query_strings=LIST_QUERY_STRINGS),
+    Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET),
+    Route("CreateBucket", "PUT", FOLDER, "s3:CreateBucket", Scope.BUCKET, request_headers=("Content-Type",)),
+    Route("DeleteBucket", "DELETE", FOLDER, "s3:DeleteBucket", Scope.BUCKET),
+    Route(
+        "GetObject",
+        "GET",
+        ITEM,
+        "s3:GetObject",
+        Scope.OBJECT,
+        request_headers=OBJECT_READ_HEADERS,
+        response_headers=OBJECT_RESPONSE_HEADERS,
+    ),
+    Route(
+        "HeadObject",
+        "HEAD",
+        ITEM,
+        "s3:GetObject",
+        Scope.OBJECT,
+        request_headers=OBJECT_READ_HEADERS,
+        response_headers=OBJECT_RESPONSE_HEADERS,
+    ),
+    Route(
+        "PutObject",
+        "PUT",
+        ITEM,
+        "s3:PutObject",
+        Scope.OBJECT,
+        request_headers=OBJECT_WRITE_HEADERS,
+        response_headers=OBJECT_RESPONSE_HEADERS,
+    ),
+    Route(
+        "DeleteObject",
+        "DELETE",
+        ITEM,
+        "s3:DeleteObject",
+        Scope.OBJECT,
+        response_headers=OBJECT_RESPONSE_HEADERS,
+    ),
+)
+
+SUPPORTED_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(route.action for route in ROUTES))
+
+
+def partition_for(region: str) -> str:
+    """The AWS partition a region belongs to (it prefixes every ARN)."""
+    for prefix, partition in (
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-iso-", "aws-iso"),
+    ):
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def integration_uri(route: Route, region: str) -> str:
+    """The API Gateway AWS-service integration URI of a route (path-style S3 request)."""
+    return f"arn:{partition_for(region)}:apigateway:{region}:s3:path/{route.s3_path}"
+
+
+def resource_arns(scope: Scope, buckets: tuple[str, ...] | None, partition: str) -> list[str]:
+    """The IAM resources an action of `scope` needs: named buckets, or every bucket when None."""
+    if scope is Scope.SERVICE:
+        return ["*"]  # ListAllMyBuckets has no resource-level permissions
+    suffix = "/*" if scope is Scope.OBJECT else ""
+    return [f"arn:{partition}:s3:::{bucket}{suffix}" for bucket in (buckets or ("*",))]
+
+
+def resolve_actions(patterns: list[str]) -> tuple[str, ...]:
+    """Expand IAM action names or wildcard patterns (case-insensitive) to supported actions.
+
+    Returns the matched actions in catalogue order. Raises `ValueError` for a pattern that matches
+    no supported action, so a typo never silently produces a narrower API than intended.
+    """
+    allowed: set[str] = set()
+    for pattern in patterns:
+        matched = {a for a in SUPPORTED_ACTIONS if fnmatch.fnmatchcase(a.lower(), pattern.lower())}
+        if not matched:
+            raise ValueError(f"{pattern!r} matches no supported action; supported: {', '.join(SUPPORTED_ACTIONS)}")
+        allowed |= matched
+    return tuple(a for a in SUPPORTED_ACTIONS if a in allowed)
+
+
+def routes_for(actions: tuple[str, ...]) -> tuple[Route, ...]:
+    """The routes whose action is allowed, in catalogue order."""
+    return tuple(route for route in ROUTES if route.action in actions)

@@ -1,0 +1,139 @@
+"""Render the API's OpenAPI 2.0 document, with its `x-amazon-apigateway-*` extensions, from the catalogue.
+
+The document is the whole API: API Gateway imports it in one call as the RestApi `body`, so the
+resource tree, methods, integrations and mappings are created or replaced atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .catalogue import PATH_PARAMETERS, Route, integration_uri, routes_for
+from .config import ProxyConfig
+
+# `faithful`: the statuses S3 returns for these operations, each passed back as itself.
+FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 503)
+
+
+def _excluding(pattern: str, statuses: list[int]) -> str:
+    """A selection pattern matching `pattern` but none of `statuses` (which have their own)."""
+    return f"(?!(?:{'|'.join(map(str, statuses))})$){pattern}"
+
+
+def status_selection(status_mapping: str) -> dict[str, int]:
+    """Integration response selection pattern -> method response status.
+
+    API Gateway matches the pattern against S3's whole status code; `default` catches the rest.
+    `tutorial` is the seeds' mapping. `faithful` passes S3's status through; other 4xx become 400,
+    and other 5xx and 3xx become 500 (S3 redirects only when a bucket lives in another region than
+    the integration, a server-side misconfiguration the client cannot fix).
+    """
+    if status_mapping == "tutorial":
+        return {"default": 200, r"4\d{2}": 400, r"5\d{2}": 500}
+    exact = [s for s in FAITHFUL_STATUSES if s not in (200, 400, 500)]
+    selection = {"default": 200} | {str(s): s for s in exact}
+    selection[_excluding(r"4\d{2}", [s for s in exact if s // 100 == 4])] = 400
+    selection[_excluding(r"[35]\d{2}", [s for s in exact if s // 100 in (3, 5)])] = 500
+    return selection
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    def parameter(name: str, location: str) -> dict[str, Any]:
+        return {"name": name, "in": location, "required": location == "path", "type": "string"}
+
+    return (
+        [parameter(name, "path") for name in route.path_parameters]
+        + [parameter(name, "header") for name in route.request_headers]
+        + [parameter(name, "query") for name in route.query_strings]
+    )
+
+
+def _request_parameters(route: Route) -> dict[str, str]:
+    mapping = {
+        f"integration.request.path.{PATH_PARAMETERS[name]}": f"method.request.path.{name}"
+        for name in route.path_parameters
+    }
+    mapping |= {f"integration.request.header.{h}": f"method.request.header.{h}" for h in route.request_headers}
+    mapping |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in route.query_strings}
+    return mapping
+
+
+def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) -> dict[str, Any]:
+    def headers_on(status: int) -> bool:  # the tutorial maps headers on its 200 response only
+        return config.status_mapping == "faithful" or status == 200
+
+    header_mapping = {
+        f"method.response.header.{header}": f"integration.response.header.{source}"
+        for header, source in route.response_headers
+    }
+    # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
+    # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
+    # With a narrower list, text stays text and must not be base64-decoded, so it is left unset.
+    binary_everything = "*/*" in config.binary_media_types
+    integration_responses: dict[str, Any] = {}
+    method_responses: dict[str, Any] = {}
+    for pattern, status in status_selection(config.status_mapping).items():
+        response: dict[str, Any] = {"statusCode": str(status)}
+        if headers_on(status):
+            response["responseParameters"] = header_mapping
+        if binary_everything:
+            response["contentHandling"] = "CONVERT_TO_BINARY"
+        integration_responses[pattern] = response
+        method_responses[str(status)] = {
+            "description": f"{status} response",
+            "headers": {header: {"type": "string"} for header, _ in route.response_headers}
+            if headers_on(status)
+            else {},
+        }
+    operation: dict[str, Any] = {
+        "operationId": route.operation,
+        "parameters": _parameters(route),
+        "responses": method_responses,
+        "x-amazon-apigateway-integration": {
+            "type": "aws",
+            "httpMethod": route.verb,
+            "uri": integration_uri(route, region),
+            "credentials": role_arn,
+            "passthroughBehavior": "when_no_match",
+            "requestParameters": _request_parameters(route),
+            "responses": integration_responses,
+        },
+    }
+    if config.authorization == "AWS_IAM":
+        operation["security"] = [{"sigv4": []}]
+    return operation
+
+
+def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
+    """The OpenAPI document of the API: one method per allowed route, nothing else."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes_for(config.allowed_actions):
+        paths.setdefault(route.path, {})[route.verb.lower()] = _operation(route, config, region, role_arn)
+    document: dict[str, Any] = {
+        "swagger": "2.0",
+        "info": {"title": title, "version": "1.0"},
+        "schemes": ["https"],
+        "paths": paths,
+        "x-amazon-apigateway-binary-media-types": list(config.binary_media_types),
+    }
+    if config.authorization == "AWS_IAM":
+        document["securityDefinitions"] = {
+            "sigv4": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "x-amazon-apigateway-authtype": "awsSigv4",
+            }
+        }
+    return document
+
+
+def to_json(document: dict[str, Any]) -> str:
+    """Canonical JSON: the same document always gives the same text, hence the same deployment."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def digest(document_json: str) -> str:
+    return hashlib.sha256(document_json.encode()).hexdigest()

@@ -1,0 +1,157 @@
+"""`S3ProxyApi`: an API Gateway REST API that proxies Amazon S3, least-privilege and tested.
+
+Deliberately thin: inputs are validated by `config`, the API is the document `openapi` renders and
+the role's permissions are what `policy` renders; this module only wires them into resources.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from .catalogue import partition_for, routes_for
+from .config import validate_args
+from .openapi import digest, render_openapi, to_json
+from .policy import render_policy, render_trust_policy
+
+TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
+
+
+class S3ProxyApiArgs(TypedDict):
+    """Inputs of `S3ProxyApi`. Plain values: each is validated when the component is constructed."""
+
+    allowed_actions: Sequence[str]
+    """S3 IAM actions the API may perform, e.g. `s3:GetObject`; case-insensitive; wildcards such as
+    `s3:Get*` expand to the supported actions they match. Only routes of allowed actions exist."""
+    region: NotRequired[str]
+    """Region of the API and its S3 integrations. Default: the region of the AWS provider in effect."""
+    binary_media_types: NotRequired[Sequence[str]]
+    """Media types API Gateway passes as raw bytes. Default `["*/*"]`: every payload, byte-exact."""
+    buckets: NotRequired[Sequence[str]]
+    """Bucket names the API may touch; the policy is scoped to them. Default: all buckets."""
+    stage_name: NotRequired[str]
+    """Name of the stage, part of the URL. Default `dev`."""
+    authorization: NotRequired[str]
+    """`AWS_IAM` (default: callers sign requests with SigV4) or `NONE` (anyone can call the API)."""
+    status_mapping: NotRequired[str]
+    """`faithful` (default: S3's own status codes) or `tutorial` (the AWS tutorial's 200/400/500)."""
+    throttling_rate_limit: NotRequired[float]
+    """Steady-state requests per second allowed on every method of the stage. Default: account limit."""
+    throttling_burst_limit: NotRequired[int]
+    """Burst of requests allowed on every method of the stage. Default: account limit."""
+    tracing_enabled: NotRequired[bool]
+    """Enable AWS X-Ray tracing on the stage. Default false."""
+    tags: NotRequired[Mapping[str, str]]
+    """Tags applied to the role, the API and the stage."""
+
+
+class S3ProxyApi(pulumi.ComponentResource):
+    """A REST API in front of Amazon S3: `GET /` lists buckets, `/{folder}` is a bucket and
+    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role."""
+
+    url: pulumi.Output[str]
+    """Invoke URL of the stage."""
+    rest_api_id: pulumi.Output[str]
+    """ID of the REST API."""
+    stage_name: pulumi.Output[str]
+    """Name of the stage."""
+    execution_arn: pulumi.Output[str]
+    """Execution ARN of the stage, for `execute-api:Invoke` permissions of callers."""
+    role_arn: pulumi.Output[str]
+    """ARN of the role API Gateway assumes to call S3."""
+    policy: pulumi.Output[str]
+    """The role's permissions policy (JSON)."""
+    openapi: pulumi.Output[str]
+    """The OpenAPI document deployed as the API (JSON)."""
+    routes: pulumi.Output[list[str]]
+    """The API's routes, e.g. `GET /{folder}/{item+} -> s3:GetObject`."""
+
+    def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        config = validate_args(args)  # before registering anything: a bad input builds nothing
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        lookup = pulumi.InvokeOutputOptions(parent=self)  # inherits the provider passed in opts
+        region = pulumi.Output.from_input(config.region) if config.region else aws.get_region_output(opts=lookup).region
+        account_id = aws.get_caller_identity_output(opts=lookup).account_id
+        tags = dict(config.tags) or None
+
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"Assumed by API Gateway for the S3 proxy API {name}",
+            assume_role_policy=account_id.apply(lambda account: json.dumps(render_trust_policy(account))),
+            tags=tags,
+            opts=child,
+        )
+        policy_json = region.apply(lambda r: json.dumps(render_policy(config, partition_for(r)), indent=2))
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json, opts=child)
+        document = pulumi.Output.all(region, role.arn).apply(
+            lambda values: to_json(render_openapi(config, title=name, region=values[0], role_arn=values[1]))
+        )
+        api = aws.apigateway.RestApi(
+            f"{name}-api",
+            name=name,
+            body=document,
+            endpoint_configuration={"types": "REGIONAL"},
+            put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
+            fail_on_warnings=True,
+            region=config.region,
+            tags=tags,
+            opts=child,
+        )
+        # Replaced (created before the old one is deleted) exactly when the document changes, so the
+        # stage always serves the latest document and identical inputs keep the same deployment.
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment",
+            rest_api=api.id,
+            triggers={"openapi-sha256": document.apply(digest)},
+            region=config.region,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+        stage = aws.apigateway.Stage(
+            f"{name}-stage",
+            rest_api=api.id,
+            deployment=deployment.id,
+            stage_name=config.stage_name,
+            xray_tracing_enabled=config.tracing_enabled,
+            region=config.region,
+            tags=tags,
+            opts=child,
+        )
+        if config.throttling_rate_limit is not None or config.throttling_burst_limit is not None:
+            aws.apigateway.MethodSettings(
+                f"{name}-throttling",
+                rest_api=api.id,
+                stage_name=stage.stage_name,
+                method_path="*/*",
+                settings=aws.apigateway.MethodSettingsSettingsArgs(
+                    throttling_rate_limit=config.throttling_rate_limit,
+                    throttling_burst_limit=config.throttling_burst_limit,
+                ),
+                region=config.region,
+                opts=child,
+            )
+
+        self.url = stage.invoke_url
+        self.rest_api_id = api.id
+        self.stage_name = stage.stage_name
+        self.execution_arn = stage.execution_arn
+        self.role_arn = role.arn
+        self.policy = policy_json
+        self.openapi = document
+        self.routes = pulumi.Output.from_input([route.describe() for route in routes_for(config.allowed_actions)])
+        self.register_outputs(
+            {
+                "url": self.url,
+                "rest_api_id": self.rest_api_id,
+                "stage_name": self.stage_name,
+                "execution_arn": self.execution_arn,
+                "role_arn": self.role_arn,
+                "policy": self.policy,
+                "openapi": self.openapi,
+                "routes": self.routes,
+            }
+        )

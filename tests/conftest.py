@@ -1,0 +1,87 @@
+"""Shared helpers: build the component under the Pulumi SDK's mock runtime and inspect what it registered."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components import S3ProxyApi
+from tooling.preview import PreviewMocks
+from tooling.program import run_with_mocks
+
+OUTPUT_NAMES = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
+
+
+class RecordingMocks(PreviewMocks):
+    """Preview mocks that also record every function call (token and provider)."""
+
+    def __init__(self, region: str) -> None:
+        super().__init__(region)
+        self.calls: list[pulumi.runtime.MockCallArgs] = []
+        self.registrations: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.registrations.append(args)
+        return super().new_resource(args)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        self.calls.append(args)
+        return super().call(args)
+
+
+@dataclass
+class Built:
+    outputs: dict[str, Any]
+    urns: list[str]
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)  # resource name -> state
+    types: dict[str, str] = field(default_factory=dict)  # resource name -> type token
+    calls: list[pulumi.runtime.MockCallArgs] = field(default_factory=list)
+    providers: dict[str, str] = field(default_factory=dict)  # resource name -> provider reference
+    ids: dict[str, str] = field(default_factory=dict)  # resource name -> physical id
+
+    def of_type(self, token: str) -> list[dict[str, Any]]:
+        return [self.states[name] for name, typ in self.types.items() if typ == token]
+
+    def one(self, token: str) -> dict[str, Any]:
+        (state,) = self.of_type(token)
+        return state
+
+
+def build(
+    args: Any,
+    *,
+    name: str = "api",
+    provider_region: str = "us-east-1",
+    opts: Callable[[], pulumi.ResourceOptions] | None = None,
+) -> Built:
+    """Construct one S3ProxyApi under mocks; `opts` is called inside the program (to create providers)."""
+    mocks = RecordingMocks(provider_region)
+
+    def program() -> dict[str, Any]:
+        api = S3ProxyApi(name, args, opts() if opts else None)
+        return {output: getattr(api, output) for output in OUTPUT_NAMES}
+
+    outputs, monitor = run_with_mocks(
+        program, mocks, project="test", stack="test", config={"aws:region": provider_region}
+    )
+    built = Built(outputs=outputs, urns=list(monitor.resources), calls=mocks.calls)
+    built.providers = {r.name: r.provider or "" for r in mocks.registrations}
+    for urn, registration in monitor.resources.items():
+        type_chain, resource_name = urn.split("::")[2:4]
+        built.types[resource_name] = type_chain.rpartition("$")[2]
+        built.states[resource_name] = registration.state
+        built.ids[resource_name] = registration.id
+    return built
+
+
+@pytest.fixture
+def build_api() -> Callable[..., Built]:
+    return build

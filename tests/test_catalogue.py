@@ -1,0 +1,113 @@
+import pytest
+
+from components.catalogue import (
+    ROUTES,
+    SUPPORTED_ACTIONS,
+    Scope,
+    integration_uri,
+    partition_for,
+    resolve_actions,
+    resource_arns,
+    routes_for,
+)
+
+# The route table of the issue and the tutorial: (verb, path, S3 operation, IAM action).
+EXPECTED_ROUTES = {
+    ("GET", "/", "ListBuckets", "s3:ListAllMyBuckets"),
+    ("GET", "/{folder}", "ListObjects", "s3:ListBucket"),
+    ("HEAD", "/{folder}", "HeadBucket", "s3:ListBucket"),
+    ("PUT", "/{folder}", "CreateBucket", "s3:CreateBucket"),
+    ("DELETE", "/{folder}", "DeleteBucket", "s3:DeleteBucket"),
+    ("GET", "/{folder}/{item+}", "GetObject", "s3:GetObject"),
+    ("HEAD", "/{folder}/{item+}", "HeadObject", "s3:GetObject"),
+    ("PUT", "/{folder}/{item+}", "PutObject", "s3:PutObject"),
+    ("DELETE", "/{folder}/{item+}", "DeleteObject", "s3:DeleteObject"),
+}
+
+
+def test_catalogue_is_the_route_table():
+    assert {(r.verb, r.path, r.operation, r.action) for r in ROUTES} == EXPECTED_ROUTES
+    assert len({(r.verb, r.path) for r in ROUTES}) == len(ROUTES), "one API method per (verb, path)"
+
+
+def test_supported_actions_are_the_catalogue_actions_without_duplicates():
+    assert sorted(SUPPORTED_ACTIONS) == sorted({a for *_, a in EXPECTED_ROUTES})
+    assert len(SUPPORTED_ACTIONS) == len(set(SUPPORTED_ACTIONS))
+
+
+@pytest.mark.parametrize(
+    "patterns, expected",
+    [
+        (["s3:GetObject"], {"s3:GetObject"}),
+        (["S3:GETOBJECT"], {"s3:GetObject"}),
+        (["s3:get*"], {"s3:GetObject"}),
+        (["s3:List*"], {"s3:ListAllMyBuckets", "s3:ListBucket"}),
+        (["s3:*Object"], {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+        (["s3:*"], set(SUPPORTED_ACTIONS)),
+        (["*"], set(SUPPORTED_ACTIONS)),
+        (["s3:GetObject", "s3:get*"], {"s3:GetObject"}),
+    ],
+)
+def test_resolve_actions_expands_wildcards_case_insensitively(patterns, expected):
+    resolved = resolve_actions(patterns)
+    assert set(resolved) == expected
+    assert all("*" not in action for action in resolved)
+
+
+def test_resolve_actions_keeps_catalogue_order():
+    assert resolve_actions(["s3:PutObject", "s3:ListAllMyBuckets"]) == ("s3:ListAllMyBuckets", "s3:PutObject")
+
+
+@pytest.mark.parametrize("pattern", ["s3:GetObjectAcl", "s3:Put", "ec2:*", "s3:Get*Acl", ""])
+def test_pattern_matching_nothing_names_the_supported_actions(pattern):
+    with pytest.raises(ValueError) as error:
+        resolve_actions([pattern])
+    assert repr(pattern) in str(error.value)
+    assert all(action in str(error.value) for action in SUPPORTED_ACTIONS)
+
+
+def test_routes_for_keeps_only_allowed_actions():
+    routes = routes_for(("s3:GetObject",))
+    assert [(r.verb, r.path) for r in routes] == [("GET", "/{folder}/{item+}"), ("HEAD", "/{folder}/{item+}")]
+
+
+def test_greedy_item_path_and_parameters():
+    item_routes = [r for r in ROUTES if r.scope is Scope.OBJECT]
+    assert all(r.path == "/{folder}/{item+}" and r.path_parameters == ("folder", "item") for r in item_routes)
+    assert all(r.s3_path == "{bucket}/{object}" for r in item_routes)
+
+
+@pytest.mark.parametrize(
+    "region, partition",
+    [
+        ("us-east-1", "aws"),
+        ("eu-west-3", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        ("us-isob-east-1", "aws-iso-b"),
+    ],
+)
+def test_partition_for(region, partition):
+    assert partition_for(region) == partition
+
+
+def test_integration_uris_follow_the_tutorial():
+    by_operation = {r.operation: r for r in ROUTES}
+    assert integration_uri(by_operation["ListBuckets"], "us-west-2") == "arn:aws:apigateway:us-west-2:s3:path//"
+    assert integration_uri(by_operation["ListObjects"], "us-west-2") == "arn:aws:apigateway:us-west-2:s3:path/{bucket}"
+    assert (
+        integration_uri(by_operation["GetObject"], "cn-north-1")
+        == "arn:aws-cn:apigateway:cn-north-1:s3:path/{bucket}/{object}"
+    )
+
+
+def test_resource_arns():
+    assert resource_arns(Scope.SERVICE, ("a-bucket",), "aws") == ["*"]
+    assert resource_arns(Scope.BUCKET, None, "aws") == ["arn:aws:s3:::*"]
+    assert resource_arns(Scope.OBJECT, None, "aws") == ["arn:aws:s3:::*/*"]
+    assert resource_arns(Scope.BUCKET, ("a-bucket", "b-bucket"), "aws-cn") == [
+        "arn:aws-cn:s3:::a-bucket",
+        "arn:aws-cn:s3:::b-bucket",
+    ]
+    assert resource_arns(Scope.OBJECT, ("a-bucket",), "aws") == ["arn:aws:s3:::a-bucket/*"]

@@ -1,0 +1,107 @@
+import pytest
+
+from components.config import DEFAULT_BINARY_MEDIA_TYPES, ProxyConfig, S3ProxyConfigError, validate_args
+
+VALID = {"allowed_actions": ["s3:GetObject"]}
+
+# (args overriding VALID, the field the error must name, a fragment of what it must say is allowed)
+BAD_INPUTS = [
+    ({"allowed_actions": None}, "allowed_actions", "required"),
+    ({"allowed_actions": []}, "allowed_actions", "must not be empty"),
+    ({"allowed_actions": "s3:GetObject"}, "allowed_actions", "list of strings"),
+    ({"allowed_actions": ["s3:GetObject", 3]}, "allowed_actions", "list of strings"),
+    ({"allowed_actions": ["s3:GetObjectAcl"]}, "allowed_actions", "s3:ListAllMyBuckets"),
+    ({"allowed_actions": ["iam:*"]}, "allowed_actions", "supported"),
+    ({"region": "us-east"}, "region", "us-east-1"),
+    ({"region": "US-EAST-1"}, "region", "us-east-1"),
+    ({"region": 1}, "region", "region"),
+    ({"binary_media_types": []}, "binary_media_types", "must not be empty"),
+    ({"binary_media_types": ["image"]}, "binary_media_types", "type/subtype"),
+    ({"binary_media_types": ["image/png/x"]}, "binary_media_types", "type/subtype"),
+    ({"binary_media_types": ["*/ *"]}, "binary_media_types", "type/subtype"),
+    ({"buckets": []}, "buckets", "must not be empty"),
+    ({"buckets": ["My_Bucket"]}, "buckets", "lowercase"),
+    ({"buckets": ["ab"]}, "buckets", "3-63"),
+    ({"buckets": ["a" * 64]}, "buckets", "3-63"),
+    ({"buckets": ["-bucket"]}, "buckets", "starting and ending"),
+    ({"buckets": ["my..bucket"]}, "buckets", "adjacent periods"),
+    ({"buckets": ["192.168.5.4"]}, "buckets", "IP address"),
+    ({"buckets": ["xn--bucket"]}, "buckets", "reserved"),
+    ({"buckets": ["bucket-s3alias"]}, "buckets", "reserved"),
+    ({"stage_name": "my stage"}, "stage_name", "letters, digits"),
+    ({"stage_name": ""}, "stage_name", "1-128"),
+    ({"stage_name": "x" * 129}, "stage_name", "1-128"),
+    ({"authorization": "COGNITO"}, "authorization", "AWS_IAM, NONE"),
+    ({"status_mapping": "strict"}, "status_mapping", "faithful, tutorial"),
+    ({"throttling_rate_limit": -1}, "throttling_rate_limit", "non-negative"),
+    ({"throttling_rate_limit": "100"}, "throttling_rate_limit", "non-negative float"),
+    ({"throttling_rate_limit": float("nan")}, "throttling_rate_limit", "non-negative"),
+    ({"throttling_burst_limit": 2.5}, "throttling_burst_limit", "non-negative int"),
+    ({"throttling_burst_limit": True}, "throttling_burst_limit", "non-negative int"),
+    ({"tracing_enabled": "yes"}, "tracing_enabled", "true or false"),
+    ({"tags": ["env"]}, "tags", "mapping of strings"),
+    ({"tags": {"env": 1}}, "tags", "mapping of strings"),
+    ({"tags": {"aws:env": "dev"}}, "tags", "aws:"),
+    ({"tags": {"env": "x" * 257}}, "tags", "256"),
+    ({"allowed_action": ["s3:GetObject"]}, "allowed_action", "allowed inputs: allowed_actions"),
+]
+
+
+@pytest.mark.parametrize(
+    "override, field, allowed", BAD_INPUTS, ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(BAD_INPUTS)]
+)
+def test_bad_input_is_rejected_naming_the_field(override, field, allowed):
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(VALID | override)
+    assert error.value.field == field
+    assert f"`{field}`" in str(error.value)
+    assert allowed in str(error.value)
+
+
+def test_args_must_be_a_mapping():
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(["s3:GetObject"])  # type: ignore[arg-type]
+    assert error.value.field == "args"
+
+
+def test_defaults_are_the_safe_ones():
+    config = validate_args(VALID)
+    assert config == ProxyConfig(allowed_actions=("s3:GetObject",))
+    assert config.authorization == "AWS_IAM"
+    assert config.status_mapping == "faithful"
+    assert config.binary_media_types == DEFAULT_BINARY_MEDIA_TYPES == ("*/*",)
+    assert config.buckets is None and config.region is None
+    assert config.throttling_rate_limit is None and config.throttling_burst_limit is None
+
+
+def test_values_are_normalised():
+    config = validate_args(
+        {
+            "allowed_actions": ["S3:GET*", "s3:listbucket"],
+            "authorization": "none",
+            "status_mapping": "TUTORIAL",
+            "buckets": ["b-one", "b-one", "b.two"],
+            "binary_media_types": ["image/png", "image/png", "application/*"],
+            "throttling_rate_limit": 10,
+            "throttling_burst_limit": 20,
+            "tags": {"b": "2", "a": "1"},
+            "region": "eu-west-1",
+            "stage_name": "v1_beta-2",
+            "tracing_enabled": True,
+        }
+    )
+    assert config.allowed_actions == ("s3:ListBucket", "s3:GetObject")
+    assert config.authorization == "NONE" and config.status_mapping == "tutorial"
+    assert config.buckets == ("b-one", "b.two")
+    assert config.binary_media_types == ("image/png", "application/*")
+    assert config.throttling_rate_limit == 10.0 and isinstance(config.throttling_rate_limit, float)
+    assert config.tags == (("a", "1"), ("b", "2"))
+
+
+def test_none_means_default():
+    assert validate_args(VALID | {"region": None, "stage_name": None}) == validate_args(VALID)
+
+
+@pytest.mark.parametrize("name", ["abc", "a" * 63, "my.bucket-1", "1bucket", "amzn-s3-other"])
+def test_valid_bucket_names_are_accepted(name):
+    assert validate_args(VALID | {"buckets": [name]}).buckets == (name,)

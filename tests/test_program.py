@@ -1,0 +1,80 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import RecordingMocks
+
+from components.catalogue import ROUTES
+from components.config import validate_args
+from components.openapi import render_openapi, to_json
+from tooling.program import ROOT, run_program, stack_config
+
+OUTPUTS = {"url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes"}
+
+
+def run(stack, root=ROOT):
+    region = stack_config(stack, root).get("aws:region", "us-east-1")
+    return run_program(stack, RecordingMocks(region), root)
+
+
+def test_dev_stack_exports_every_output_with_every_route():
+    outputs, monitor = run("dev")
+    assert set(outputs) == OUTPUTS
+    assert outputs["routes"] == [route.describe() for route in ROUTES]
+    assert outputs["url"].endswith(".execute-api.us-east-1.amazonaws.com/dev")
+    assert json.loads(outputs["openapi"])["info"]["title"] == "s3proxy"
+    assert len(monitor.resources) == 6  # the component and its five children
+
+
+def test_prod_stack_is_scoped_throttled_and_traced():
+    outputs, monitor = run("prod")
+    assert outputs["routes"] == [
+        "GET /{folder} -> s3:ListBucket",
+        "HEAD /{folder} -> s3:ListBucket",
+        "GET /{folder}/{item+} -> s3:GetObject",
+        "HEAD /{folder}/{item+} -> s3:GetObject",
+        "PUT /{folder}/{item+} -> s3:PutObject",
+    ]
+    resources = {json.dumps(s["Resource"]) for s in json.loads(outputs["policy"])["Statement"]}
+    assert resources == {
+        json.dumps(["arn:aws:s3:::acme-prod-uploads", "arn:aws:s3:::acme-prod-reports"]),
+        json.dumps(["arn:aws:s3:::acme-prod-uploads/*", "arn:aws:s3:::acme-prod-reports/*"]),
+    }
+    states = {urn.rpartition("::")[2]: r.state for urn, r in monitor.resources.items()}
+    assert states["s3proxy-throttling"]["settings"] == {"throttlingRateLimit": 100.0, "throttlingBurstLimit": 200}
+    assert states["s3proxy-stage"]["xrayTracingEnabled"] is True
+    assert states["s3proxy-stage"]["stageName"] == "prod"
+    assert states["s3proxy-api"]["tags"] == {"environment": "prod", "owner": "platform-team"}
+    assert "arn:aws:apigateway:eu-west-1:s3:path/" in outputs["openapi"]
+
+
+def test_pulumi_yaml_defaults_are_the_component_defaults(tmp_path: Path):
+    """A stack setting only the required key gets exactly what the component does by default."""
+    shutil.copy(ROOT / "__main__.py", tmp_path)
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    (tmp_path / "Pulumi.bare.yaml").write_text(
+        yaml.safe_dump({"config": {"aws:region": "us-west-2", "s3proxy:allowedActions": ["s3:GetObject"]}})
+    )
+    outputs, monitor = run("bare", tmp_path)
+    expected = validate_args({"allowed_actions": ["s3:GetObject"], "region": "us-west-2"})
+    assert outputs["openapi"] == to_json(
+        render_openapi(expected, title="s3proxy", region="us-west-2", role_arn=outputs["role_arn"])
+    )
+    assert outputs["stage_name"] == expected.stage_name
+    assert not any("methodSettings" in urn for urn in monitor.resources)
+    assert json.loads(outputs["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::*/*"]
+
+
+def test_every_declared_config_key_has_a_description_and_default():
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    for key, declaration in project["config"].items():
+        assert declaration.get("description"), key
+        assert declaration["type"] in {"string", "integer", "boolean", "array"}, key
+        assert key == "allowedActions" or "default" in declaration, key
+
+
+def test_unknown_stack_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match=r"Pulumi.nope.yaml does not exist \(stacks: dev, prod\)"):
+        stack_config("nope")

@@ -1,0 +1,109 @@
+"""`pulumi preview` without the CLI: run a stack's program under mocks and show what it would create.
+
+    python -m tooling.preview --stack dev [--json]
+
+The mocks fabricate AWS-shaped ids and ARNs (account 123456789012); nothing is deployed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from typing import Any
+
+import pulumi
+from pulumi.runtime.mocks import MockMonitor
+
+from .program import run_program, stack_config
+
+ACCOUNT_ID = "123456789012"
+
+
+class PreviewMocks(pulumi.runtime.Mocks):
+    """AWS-shaped fake ids and outputs for the resource types and functions the program uses."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self.provider_regions: dict[str, str] = {}  # explicit provider id -> its region
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == "aws:index/getRegion:getRegion":
+            # A provider reference is "<urn>::<id>"; without one the default provider answers.
+            region = self.provider_regions.get((args.provider or "").rpartition("::")[2], self.region)
+            return {"region": region, "name": region, "id": region}
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:aws:iam::{ACCOUNT_ID}:user/preview"
+            return {"accountId": ACCOUNT_ID, "arn": arn, "userId": "AIDAPREVIEW", "id": ACCOUNT_ID}
+        raise NotImplementedError(f"PreviewMocks has no result for function {args.token}")
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        region = state.get("region") or self.region
+        fake_id = hashlib.sha256(args.name.encode()).hexdigest()[:10]
+        if args.typ == "pulumi:providers:aws":
+            self.provider_regions[fake_id] = region
+        if args.typ == "aws:iam/role:Role":
+            return args.name, state | {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{args.name}", "name": args.name}
+        if args.typ == "aws:apigateway/restApi:RestApi":
+            execution_arn = f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{fake_id}"
+            return fake_id, state | {"executionArn": execution_arn, "rootResourceId": fake_id[:6]}
+        if args.typ == "aws:apigateway/stage:Stage":
+            api, stage = state["restApi"], state["stageName"]
+            return f"ags-{api}-{stage}", state | {
+                "invokeUrl": f"https://{api}.execute-api.{region}.amazonaws.com/{stage}",
+                "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api}/{stage}",
+            }
+        return fake_id, state
+
+
+def resource_tree(monitor: MockMonitor, stack_name: str) -> list[str]:
+    """One line per resource, indented under its parent, as `pulumi preview` shows them.
+
+    A mock URN's type is `<parent type>$<type>`, so depths follow from the parents' depths."""
+    depth_of = {"pulumi:pulumi:Stack": 0}
+    lines = [f" +   {'pulumi:pulumi:Stack':<52} {stack_name}"]
+    for urn in monitor.resources:
+        type_chain, name = urn.split("::")[2:4]
+        parent_type, _, own_type = type_chain.rpartition("$")
+        depth = depth_of[own_type] = depth_of.get(parent_type, 0) + 1
+        lines.append(f" +   {'   ' * depth}{own_type:<{52 - 3 * depth}} {name}")
+    return lines
+
+
+def summarize(outputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs with the two long JSON documents shown by size and digest."""
+    shown = dict(outputs)
+    for key in ("openapi", "policy"):
+        if isinstance(shown.get(key), str):
+            text = shown[key]
+            shown[key] = f"<{len(text)} bytes of JSON, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}>"
+    return shown
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", default="dev")
+    parser.add_argument("--json", action="store_true", help="print the full stack outputs as one JSON object")
+    options = parser.parse_args(argv)
+    region = stack_config(options.stack).get("aws:region", "us-east-1")
+    outputs, monitor = run_program(options.stack, PreviewMocks(region))
+    if options.json:
+        print(json.dumps(outputs, indent=2, sort_keys=True))
+        return 0
+    print(f"Previewing update ({options.stack}) with the Pulumi SDK mock runtime: nothing is deployed.\n")
+    print(f"     {'Type':<52} Name")
+    print("\n".join(resource_tree(monitor, f"s3proxy-{options.stack}")))
+    print("\nRoutes:")
+    print("\n".join(f"    {route}" for route in outputs.get("routes", [])))
+    print("\nOutputs:")
+    for key, value in summarize(outputs).items():
+        if key != "routes":
+            print(f"    {key:<14}: {value}")
+    print(f"\nResources:\n    + {len(monitor.resources) + 1} to create (the stack, the component and its children)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

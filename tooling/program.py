@@ -1,0 +1,90 @@
+"""Run the unchanged Pulumi program (`__main__.py`) without the Pulumi CLI.
+
+The Pulumi SDK's mock runtime stands in for the engine: every resource the program registers goes
+to a `pulumi.runtime.Mocks`, which decides its id and outputs (fake values for a preview, real ones
+when it provisions LocalStack). The config is what `pulumi up --stack <stack>` would hand the
+program: the defaults declared in `Pulumi.yaml`, overridden by `Pulumi.<stack>.yaml`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import runpy
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_name(root: Path = ROOT) -> str:
+    return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
+
+
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
+    """The stack's config as the CLI passes it to a program: `namespace:key` -> string (JSON for
+    lists, maps, numbers and booleans)."""
+    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    values: dict[str, Any] = {
+        f"{project['name']}:{key}": declaration["default"]
+        for key, declaration in (project.get("config") or {}).items()
+        if "default" in declaration
+    }
+    stack_file = root / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        stacks = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack {stack!r}: {stack_file.name} does not exist (stacks: {', '.join(stacks)})")
+    values |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
+
+
+def run_with_mocks(
+    program: Callable[[], Any], mocks: pulumi.runtime.Mocks, *, project: str, stack: str, config: dict[str, str]
+) -> tuple[Any, MockMonitor]:
+    """Run `program` as a Pulumi program with `mocks` as the engine.
+
+    Returns what `program` returned with every Output in it resolved, and the mock monitor, whose
+    `resources` are the registered resources with their states. Each run gets a fresh context, so
+    runs in one process share no root stack, config or registrations.
+    """
+    return contextvars.Context().run(_run, program, mocks, project, stack, config)
+
+
+def _run(
+    program: Callable[[], Any], mocks: pulumi.runtime.Mocks, project: str, stack: str, config: dict[str, str]
+) -> tuple[Any, MockMonitor]:
+    pulumi.runtime.set_all_config(config)
+    monitor = MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    result: list[Any] = []
+
+    def run() -> None:
+        _sync_await(pulumi.Output.from_input(program()).apply(result.append).future())
+
+    _sync_await(run_pulumi_func(run))
+    return result[0], monitor
+
+
+def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> tuple[dict[str, Any], MockMonitor]:
+    """Run the program `root/__main__.py` for `stack`; return its stack outputs (as `pulumi stack
+    output --json` shows them) and the mock monitor."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
+
+    def program() -> Any:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+        stack_resource = pulumi.runtime.get_root_resource()
+        return stack_resource.outputs  # type: ignore[union-attr]
+
+    outputs, monitor = run_with_mocks(
+        program, mocks, project=project_name(root), stack=stack, config=stack_config(stack, root)
+    )
+    return dict(outputs), monitor
