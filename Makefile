@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
 
-.PHONY: install demo preview test lint bench clean
+LOCALSTACK := localstack/localstack.sh
+
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack clean
 
 install: $(VENV)/.installed
 
@@ -18,7 +20,26 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 preview: install
 	$(BIN)/python -m tooling.preview --stack $(STACK)
 
-demo: preview
+# LocalStack on this host (no Docker): its own venv (Python >= 3.13) from a pinned lock, pid and log in .local/.
+localstack:
+	$(LOCALSTACK) start
+
+localstack-stop:
+	$(LOCALSTACK) stop
+
+# `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
+# The last line on stdout is the stack outputs as one JSON object.
+up: install localstack
+	$(BIN)/python -m tooling.deploy up --stack $(STACK)
+
+down: install
+	$(BIN)/python -m tooling.deploy down --stack $(STACK)
+
+# The main job: LocalStack + deploy the dev stack + the seed walkthrough over signed HTTP.
+demo: install localstack
+	$(BIN)/python -m tooling.deploy up --stack $(STACK) > /dev/null
+	$(BIN)/python -m tooling.demo --stack $(STACK)
+	@echo "LocalStack keeps running: 'make down' deletes the stack, 'make localstack-stop' stops it."
 
 test: install
 	$(BIN)/python -m pytest
@@ -30,6 +51,9 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/program.py
+
+bench-localstack: install
+	$(BIN)/python benchmarks/localstack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

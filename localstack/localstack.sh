@@ -9,12 +9,12 @@
 #
 # Environment:
 #   LOCALSTACK_PORT             gateway port (default 4566)
-#   LOCALSTACK_PYTHON           Python >= 3.12 to build the venv with (default: auto-detect)
+#   LOCALSTACK_PYTHON           Python >= 3.13 to build the venv with (default: auto-detect)
 #   LOCALSTACK_START_TIMEOUT    seconds to wait for health (default 120)
 #   LOCALSTACK_STOP_TIMEOUT     seconds between SIGTERM and SIGKILL (default 10)
 #
 # Everything LocalStack writes at run time goes under .local/ at the repo root
-# (pid file, log, and .local/localstack/ for its filesystem root, tmp and config);
+# (pid file, log, and .local/localstack/ for its filesystem root and config dir);
 # persistence is off, so every start begins with empty state.
 set -euo pipefail
 
@@ -38,9 +38,16 @@ die() { log "error: $*"; exit 1; }
 
 # --- Python discovery ---------------------------------------------------------
 
-# Prints the interpreter's real path if it runs and is >= 3.12, else fails.
+# localstack-core 2026.3.0 declares Requires-Python >=3.10 but needs 3.13 at run
+# time (localstack/utils/tagging.py does `from warnings import deprecated`, new in
+# 3.13; on 3.12 the runtime dies with "No component plugins found in namespace
+# localstack.runtime.components").
+MIN_PY="3.13"
+MIN_PY_TUPLE="(3, 13)"
+
+# Prints the interpreter's real path if it runs and is >= $MIN_PY, else fails.
 python_ok() {
-    "$1" -c 'import sys, venv; assert sys.version_info >= (3, 12); print(sys.executable)' \
+    "$1" -c "import sys, venv; assert sys.version_info >= $MIN_PY_TUPLE; print(sys.executable)" \
         2>/dev/null </dev/null
 }
 
@@ -48,10 +55,10 @@ find_python() {
     local cand found root
     local -a cands=()
     [[ -n "${LOCALSTACK_PYTHON:-}" ]] && cands+=("$LOCALSTACK_PYTHON")
-    cands+=(python3.13 python3.12)
+    cands+=(python3.13 python3.14)
     if command -v pyenv >/dev/null 2>&1; then
         local ver prefix
-        for ver in 3.13 3.12; do
+        for ver in 3.13 3.14; do
             # pyenv shims on PATH refuse to run versions that are not selected,
             # so ask pyenv for the install prefix instead.
             if prefix="$(pyenv prefix "$ver" 2>/dev/null)" && [[ -n "$prefix" ]]; then
@@ -62,12 +69,12 @@ find_python() {
     fi
     root="${root:-${PYENV_ROOT:-$HOME/.pyenv}}"
     if [[ -d "$root/versions" ]]; then
-        # newest first; only plain CPython releases 3.12+ (e.g. 3.13.0, 3.12.1)
+        # 3.13.x first (the lock was produced on 3.13), then newer
         local d
         # shellcheck disable=SC2012  # version dirs have plain names
         while IFS= read -r d; do
             cands+=("$d/bin/python3")
-        done < <(ls -d "$root"/versions/3.1[2-9]* 2>/dev/null | sort -rV)
+        done < <(ls -d "$root"/versions/3.13* "$root"/versions/3.1[4-9]* 2>/dev/null)
     fi
     cands+=(python3)
     for cand in "${cands[@]}"; do
@@ -82,7 +89,11 @@ find_python() {
 # --- venv -----------------------------------------------------------------------
 
 lock_sha() {
-    sha256sum "$LOCK_FILE" | cut -d' ' -f1
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum "$LOCK_FILE" | cut -d' ' -f1
+    else
+        shasum -a 256 "$LOCK_FILE" | cut -d' ' -f1 # macOS
+    fi
 }
 
 ensure_venv() {
@@ -90,11 +101,13 @@ ensure_venv() {
     local want have=""
     want="$(lock_sha)"
     [[ -f "$VENV_STAMP" ]] && have="$(cat "$VENV_STAMP")"
-    if [[ "$want" == "$have" ]] && "$VENV_DIR/bin/python" -c 'import localstack' 2>/dev/null </dev/null; then
+    if [[ "$want" == "$have" ]] &&
+        "$VENV_DIR/bin/python" -c "import sys, localstack; assert sys.version_info >= $MIN_PY_TUPLE" \
+            2>/dev/null </dev/null; then
         return 0
     fi
     local py
-    py="$(find_python)" || die "no Python >= 3.12 found (tried \$LOCALSTACK_PYTHON, python3.13, python3.12 on PATH, 'pyenv prefix 3.13/3.12', \$(pyenv root)/versions/3.1[2-9]*, python3). Install one (e.g. 'pyenv install 3.13') or set LOCALSTACK_PYTHON=/path/to/python3.12+."
+    py="$(find_python)" || die "no Python >= $MIN_PY found (tried \$LOCALSTACK_PYTHON, python3.13, python3.14 on PATH, 'pyenv prefix 3.13/3.14', \$(pyenv root)/versions/3.1[3-9]*, python3). Install one (e.g. 'pyenv install 3.13') or set LOCALSTACK_PYTHON=/path/to/python$MIN_PY."
     if [[ -d "$VENV_DIR" ]]; then
         log "lock file changed (or venv incomplete): recreating $VENV_DIR"
     else
@@ -125,10 +138,19 @@ recorded_pid() {
     printf '%s' "$pid"
 }
 
+# True if $1 exists and is not a zombie (a zombie is dead but would pass kill -0
+# until its parent reaps it, which not every container init does).
+alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local state=""
+    [[ -r "/proc/$1/stat" ]] && state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null)"
+    [[ "$state" != "Z" ]]
+}
+
 # True if $1 is alive and is our LocalStack (guards against pid reuse).
 is_our_process() {
     local pid="$1"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    [[ -n "$pid" ]] && alive "$pid" || return 1
     [[ -r "/proc/$pid/cmdline" ]] || return 0   # no procfs: trust kill -0
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'localstack\.runtime\.main'
 }
@@ -157,9 +179,10 @@ sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
 ' "$PORT" >/dev/null 2>&1 </dev/null
 }
 
-# Process group members of $1 (we start LocalStack with setsid, so pgid == pid).
+# Live (non-zombie) members of process group $1 (LocalStack is started with
+# setsid, so its pgid == its pid).
 group_pids() {
-    ps -eo pid=,pgid= 2>/dev/null | awk -v g="$1" '$2 == g { print $1 }'
+    ps -eo pid=,pgid=,stat= 2>/dev/null | awk -v g="$1" '$2 == g && $3 !~ /^Z/ { print $1 }'
 }
 
 # --- commands -------------------------------------------------------------------
@@ -194,8 +217,10 @@ cmd_start() {
     mkdir -p "$STATE_DIR/fs" "$STATE_DIR/config"
     log "starting LocalStack on 127.0.0.1:$PORT (log: $LOG_FILE)"
     local t0=$SECONDS
-    # setsid: own session/process group, detached from the caller's terminal and
-    # job control, so `stop` can also reap any child processes it spawned.
+    # os.setsid(): own session/process group (pgid == pid), detached from the
+    # caller's terminal and job control, so `stop` can also reap any children.
+    # Done in-process (not setsid(1), which forks when called by a group leader)
+    # so that $! is LocalStack's own pid.
     (
         exec 9>&- # do not hand the start lock to LocalStack
         cd "$STATE_DIR"
@@ -211,14 +236,20 @@ cmd_start() {
             DISABLE_EVENTS=1 \
             LOCALSTACK_TELEMETRY_DISABLED=1 \
             PYTHONUNBUFFERED=1 \
-            setsid "$VENV_DIR/bin/python" -m localstack.runtime.main \
-            </dev/null >"$LOG_FILE" 2>&1
+            "$VENV_DIR/bin/python" -c '
+import os, sys
+try:
+    os.setsid()
+except OSError:
+    pass
+os.execv(sys.executable, [sys.executable, "-m", "localstack.runtime.main"])
+' </dev/null >"$LOG_FILE" 2>&1
     ) &
     pid=$!
     printf '%s\n' "$pid" >"$PID_FILE"
 
     while ((SECONDS - t0 < START_TIMEOUT)); do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! alive "$pid"; then
             log "LocalStack exited during startup; last log lines:"
             tail -n 50 "$LOG_FILE" >&2 || true
             rm -f "$PID_FILE"
@@ -249,14 +280,19 @@ cmd_stop() {
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         log "pid $pid still alive after ${STOP_TIMEOUT} s: sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
     fi
-    # leftover children in its process group (pgid == pid thanks to setsid)
+    # leftover children in its process group (pgid == pid thanks to setsid);
+    # none are expected for s3/apigateway/iam/sts, this is a safety net
     local left
     left="$(group_pids "$pid" | tr '\n' ' ')"
     if [[ -n "${left// /}" ]]; then
@@ -264,10 +300,6 @@ cmd_stop() {
         # shellcheck disable=SC2086
         kill -KILL $left 2>/dev/null || true
     fi
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
     rm -f "$PID_FILE"
     log "stopped in $((SECONDS - t0)) s"
 }

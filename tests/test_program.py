@@ -78,3 +78,18 @@ def test_every_declared_config_key_has_a_description_and_default():
 def test_unknown_stack_is_a_clear_error():
     with pytest.raises(FileNotFoundError, match=r"Pulumi.nope.yaml does not exist \(stacks: dev, prod\)"):
         stack_config("nope")
+
+
+def test_a_failed_run_does_not_poison_the_next_one():
+    """A provisioning failure happens inside an RPC; the SDK keeps it as pending unless cleared."""
+
+    class FailingMocks(RecordingMocks):
+        def new_resource(self, args):
+            if args.typ == "aws:iam/role:Role":
+                raise RuntimeError(f"cannot create {args.typ}")
+            return super().new_resource(args)
+
+    with pytest.raises(RuntimeError, match="cannot create"):
+        run_program("dev", FailingMocks("us-east-1"))
+    outputs, _ = run("dev")
+    assert set(outputs) == OUTPUTS

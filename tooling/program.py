@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -61,6 +62,9 @@ def run_with_mocks(
 def _run(
     program: Callable[[], Any], mocks: pulumi.runtime.Mocks, project: str, stack: str, config: dict[str, str]
 ) -> tuple[Any, MockMonitor]:
+    # Like `pulumi.runtime.test`: forget RPCs and failures a previous run in this process left behind.
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(config)
     monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

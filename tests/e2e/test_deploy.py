@@ -1,0 +1,114 @@
+"""The LocalStack tooling itself: `up` / `down` of the unchanged program, and what LocalStack holds afterwards."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tooling.deploy import record_path, up
+from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, UnsupportedResourceError
+from tooling.program import ROOT
+
+from .conftest import REGION, project_copy
+
+OUTPUT_KEYS = {"url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes"}
+
+
+def api_ids(apigateway: Any) -> set[str]:
+    return {api["id"] for api in apigateway.get_rest_apis(limit=500)["items"]}
+
+
+def role_names(iam: Any) -> set[str]:
+    return {role["RoleName"] for role in iam.list_roles()["Roles"]}
+
+
+@pytest.fixture(scope="module")
+def iam(endpoint: str) -> Any:
+    from .conftest import client
+
+    return client("iam", endpoint)
+
+
+def test_cli_up_prints_the_stack_outputs_last_and_down_deletes_everything(tmp_path, endpoint, apigateway, iam):
+    project = project_copy(tmp_path, "cli", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
+    before_apis, before_roles = api_ids(apigateway), role_names(iam)
+    command = [sys.executable, "-m", "tooling.deploy"]
+    env_args = {"cwd": ROOT, "capture_output": True, "text": True, "check": True}
+    done = subprocess.run([*command, "up", "--stack", "cli", "--cwd", str(project)], **env_args)
+    outputs = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(outputs) == OUTPUT_KEYS
+    assert outputs["url"] == f"{endpoint}/restapis/{outputs['rest_api_id']}/dev/_user_request_"
+    assert api_ids(apigateway) - before_apis == {outputs["rest_api_id"]}
+    record = json.loads(record_path("cli", project).read_text())
+    assert [r["type"].split(":")[-1] for r in record["resources"]] == [
+        "Role",
+        "RolePolicy",
+        "RestApi",
+        "Deployment",
+        "Stage",
+    ]
+
+    subprocess.run([*command, "down", "--stack", "cli", "--cwd", str(project)], **env_args)
+    assert api_ids(apigateway) == before_apis and role_names(iam) == before_roles
+    assert not record_path("cli", project).exists()
+
+
+def test_up_again_replaces_the_previous_deployment(tmp_path, endpoint, apigateway):
+    project = project_copy(tmp_path, "again", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
+    first = up("again", project, endpoint)["rest_api_id"]
+    second = up("again", project, endpoint)["rest_api_id"]
+    try:
+        assert first != second
+        assert first not in api_ids(apigateway) and second in api_ids(apigateway)
+    finally:
+        from tooling.deploy import down
+
+        down("again", project)
+
+
+def test_an_unsupported_resource_type_is_named_and_nothing_is_left(tmp_path, endpoint, apigateway, iam):
+    project = project_copy(tmp_path, "bad", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
+    program = (project / "__main__.py").read_text()
+    (project / "__main__.py").write_text(program + '\nimport pulumi_aws\npulumi_aws.sns.Topic("alerts")\n')
+    before_apis, before_roles = api_ids(apigateway), role_names(iam)
+    with pytest.raises(Exception) as error:
+        up("bad", project, endpoint)
+    assert isinstance(error.value, UnsupportedResourceError) or "aws:sns/topic:Topic" in str(error.value)
+    assert "aws:sns/topic:Topic" in str(error.value)
+    assert api_ids(apigateway) == before_apis and role_names(iam) == before_roles
+    assert not record_path("bad", project).exists()
+
+
+def test_localstack_holds_the_document_we_deployed(dev, apigateway):
+    """LocalStack's own view of the deployed API: its export and its integrations equal our document."""
+    api_id = dev.outputs["rest_api_id"]
+    ours = json.loads(dev.outputs["openapi"])
+    export = json.loads(apigateway.get_export(restApiId=api_id, stageName="dev", exportType="swagger")["body"].read())
+    assert {p: set(v) for p, v in export["paths"].items()} == {p: set(v) for p, v in ours["paths"].items()}
+    resources = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id, limit=500)["items"]}
+    for path, verbs in ours["paths"].items():
+        for verb, operation in verbs.items():
+            expected = operation["x-amazon-apigateway-integration"]
+            actual = apigateway.get_integration(restApiId=api_id, resourceId=resources[path], httpMethod=verb.upper())
+            assert actual["uri"] == expected["uri"]
+            assert actual["httpMethod"] == expected["httpMethod"]
+            assert actual["credentials"] == expected["credentials"] == dev.outputs["role_arn"]
+            assert actual["requestParameters"] == expected["requestParameters"]
+            deployed = {
+                r.get("selectionPattern", "default"): (
+                    r["statusCode"],
+                    r.get("responseParameters", {}),
+                    r.get("contentHandling"),
+                )
+                for r in actual["integrationResponses"].values()
+            }
+            assert deployed == {
+                pattern: (r["statusCode"], r.get("responseParameters", {}), r.get("contentHandling"))
+                for pattern, r in expected["responses"].items()
+            }
+    # `*/*` is sent as every top-level type: LocalStack's matcher skips `*/...` entries.
+    assert apigateway.get_rest_api(restApiId=api_id)["binaryMediaTypes"] == TOP_LEVEL_MEDIA_TYPES
