@@ -20,6 +20,15 @@ class Scope(Enum):
     OBJECT = "object"
 
 
+class PrefixRule(Enum):
+    """What a route becomes when the API is scoped to a key prefix (`key_prefix`)."""
+
+    UNAFFECTED = "unaffected"  # the account's bucket list, bucket creation and deletion
+    KEY = "key"  # the object key is placed under the prefix: clients cannot address keys outside it
+    LISTING = "listing"  # listing is pinned to the prefix, and IAM allows listing only under it
+    UNAVAILABLE = "unavailable"  # HeadBucket: S3 authorizes it as a listing with no prefix
+
+
 # API path parameter -> S3 (integration) path parameter, as named in the tutorial.
 PATH_PARAMETERS = {"folder": "bucket", "item": "object"}
 
@@ -94,14 +103,18 @@ class Route:
     """Client query string parameters passed through to S3."""
     response_headers: tuple[tuple[str, str], ...] = LISTING_RESPONSE_HEADERS
     """(method response header, integration response header) pairs passed back."""
+    under_prefix: PrefixRule = PrefixRule.UNAFFECTED
+    """What the route becomes when the API is scoped to a key prefix."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
         """API path parameter names, without the greedy `+`."""
         return tuple(part.strip("{}+") for part in self.path.split("/") if part.startswith("{"))
 
-    @property
-    def s3_path(self) -> str:
+    def s3_path(self, key_prefix: str | None = None) -> str:
+        """The S3 path the integration requests; object keys are placed under `key_prefix`."""
+        if key_prefix and self.under_prefix is PrefixRule.KEY:
+            return f"{{bucket}}/{key_prefix}{{object}}"
         return S3_PATHS[self.scope]
 
     def describe(self) -> str:
@@ -113,8 +126,16 @@ ITEM = "/{folder}/{item+}"
 
 ROUTES: tuple[Route, ...] = (
     Route("ListBuckets", "GET", "/", "s3:ListAllMyBuckets", Scope.SERVICE),
-    Route("ListObjects", "GET", FOLDER, "s3:ListBucket", Scope.BUCKET, query_strings=LIST_QUERY_STRINGS),
-    Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET),
+    Route(
+        "ListObjects",
+        "GET",
+        FOLDER,
+        "s3:ListBucket",
+        Scope.BUCKET,
+        query_strings=LIST_QUERY_STRINGS,
+        under_prefix=PrefixRule.LISTING,
+    ),
+    Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET, under_prefix=PrefixRule.UNAVAILABLE),
     Route("CreateBucket", "PUT", FOLDER, "s3:CreateBucket", Scope.BUCKET, request_headers=("Content-Type",)),
     Route("DeleteBucket", "DELETE", FOLDER, "s3:DeleteBucket", Scope.BUCKET),
     Route(
@@ -125,6 +146,7 @@ ROUTES: tuple[Route, ...] = (
         Scope.OBJECT,
         request_headers=OBJECT_READ_HEADERS,
         response_headers=OBJECT_RESPONSE_HEADERS,
+        under_prefix=PrefixRule.KEY,
     ),
     Route(
         "HeadObject",
@@ -134,6 +156,7 @@ ROUTES: tuple[Route, ...] = (
         Scope.OBJECT,
         request_headers=OBJECT_READ_HEADERS,
         response_headers=OBJECT_RESPONSE_HEADERS,
+        under_prefix=PrefixRule.KEY,
     ),
     Route(
         "PutObject",
@@ -143,6 +166,7 @@ ROUTES: tuple[Route, ...] = (
         Scope.OBJECT,
         request_headers=OBJECT_WRITE_HEADERS,
         response_headers=OBJECT_RESPONSE_HEADERS,
+        under_prefix=PrefixRule.KEY,
     ),
     Route(
         "DeleteObject",
@@ -151,6 +175,7 @@ ROUTES: tuple[Route, ...] = (
         "s3:DeleteObject",
         Scope.OBJECT,
         response_headers=OBJECT_RESPONSE_HEADERS,
+        under_prefix=PrefixRule.KEY,
     ),
 )
 
@@ -170,16 +195,19 @@ def partition_for(region: str) -> str:
     return "aws"
 
 
-def integration_uri(route: Route, region: str) -> str:
+def integration_uri(route: Route, region: str, key_prefix: str | None = None) -> str:
     """The API Gateway AWS-service integration URI of a route (path-style S3 request)."""
-    return f"arn:{partition_for(region)}:apigateway:{region}:s3:path/{route.s3_path}"
+    return f"arn:{partition_for(region)}:apigateway:{region}:s3:path/{route.s3_path(key_prefix)}"
 
 
-def resource_arns(scope: Scope, buckets: tuple[str, ...] | None, partition: str) -> list[str]:
-    """The IAM resources an action of `scope` needs: named buckets, or every bucket when None."""
+def resource_arns(
+    scope: Scope, buckets: tuple[str, ...] | None, partition: str, key_prefix: str | None = None
+) -> list[str]:
+    """The IAM resources an action of `scope` needs: named buckets, or every bucket when None;
+    object actions only on keys under `key_prefix` when given."""
     if scope is Scope.SERVICE:
         return ["*"]  # ListAllMyBuckets has no resource-level permissions
-    suffix = "/*" if scope is Scope.OBJECT else ""
+    suffix = f"/{key_prefix or ''}*" if scope is Scope.OBJECT else ""
     return [f"arn:{partition}:s3:::{bucket}{suffix}" for bucket in (buckets or ("*",))]
 
 
@@ -198,6 +226,11 @@ def resolve_actions(patterns: list[str]) -> tuple[str, ...]:
     return tuple(a for a in SUPPORTED_ACTIONS if a in allowed)
 
 
-def routes_for(actions: tuple[str, ...]) -> tuple[Route, ...]:
-    """The routes whose action is allowed, in catalogue order."""
-    return tuple(route for route in ROUTES if route.action in actions)
+def routes_for(actions: tuple[str, ...], prefixed: bool = False) -> tuple[Route, ...]:
+    """The routes whose action is allowed, in catalogue order; with a key prefix, not those that
+    need the whole bucket."""
+    return tuple(
+        route
+        for route in ROUTES
+        if route.action in actions and not (prefixed and route.under_prefix is PrefixRule.UNAVAILABLE)
+    )

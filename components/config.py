@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import resolve_actions
+from .catalogue import Route, resolve_actions, routes_for
 
 AUTHORIZATION_TYPES = ("AWS_IAM", "NONE")
 STATUS_MAPPINGS = ("faithful", "tutorial")
@@ -26,6 +26,10 @@ _MEDIA_TYPE = re.compile(r"^(\*|[A-Za-z0-9][\w!#$&^.+-]*)/(\*|[\w!#$&^.+-]+)$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# A key prefix lands in IAM ARNs and conditions and in the integration URI: only S3's "safe"
+# characters, never IAM's `*`/`?` wildcards or `${...}` policy variables, which would widen it.
+_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
+_VPC_ENDPOINT_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 
 
 class S3ProxyConfigError(ValueError):
@@ -51,6 +55,14 @@ class ProxyConfig:
     throttling_burst_limit: int | None = None
     tracing_enabled: bool = False
     tags: tuple[tuple[str, str], ...] = ()
+    key_prefix: str | None = None
+    allowed_source_cidrs: tuple[str, ...] = ()
+    vpc_endpoint_ids: tuple[str, ...] = ()
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The API's routes: those of the allowed actions that work under the key prefix, if any."""
+        return routes_for(self.allowed_actions, prefixed=self.key_prefix is not None)
 
 
 def _string_list(field: str, value: Any) -> list[str]:
@@ -154,6 +166,38 @@ def _tags(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+def _key_prefix(value: Any) -> str:
+    if not isinstance(value, str) or not _KEY_PREFIX.match(value) or len(value) > 512:
+        raise S3ProxyConfigError(
+            "key_prefix",
+            f"{value!r} must be up to 512 characters of letters, digits and !_.'()- in '/'-separated "
+            "non-empty segments, ending with '/' (e.g. 'uploads/'); no '..' segments, '*', '?' or '$'",
+        )
+    if any(segment in (".", "..") for segment in value.split("/")):
+        raise S3ProxyConfigError("key_prefix", f"{value!r} must not contain '.' or '..' segments")
+    return value
+
+
+def _cidrs(value: Any) -> tuple[str, ...]:
+    blocks = _string_list("allowed_source_cidrs", value)
+    for block in blocks:
+        try:
+            ipaddress.ip_network(block)
+        except ValueError as error:
+            raise S3ProxyConfigError("allowed_source_cidrs", f"{block!r} is not a CIDR block: {error}") from None
+    return tuple(dict.fromkeys(blocks))
+
+
+def _vpc_endpoint_ids(value: Any) -> tuple[str, ...]:
+    ids = _string_list("vpc_endpoint_ids", value)
+    for endpoint_id in ids:
+        if not _VPC_ENDPOINT_ID.match(endpoint_id):
+            raise S3ProxyConfigError(
+                "vpc_endpoint_ids", f"{endpoint_id!r} is not a VPC endpoint id like 'vpce-0a1b2c3d'"
+            )
+    return tuple(dict.fromkeys(ids))
+
+
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "allowed_actions": _allowed_actions,
     "region": _region,
@@ -166,6 +210,9 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "throttling_burst_limit": _non_negative("throttling_burst_limit", int),
     "tracing_enabled": _tracing_enabled,
     "tags": _tags,
+    "key_prefix": _key_prefix,
+    "allowed_source_cidrs": _cidrs,
+    "vpc_endpoint_ids": _vpc_endpoint_ids,
 }
 
 

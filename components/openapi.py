@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from .catalogue import PATH_PARAMETERS, Route, integration_uri, routes_for
+from .catalogue import PATH_PARAMETERS, PrefixRule, Route, integration_uri
 from .config import ProxyConfig
 
 # `faithful`: the statuses S3 returns for these operations, each passed back as itself.
@@ -39,24 +39,36 @@ def status_selection(status_mapping: str) -> dict[str, int]:
     return selection
 
 
-def _parameters(route: Route) -> list[dict[str, Any]]:
+def _query_strings(route: Route, key_prefix: str | None) -> tuple[str, ...]:
+    """The client query strings passed through; under a key prefix, listing's `prefix` is ours."""
+    if key_prefix and route.under_prefix is PrefixRule.LISTING:
+        return tuple(q for q in route.query_strings if q != "prefix")
+    return route.query_strings
+
+
+def _parameters(route: Route, key_prefix: str | None) -> list[dict[str, Any]]:
     def parameter(name: str, location: str) -> dict[str, Any]:
         return {"name": name, "in": location, "required": location == "path", "type": "string"}
 
     return (
         [parameter(name, "path") for name in route.path_parameters]
         + [parameter(name, "header") for name in route.request_headers]
-        + [parameter(name, "query") for name in route.query_strings]
+        + [parameter(name, "query") for name in _query_strings(route, key_prefix)]
     )
 
 
-def _request_parameters(route: Route) -> dict[str, str]:
+def _request_parameters(route: Route, key_prefix: str | None) -> dict[str, str]:
     mapping = {
         f"integration.request.path.{PATH_PARAMETERS[name]}": f"method.request.path.{name}"
         for name in route.path_parameters
     }
     mapping |= {f"integration.request.header.{h}": f"method.request.header.{h}" for h in route.request_headers}
-    mapping |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in route.query_strings}
+    mapping |= {
+        f"integration.request.querystring.{q}": f"method.request.querystring.{q}"
+        for q in _query_strings(route, key_prefix)
+    }
+    if key_prefix and route.under_prefix is PrefixRule.LISTING:
+        mapping["integration.request.querystring.prefix"] = f"'{key_prefix}'"  # a static value
     return mapping
 
 
@@ -89,15 +101,15 @@ def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) ->
         }
     operation: dict[str, Any] = {
         "operationId": route.operation,
-        "parameters": _parameters(route),
+        "parameters": _parameters(route, config.key_prefix),
         "responses": method_responses,
         "x-amazon-apigateway-integration": {
             "type": "aws",
             "httpMethod": route.verb,
-            "uri": integration_uri(route, region),
+            "uri": integration_uri(route, region, config.key_prefix),
             "credentials": role_arn,
             "passthroughBehavior": "when_no_match",
-            "requestParameters": _request_parameters(route),
+            "requestParameters": _request_parameters(route, config.key_prefix),
             "responses": integration_responses,
         },
     }
@@ -109,7 +121,7 @@ def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) ->
 def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
     """The OpenAPI document of the API: one method per allowed route, nothing else."""
     paths: dict[str, dict[str, Any]] = {}
-    for route in routes_for(config.allowed_actions):
+    for route in config.routes:
         paths.setdefault(route.path, {})[route.verb.lower()] = _operation(route, config, region, role_arn)
     document: dict[str, Any] = {
         "swagger": "2.0",
@@ -118,6 +130,10 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         "paths": paths,
         "x-amazon-apigateway-binary-media-types": list(config.binary_media_types),
     }
+    if config.allowed_source_cidrs or config.vpc_endpoint_ids:
+        # The API lives in its execution role's partition and account.
+        partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
+        document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
     if config.authorization == "AWS_IAM":
         document["securityDefinitions"] = {
             "sigv4": {
@@ -128,6 +144,29 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
             }
         }
     return document
+
+
+def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
+    """The API's resource policy: invocations only from the allowed networks.
+
+    The Allow is what lets anyone in (NONE) or callers of this account (AWS_IAM: a wildcard
+    principal would let IAM identities of other accounts in too). The Deny refuses a request that
+    comes neither from an allowed CIDR block nor through an allowed VPC endpoint.
+    """
+    invoke = {"Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+    principal: Any = "*" if config.authorization == "NONE" else {"AWS": account_root}
+    conditions: dict[str, Any] = {}
+    if config.allowed_source_cidrs:
+        conditions["NotIpAddress"] = {"aws:SourceIp": list(config.allowed_source_cidrs)}
+    if config.vpc_endpoint_ids:
+        conditions["StringNotEquals"] = {"aws:SourceVpce": list(config.vpc_endpoint_ids)}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": principal, **invoke},
+            {"Effect": "Deny", "Principal": "*", **invoke, "Condition": conditions},
+        ],
+    }
 
 
 def to_json(document: dict[str, Any]) -> str:

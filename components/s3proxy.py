@@ -13,7 +13,7 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .catalogue import partition_for, routes_for
+from .catalogue import partition_for
 from .config import validate_args
 from .openapi import digest, render_openapi, to_json
 from .policy import render_policy, render_trust_policy
@@ -47,6 +47,14 @@ class S3ProxyApiArgs(TypedDict):
     """Enable AWS X-Ray tracing on the stage. Default false."""
     tags: NotRequired[Mapping[str, str]]
     """Tags applied to the role, the API and the stage."""
+    key_prefix: NotRequired[str]
+    """Scope objects to keys under this prefix (e.g. `uploads/`): the API maps every key under it,
+    lists only under it, and the role may touch nothing else. `HEAD /{folder}` is then not offered."""
+    allowed_source_cidrs: NotRequired[Sequence[str]]
+    """Only requests from these CIDR blocks may invoke the API (a resource policy)."""
+    vpc_endpoint_ids: NotRequired[Sequence[str]]
+    """Only requests through these VPC endpoints may invoke the API (with `allowed_source_cidrs`:
+    either suffices)."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -142,7 +150,7 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.role_arn = role.arn
         self.policy = policy_json
         self.openapi = document
-        self.routes = pulumi.Output.from_input([route.describe() for route in routes_for(config.allowed_actions)])
+        self.routes = pulumi.Output.from_input([route.describe() for route in config.routes])
         self.register_outputs(
             {
                 "url": self.url,

@@ -74,7 +74,8 @@ def test_routes_for_keeps_only_allowed_actions():
 def test_greedy_item_path_and_parameters():
     item_routes = [r for r in ROUTES if r.scope is Scope.OBJECT]
     assert all(r.path == "/{folder}/{item+}" and r.path_parameters == ("folder", "item") for r in item_routes)
-    assert all(r.s3_path == "{bucket}/{object}" for r in item_routes)
+    assert all(r.s3_path() == "{bucket}/{object}" for r in item_routes)
+    assert all(r.s3_path("uploads/") == "{bucket}/uploads/{object}" for r in item_routes)
 
 
 @pytest.mark.parametrize(

@@ -44,6 +44,22 @@ BAD_INPUTS = [
     ({"tags": {"aws:env": "dev"}}, "tags", "aws:"),
     ({"tags": {"env": "x" * 257}}, "tags", "256"),
     ({"allowed_action": ["s3:GetObject"]}, "allowed_action", "allowed inputs: allowed_actions"),
+    ({"key_prefix": "uploads"}, "key_prefix", "ending with '/'"),
+    ({"key_prefix": "/uploads/"}, "key_prefix", "non-empty segments"),
+    ({"key_prefix": "a//b/"}, "key_prefix", "non-empty segments"),
+    ({"key_prefix": "up*/"}, "key_prefix", "'*'"),
+    ({"key_prefix": "${aws:username}/"}, "key_prefix", "'$'"),
+    ({"key_prefix": "a/../"}, "key_prefix", "'..' segments"),
+    ({"key_prefix": "./"}, "key_prefix", "'..' segments"),
+    ({"key_prefix": "x" * 512 + "/"}, "key_prefix", "512"),
+    ({"key_prefix": 3}, "key_prefix", "e.g. 'uploads/'"),
+    ({"allowed_source_cidrs": ["10.0.0.0/33"]}, "allowed_source_cidrs", "not a CIDR block"),
+    ({"allowed_source_cidrs": ["10.0.0.1/8"]}, "allowed_source_cidrs", "has host bits set"),
+    ({"allowed_source_cidrs": ["office"]}, "allowed_source_cidrs", "not a CIDR block"),
+    ({"allowed_source_cidrs": "10.0.0.0/8"}, "allowed_source_cidrs", "list of strings"),
+    ({"vpc_endpoint_ids": ["vpc-0a1b2c3d4"]}, "vpc_endpoint_ids", "vpce-"),
+    ({"vpc_endpoint_ids": ["vpce-XYZ12345"]}, "vpc_endpoint_ids", "vpce-"),
+    ({"vpc_endpoint_ids": []}, "vpc_endpoint_ids", "must not be empty"),
 ]
 
 
@@ -100,6 +116,27 @@ def test_values_are_normalised():
 
 def test_none_means_default():
     assert validate_args(VALID | {"region": None, "stage_name": None}) == validate_args(VALID)
+
+
+def test_there_are_at_least_thirty_bad_inputs():
+    assert len(BAD_INPUTS) >= 30
+
+
+@pytest.mark.parametrize("prefix", ["uploads/", "a/b/c/", "team-1/it's(ok)!/", "x.y/"])
+def test_valid_key_prefixes(prefix):
+    assert validate_args(VALID | {"key_prefix": prefix}).key_prefix == prefix
+
+
+def test_network_restrictions_are_normalised():
+    config = validate_args(
+        VALID
+        | {
+            "allowed_source_cidrs": ["10.0.0.0/8", "2001:db8::/32", "10.0.0.0/8"],
+            "vpc_endpoint_ids": ["vpce-0a1b2c3d4e5f60718"],
+        }
+    )
+    assert config.allowed_source_cidrs == ("10.0.0.0/8", "2001:db8::/32")
+    assert config.vpc_endpoint_ids == ("vpce-0a1b2c3d4e5f60718",)
 
 
 @pytest.mark.parametrize("name", ["abc", "a" * 63, "my.bucket-1", "1bucket", "amzn-s3-other"])

@@ -235,3 +235,40 @@ def test_canonical_json_is_deterministic_and_digest_tracks_every_change():
 def test_operation_ids_are_unique_s3_operation_names():
     ids = [op["operationId"] for _, _, op in operations(document())]
     assert sorted(ids) == sorted(r.operation for r in ROUTES)
+
+
+def test_key_prefix_maps_every_key_under_it_and_pins_listing():
+    doc = document(key_prefix="uploads/")
+    item_uris = {op["x-amazon-apigateway-integration"]["uri"] for op in doc["paths"]["/{folder}/{item+}"].values()}
+    assert item_uris == {"arn:aws:apigateway:us-west-2:s3:path/{bucket}/uploads/{object}"}
+    listing = doc["paths"]["/{folder}"]["get"]
+    mapping = listing["x-amazon-apigateway-integration"]["requestParameters"]
+    assert mapping["integration.request.querystring.prefix"] == "'uploads/'"
+    assert "prefix" not in {p["name"] for p in listing["parameters"]}  # the client cannot choose another
+    assert "head" not in doc["paths"]["/{folder}"]  # HeadBucket needs the whole bucket
+    validate(json.loads(to_json(doc).replace("{item+}", "{item}")))
+
+
+def test_resource_policy_only_when_networks_are_restricted():
+    assert "x-amazon-apigateway-policy" not in document()
+    signed = document(allowed_source_cidrs=["203.0.113.0/24"], vpc_endpoint_ids=["vpce-0a1b2c3d4"])
+    allow, deny = signed["x-amazon-apigateway-policy"]["Statement"]
+    assert allow == {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "execute-api:Invoke",
+        "Resource": "execute-api:/*",
+    }
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
+    assert deny["Condition"] == {
+        "NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]},
+        "StringNotEquals": {"aws:SourceVpce": ["vpce-0a1b2c3d4"]},
+    }
+    public = document(authorization="NONE", allowed_source_cidrs=["203.0.113.0/24"])
+    assert public["x-amazon-apigateway-policy"]["Statement"][0]["Principal"] == "*"
+    china = document(
+        region="cn-north-1", role_arn="arn:aws-cn:iam::111122223333:role/r", allowed_source_cidrs=["10.0.0.0/8"]
+    )
+    assert china["x-amazon-apigateway-policy"]["Statement"][0]["Principal"] == {
+        "AWS": "arn:aws-cn:iam::111122223333:root"
+    }

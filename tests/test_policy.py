@@ -9,61 +9,73 @@ from components.config import validate_args
 from components.policy import render_policy, render_trust_policy
 
 ALL_SUBSETS = [list(c) for n in range(1, len(SUPPORTED_ACTIONS) + 1) for c in combinations(SUPPORTED_ACTIONS, n)]
-SCOPES = [None, ["alpha-bucket", "beta.bucket"]]
+PREFIX = "uploads/"
+# (buckets, key_prefix): all buckets, two named buckets, a named bucket with a prefix, every bucket with a prefix.
+SCOPES = [(None, None), (["alpha-bucket", "beta.bucket"], None), (["alpha-bucket"], PREFIX), (None, PREFIX)]
 PROBE_BUCKETS = ["alpha-bucket", "beta.bucket", "gamma-bucket"]
+PROBE_KEYS = ["uploads/key.txt", "uploads/deep/er.png", "some/key.txt", "uploads-evil/x", "uploadsx", "up/loads/x"]
+# The `s3:prefix` a listing request carries (S3 sends it with every ListBucket request; "" = none).
+PROBE_LISTING_PREFIXES = [PREFIX, "", "other/", "uploads/sub/", "uploads"]
 # Actions the component never supports: none of them may ever be permitted.
-FOREIGN_ACTIONS = [
-    "s3:GetObjectAcl",
-    "s3:PutBucketPolicy",
-    "s3:DeleteBucketPolicy",
-    "s3:PutObjectAcl",
-    "s3:*",
-    "iam:PassRole",
-]
+FOREIGN_ACTIONS = ["s3:GetObjectAcl", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutObjectAcl", "s3:*"]
 SCOPE_OF = {route.action: route.scope for route in ROUTES}
 
 
-def probe_arns():
-    yield "*"
+def probe_requests():
+    """(ARN, condition values) of requests S3 could authorize against the role.
+
+    moto counts an absent condition key as a match where AWS counts it as a mismatch, so every
+    probe states `s3:prefix`: object requests an empty one, which no object statement looks at."""
+    yield "*", {"s3:prefix": ""}
     for bucket in PROBE_BUCKETS:
-        yield f"arn:aws:s3:::{bucket}"
-        yield f"arn:aws:s3:::{bucket}/some/key.txt"
+        for listing_prefix in PROBE_LISTING_PREFIXES:
+            yield f"arn:aws:s3:::{bucket}", {"s3:prefix": listing_prefix}
+        for key in PROBE_KEYS:
+            yield f"arn:aws:s3:::{bucket}/{key}", {"s3:prefix": ""}
 
 
-def needed(action, arn, buckets):
-    """Whether a route of `action` needs `arn`: the scope an independent reading of the issue gives."""
+def needed(action, arn, conditions, buckets, prefix):
+    """Whether a route of `action` needs this request: the scope an independent reading of the issue gives."""
     scope = SCOPE_OF[action]
     if scope is Scope.SERVICE:
         return True  # ListAllMyBuckets is only ever authorized on "*"
-    bucket, _, key = arn.removeprefix("arn:aws:s3:::").partition("/")
     if arn == "*":
         return False
-    if buckets is None:
-        # `arn:aws:s3:::*` also covers object ARNs (IAM's `*` spans `/`). S3 authorizes bucket
-        # actions against bucket ARNs only, so this grants no extra capability.
-        return bool(key) or scope is Scope.BUCKET
-    return bucket in buckets and (bool(key) if scope is Scope.OBJECT else not key)
+    bucket, _, key = arn.removeprefix("arn:aws:s3:::").partition("/")
+    if buckets is not None and bucket not in buckets:
+        return False
+    if scope is Scope.OBJECT:
+        return bool(key) and key.startswith(prefix or "")
+    # `arn:aws:s3:::*` also covers object ARNs (IAM's `*` spans `/`). S3 authorizes bucket actions
+    # against bucket ARNs only, so this grants no extra capability.
+    resource_matches = not key or buckets is None
+    if prefix and action == "s3:ListBucket":
+        return resource_matches and conditions["s3:prefix"] == prefix  # listing only exactly under the prefix
+    return resource_matches
 
 
 def test_policy_permits_exactly_what_the_routes_need():
     cases = 0
     for allowed in ALL_SUBSETS:
-        for buckets in SCOPES:
-            config = validate_args({"allowed_actions": allowed} | ({"buckets": buckets} if buckets else {}))
+        for buckets, prefix in SCOPES:
+            args = {"allowed_actions": allowed, "buckets": buckets, "key_prefix": prefix}
+            config = validate_args({k: v for k, v in args.items() if v is not None})
             policy = IAMPolicy(json.dumps(render_policy(config, "aws")))
             for action in list(SUPPORTED_ACTIONS) + FOREIGN_ACTIONS:
-                for arn in probe_arns():
-                    permitted = policy.is_action_permitted(action, arn) == PermissionResult.PERMITTED
-                    expected = action in allowed and needed(action, arn, buckets)
-                    assert permitted == expected, (allowed, buckets, action, arn)
+                for arn, conditions in probe_requests():
+                    result = policy.is_action_permitted(action, arn, incoming_condition_values=conditions)
+                    expected = action in allowed and needed(action, arn, conditions, buckets, prefix)
+                    assert (result == PermissionResult.PERMITTED) == expected, (allowed, buckets, prefix, action, arn)
                     cases += 1
-    print(f"policy evaluation: {cases} (policy, action, ARN) cases")
-    assert cases == len(ALL_SUBSETS) * len(SCOPES) * (len(SUPPORTED_ACTIONS) + len(FOREIGN_ACTIONS)) * 7
+    print(f"policy evaluation: {cases} (policy, action, request) cases")
+    requests = 1 + len(PROBE_BUCKETS) * (len(PROBE_LISTING_PREFIXES) + len(PROBE_KEYS))
+    assert cases == len(ALL_SUBSETS) * len(SCOPES) * (len(SUPPORTED_ACTIONS) + len(FOREIGN_ACTIONS)) * requests
 
 
-@pytest.mark.parametrize("buckets", SCOPES)
-def test_no_wildcard_actions_and_star_resource_only_for_listing_buckets(buckets):
-    config = validate_args({"allowed_actions": ["s3:*"]} | ({"buckets": buckets} if buckets else {}))
+@pytest.mark.parametrize("buckets, prefix", SCOPES)
+def test_no_wildcard_actions_and_star_resource_only_for_listing_buckets(buckets, prefix):
+    args = {"allowed_actions": ["s3:*"], "buckets": buckets, "key_prefix": prefix}
+    config = validate_args({k: v for k, v in args.items() if v is not None})
     for statement in render_policy(config, "aws")["Statement"]:
         assert statement["Effect"] == "Allow"
         assert all("*" not in action for action in statement["Action"])
@@ -90,3 +102,17 @@ def test_trust_policy_only_api_gateway_of_this_account():
     assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
     assert statement["Action"] == "sts:AssumeRole"
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+
+
+def test_key_prefix_scopes_objects_and_pins_listing():
+    config = validate_args({"allowed_actions": ["s3:*"], "buckets": ["alpha-bucket"], "key_prefix": "uploads/"})
+    statements = {s["Sid"]: s for s in render_policy(config, "aws")["Statement"]}
+    assert statements["ObjectActions"]["Resource"] == ["arn:aws:s3:::alpha-bucket/uploads/*"]
+    assert statements["ListingUnderPrefix"] == {
+        "Sid": "ListingUnderPrefix",
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": ["arn:aws:s3:::alpha-bucket"],
+        "Condition": {"StringEquals": {"s3:prefix": "uploads/"}},
+    }
+    assert statements["BucketActions"]["Action"] == ["s3:CreateBucket", "s3:DeleteBucket"]

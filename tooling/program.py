@@ -8,6 +8,7 @@ program: the defaults declared in `Pulumi.yaml`, overridden by `Pulumi.<stack>.y
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import runpy
@@ -21,7 +22,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,8 +74,33 @@ def _run(
     def run() -> None:
         _sync_await(pulumi.Output.from_input(program()).apply(result.append).future())
 
-    _sync_await(run_pulumi_func(run))
+    try:
+        _sync_await(run_pulumi_func(run))
+    except BaseException as error:
+        # The SDK re-raises a failed RPC's exception "from" itself; that cycle sends traceback
+        # printers (pytest's among them) into unbounded recursion.
+        if error.__cause__ is error:
+            error.__cause__ = None
+        _silence_unretrieved(error)
+        raise
     return result[0], monitor
+
+
+def _silence_unretrieved(error: BaseException) -> None:
+    """Every output of a failed resource holds the same exception; when those futures are collected
+    asyncio would print each as "never retrieved". It is raised to the caller once: that is enough."""
+    loop = _ensure_event_loop()
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("exception") is error:
+            return
+        if previous:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> tuple[dict[str, Any], MockMonitor]:
