@@ -19,9 +19,19 @@ READERS: dict[str, tuple[str, Callable[[str], Any]]] = {  # config key -> (compo
     "throttlingBurstLimit": ("throttling_burst_limit", config.get_int),
     "tracingEnabled": ("tracing_enabled", config.get_bool),
     "tags": ("tags", config.get_object),
+    "keyPrefix": ("key_prefix", config.get),
+    "allowedSourceCidrs": ("allowed_source_cidrs", config.get_object),
+    "vpcEndpointIds": ("vpc_endpoint_ids", config.get_object),
 }
 # Pulumi.yaml defaults that stand for "not set": the component then applies its own default.
-NOT_SET = {"buckets": [], "throttlingRateLimit": -1, "throttlingBurstLimit": -1}
+NOT_SET = {
+    "buckets": [],
+    "throttlingRateLimit": -1,
+    "throttlingBurstLimit": -1,
+    "keyPrefix": "",
+    "allowedSourceCidrs": [],
+    "vpcEndpointIds": [],
+}
 
 args: dict[str, Any] = {"region": pulumi.Config("aws").get("region")}
 for key, (field, read) in READERS.items():

@@ -21,6 +21,7 @@ from tooling.program import ROOT
 from tooling.signed import SignedApi
 
 REGION = "us-east-1"
+PREFIX = "uploads/"
 SCRIPT = ROOT / "localstack" / "localstack.sh"
 
 
@@ -98,6 +99,13 @@ def readonly(tmp_path_factory: pytest.TempPathFactory, endpoint: str) -> Iterato
 def tutorial(tmp_path_factory: pytest.TempPathFactory, endpoint: str) -> Iterator[Deployed]:
     config = {"s3proxy:allowedActions": ["s3:GetObject"], "s3proxy:statusMapping": "tutorial"}
     yield from deploy(tmp_path_factory, endpoint, "tutorial", config)
+
+
+@pytest.fixture(scope="session")
+def prefixed(tmp_path_factory: pytest.TempPathFactory, endpoint: str) -> Iterator[Deployed]:
+    """Every action, on every bucket, but only for keys under `uploads/`."""
+    config = {"s3proxy:allowedActions": ["s3:*"], "s3proxy:keyPrefix": PREFIX}
+    yield from deploy(tmp_path_factory, endpoint, "prefixed", config)
 
 
 @pytest.fixture
