@@ -191,3 +191,16 @@ def test_bad_input_registers_nothing(bad):
 
     _, monitor = run_with_mocks(program, mocks, project="test", stack="test", config={})
     assert monitor.resources == {} and mocks.registrations == []
+
+
+def test_key_prefix_and_networks_reach_the_document_and_the_policy():
+    built = build({"allowed_actions": ["s3:*"], "key_prefix": "uploads/", "allowed_source_cidrs": ["203.0.113.0/24"]})
+    document = json.loads(built.one(API)["body"])
+    assert "head" not in document["paths"]["/{folder}"]
+    assert document["x-amazon-apigateway-policy"]["Statement"][0]["Principal"] == {
+        "AWS": "arn:aws:iam::123456789012:root"  # the account of the execution role
+    }
+    statements = {s["Sid"]: s for s in json.loads(built.outputs["policy"])["Statement"]}
+    assert statements["ObjectActions"]["Resource"] == ["arn:aws:s3:::*/uploads/*"]
+    assert statements["ListingUnderPrefix"]["Condition"] == {"StringEquals": {"s3:prefix": "uploads/"}}
+    assert "HEAD /{folder} -> s3:ListBucket" not in built.outputs["routes"]

@@ -67,6 +67,27 @@ def test_pulumi_yaml_defaults_are_the_component_defaults(tmp_path: Path):
     assert json.loads(outputs["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::*/*"]
 
 
+def test_security_settings_flow_from_stack_config(tmp_path: Path):
+    shutil.copy(ROOT / "__main__.py", tmp_path)
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
+    config = {
+        "aws:region": "us-east-1",
+        "s3proxy:allowedActions": ["s3:GetObject", "s3:ListBucket"],
+        "s3proxy:keyPrefix": "reports/",
+        "s3proxy:allowedSourceCidrs": ["198.51.100.0/24"],
+        "s3proxy:vpcEndpointIds": ["vpce-0a1b2c3d4"],
+    }
+    (tmp_path / "Pulumi.secure.yaml").write_text(yaml.safe_dump({"config": config}))
+    outputs, _ = run("secure", tmp_path)
+    document = json.loads(outputs["openapi"])
+    conditions = document["x-amazon-apigateway-policy"]["Statement"][1]["Condition"]
+    assert conditions == {
+        "NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24"]},
+        "StringNotEquals": {"aws:SourceVpce": ["vpce-0a1b2c3d4"]},
+    }
+    assert "s3:path/{bucket}/reports/{object}" in outputs["openapi"]
+
+
 def test_every_declared_config_key_has_a_description_and_default():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     for key, declaration in project["config"].items():
