@@ -105,6 +105,8 @@ class Route:
     """(method response header, integration response header) pairs passed back."""
     under_prefix: PrefixRule = PrefixRule.UNAFFECTED
     """What the route becomes when the API is scoped to a key prefix."""
+    selector: str = ""
+    """The query string S3 tells this operation apart by, where another shares its method."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -118,11 +120,41 @@ class Route:
         return S3_PATHS[self.scope]
 
     def describe(self) -> str:
-        return f"{self.verb} {self.path} -> {self.action}"
+        return f"{self.verb} {self.path}{self.selector} -> {self.action}"
 
 
 FOLDER = "/{folder}"
 ITEM = "/{folder}/{item+}"
+
+
+def object_route(
+    operation: str,
+    verb: str,
+    action: str,
+    *,
+    selector: str = "",
+    request_headers: tuple[str, ...] = (),
+    query_strings: tuple[str, ...] = (),
+    response_headers: tuple[tuple[str, str], ...] = OBJECT_RESPONSE_HEADERS,
+) -> Route:
+    """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any."""
+    return Route(
+        operation,
+        verb,
+        ITEM,
+        action,
+        Scope.OBJECT,
+        request_headers,
+        query_strings,
+        response_headers,
+        PrefixRule.KEY,
+        selector,
+    )
+
+
+# Multipart uploads let objects far beyond API Gateway's 10 MB payload limit through, part by part.
+# They share the object methods: S3 tells them apart by the query string (the route's `selector`).
+MULTIPART_UPLOAD_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Content-Encoding")
 
 ROUTES: tuple[Route, ...] = (
     Route("ListBuckets", "GET", "/", "s3:ListAllMyBuckets", Scope.SERVICE),
@@ -138,44 +170,43 @@ ROUTES: tuple[Route, ...] = (
     Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET, under_prefix=PrefixRule.UNAVAILABLE),
     Route("CreateBucket", "PUT", FOLDER, "s3:CreateBucket", Scope.BUCKET, request_headers=("Content-Type",)),
     Route("DeleteBucket", "DELETE", FOLDER, "s3:DeleteBucket", Scope.BUCKET),
-    Route(
-        "GetObject",
-        "GET",
-        ITEM,
-        "s3:GetObject",
-        Scope.OBJECT,
-        request_headers=OBJECT_READ_HEADERS,
-        response_headers=OBJECT_RESPONSE_HEADERS,
-        under_prefix=PrefixRule.KEY,
-    ),
-    Route(
-        "HeadObject",
-        "HEAD",
-        ITEM,
-        "s3:GetObject",
-        Scope.OBJECT,
-        request_headers=OBJECT_READ_HEADERS,
-        response_headers=OBJECT_RESPONSE_HEADERS,
-        under_prefix=PrefixRule.KEY,
-    ),
-    Route(
-        "PutObject",
-        "PUT",
-        ITEM,
+    object_route("GetObject", "GET", "s3:GetObject", request_headers=OBJECT_READ_HEADERS),
+    object_route("HeadObject", "HEAD", "s3:GetObject", request_headers=OBJECT_READ_HEADERS),
+    object_route("PutObject", "PUT", "s3:PutObject", request_headers=OBJECT_WRITE_HEADERS),
+    object_route("DeleteObject", "DELETE", "s3:DeleteObject"),
+    object_route(
+        "CreateMultipartUpload",
+        "POST",
         "s3:PutObject",
-        Scope.OBJECT,
-        request_headers=OBJECT_WRITE_HEADERS,
-        response_headers=OBJECT_RESPONSE_HEADERS,
-        under_prefix=PrefixRule.KEY,
+        selector="?uploads",
+        request_headers=MULTIPART_UPLOAD_HEADERS,
+        query_strings=("uploads",),
     ),
-    Route(
-        "DeleteObject",
-        "DELETE",
-        ITEM,
-        "s3:DeleteObject",
-        Scope.OBJECT,
-        response_headers=OBJECT_RESPONSE_HEADERS,
-        under_prefix=PrefixRule.KEY,
+    object_route(
+        "UploadPart",
+        "PUT",
+        "s3:PutObject",
+        selector="?partNumber&uploadId",
+        request_headers=("Content-MD5",),
+        query_strings=("partNumber", "uploadId"),
+    ),
+    object_route(
+        "CompleteMultipartUpload",
+        "POST",
+        "s3:PutObject",
+        selector="?uploadId",
+        request_headers=("Content-Type",),
+        query_strings=("uploadId",),
+    ),
+    object_route(
+        "AbortMultipartUpload", "DELETE", "s3:AbortMultipartUpload", selector="?uploadId", query_strings=("uploadId",)
+    ),
+    object_route(
+        "ListParts",
+        "GET",
+        "s3:ListMultipartUploadParts",
+        selector="?uploadId",
+        query_strings=("uploadId", "max-parts", "part-number-marker"),
     ),
 )
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from .catalogue import PATH_PARAMETERS, PrefixRule, Route, integration_uri
 from .config import ProxyConfig
+
+T = TypeVar("T")
 
 # `faithful`: the statuses S3 returns for these operations, each passed back as itself.
 FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 503)
@@ -39,6 +42,10 @@ def status_selection(status_mapping: str) -> dict[str, int]:
     return selection
 
 
+def _union(groups: Iterable[Iterable[T]]) -> tuple[T, ...]:
+    return tuple(dict.fromkeys(item for group in groups for item in group))
+
+
 def _query_strings(route: Route, key_prefix: str | None) -> tuple[str, ...]:
     """The client query strings passed through; under a key prefix, listing's `prefix` is ours."""
     if key_prefix and route.under_prefix is PrefixRule.LISTING:
@@ -46,39 +53,36 @@ def _query_strings(route: Route, key_prefix: str | None) -> tuple[str, ...]:
     return route.query_strings
 
 
-def _parameters(route: Route, key_prefix: str | None) -> list[dict[str, Any]]:
+def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: str) -> dict[str, Any]:
+    """One API method serving `routes` (the operations S3 tells apart by query string on it)."""
+    first = routes[0]
+    headers = _union(route.request_headers for route in routes)
+    queries = _union(_query_strings(route, config.key_prefix) for route in routes)
+    response_headers = _union(route.response_headers for route in routes)
+
     def parameter(name: str, location: str) -> dict[str, Any]:
         return {"name": name, "in": location, "required": location == "path", "type": "string"}
 
-    return (
-        [parameter(name, "path") for name in route.path_parameters]
-        + [parameter(name, "header") for name in route.request_headers]
-        + [parameter(name, "query") for name in _query_strings(route, key_prefix)]
+    parameters = (
+        [parameter(name, "path") for name in first.path_parameters]
+        + [parameter(name, "header") for name in headers]
+        + [parameter(name, "query") for name in queries]
     )
-
-
-def _request_parameters(route: Route, key_prefix: str | None) -> dict[str, str]:
-    mapping = {
+    request_parameters = {
         f"integration.request.path.{PATH_PARAMETERS[name]}": f"method.request.path.{name}"
-        for name in route.path_parameters
+        for name in first.path_parameters
     }
-    mapping |= {f"integration.request.header.{h}": f"method.request.header.{h}" for h in route.request_headers}
-    mapping |= {
-        f"integration.request.querystring.{q}": f"method.request.querystring.{q}"
-        for q in _query_strings(route, key_prefix)
-    }
-    if key_prefix and route.under_prefix is PrefixRule.LISTING:
-        mapping["integration.request.querystring.prefix"] = f"'{key_prefix}'"  # a static value
-    return mapping
+    request_parameters |= {f"integration.request.header.{h}": f"method.request.header.{h}" for h in headers}
+    request_parameters |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in queries}
+    if config.key_prefix and first.under_prefix is PrefixRule.LISTING:
+        request_parameters["integration.request.querystring.prefix"] = f"'{config.key_prefix}'"  # a static value
 
-
-def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) -> dict[str, Any]:
     def headers_on(status: int) -> bool:  # the tutorial maps headers on its 200 response only
         return config.status_mapping == "faithful" or status == 200
 
     header_mapping = {
         f"method.response.header.{header}": f"integration.response.header.{source}"
-        for header, source in route.response_headers
+        for header, source in response_headers
     }
     # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
     # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
@@ -95,21 +99,19 @@ def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) ->
         integration_responses[pattern] = response
         method_responses[str(status)] = {
             "description": f"{status} response",
-            "headers": {header: {"type": "string"} for header, _ in route.response_headers}
-            if headers_on(status)
-            else {},
+            "headers": {header: {"type": "string"} for header, _ in response_headers} if headers_on(status) else {},
         }
     operation: dict[str, Any] = {
-        "operationId": route.operation,
-        "parameters": _parameters(route, config.key_prefix),
+        "operationId": "Or".join(route.operation for route in routes),
+        "parameters": parameters,
         "responses": method_responses,
         "x-amazon-apigateway-integration": {
             "type": "aws",
-            "httpMethod": route.verb,
-            "uri": integration_uri(route, region, config.key_prefix),
+            "httpMethod": first.verb,
+            "uri": integration_uri(first, region, config.key_prefix),
             "credentials": role_arn,
             "passthroughBehavior": "when_no_match",
-            "requestParameters": _request_parameters(route, config.key_prefix),
+            "requestParameters": request_parameters,
             "responses": integration_responses,
         },
     }
@@ -119,10 +121,13 @@ def _operation(route: Route, config: ProxyConfig, region: str, role_arn: str) ->
 
 
 def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
-    """The OpenAPI document of the API: one method per allowed route, nothing else."""
-    paths: dict[str, dict[str, Any]] = {}
+    """The OpenAPI document of the API: one method per (path, verb) of the allowed routes, nothing else."""
+    methods: dict[tuple[str, str], list[Route]] = {}
     for route in config.routes:
-        paths.setdefault(route.path, {})[route.verb.lower()] = _operation(route, config, region, role_arn)
+        methods.setdefault((route.path, route.verb), []).append(route)
+    paths: dict[str, dict[str, Any]] = {}
+    for (path, verb), routes in methods.items():
+        paths.setdefault(path, {})[verb.lower()] = _operation(routes, config, region, role_arn)
     document: dict[str, Any] = {
         "swagger": "2.0",
         "info": {"title": title, "version": "1.0"},

@@ -22,12 +22,31 @@ EXPECTED_ROUTES = {
     ("HEAD", "/{folder}/{item+}", "HeadObject", "s3:GetObject"),
     ("PUT", "/{folder}/{item+}", "PutObject", "s3:PutObject"),
     ("DELETE", "/{folder}/{item+}", "DeleteObject", "s3:DeleteObject"),
+    # Multipart uploads (issue: objects beyond API Gateway's 10 MB payload limit).
+    ("POST", "/{folder}/{item+}", "CreateMultipartUpload", "s3:PutObject"),
+    ("PUT", "/{folder}/{item+}", "UploadPart", "s3:PutObject"),
+    ("POST", "/{folder}/{item+}", "CompleteMultipartUpload", "s3:PutObject"),
+    ("DELETE", "/{folder}/{item+}", "AbortMultipartUpload", "s3:AbortMultipartUpload"),
+    ("GET", "/{folder}/{item+}", "ListParts", "s3:ListMultipartUploadParts"),
 }
 
 
 def test_catalogue_is_the_route_table():
     assert {(r.verb, r.path, r.operation, r.action) for r in ROUTES} == EXPECTED_ROUTES
-    assert len({(r.verb, r.path) for r in ROUTES}) == len(ROUTES), "one API method per (verb, path)"
+
+
+def test_operations_sharing_a_method_are_told_apart_by_their_query_string():
+    by_method = {}
+    for route in ROUTES:
+        by_method.setdefault((route.verb, route.path), []).append(route)
+    for routes in by_method.values():
+        assert len({r.selector for r in routes}) == len(routes), routes
+        assert len({r.s3_path() for r in routes}) == 1  # one integration URI per method
+        for route in routes:
+            # the selecting query parameters are passed through to S3
+            wanted = [q for q in route.selector.lstrip("?").split("&") if q]
+            assert set(wanted) <= set(route.query_strings), route
+    assert len({r.describe() for r in ROUTES}) == len(ROUTES)
 
 
 def test_supported_actions_are_the_catalogue_actions_without_duplicates():
@@ -41,7 +60,7 @@ def test_supported_actions_are_the_catalogue_actions_without_duplicates():
         (["s3:GetObject"], {"s3:GetObject"}),
         (["S3:GETOBJECT"], {"s3:GetObject"}),
         (["s3:get*"], {"s3:GetObject"}),
-        (["s3:List*"], {"s3:ListAllMyBuckets", "s3:ListBucket"}),
+        (["s3:List*"], {"s3:ListAllMyBuckets", "s3:ListBucket", "s3:ListMultipartUploadParts"}),
         (["s3:*Object"], {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
         (["s3:*"], set(SUPPORTED_ACTIONS)),
         (["*"], set(SUPPORTED_ACTIONS)),
@@ -69,6 +88,13 @@ def test_pattern_matching_nothing_names_the_supported_actions(pattern):
 def test_routes_for_keeps_only_allowed_actions():
     routes = routes_for(("s3:GetObject",))
     assert [(r.verb, r.path) for r in routes] == [("GET", "/{folder}/{item+}"), ("HEAD", "/{folder}/{item+}")]
+    uploads = routes_for(("s3:PutObject",))
+    assert [r.operation for r in uploads] == [
+        "PutObject",
+        "CreateMultipartUpload",
+        "UploadPart",
+        "CompleteMultipartUpload",
+    ]
 
 
 def test_greedy_item_path_and_parameters():

@@ -42,7 +42,7 @@ def test_outputs_are_registered_and_resolved():
     assert built.outputs["openapi"] == api["body"]
     assert built.outputs["policy"] == built.one(POLICY)["policy"]
     assert "GET /{folder}/{item+} -> s3:GetObject" in built.outputs["routes"]
-    assert len(built.outputs["routes"]) == 9
+    assert len(built.outputs["routes"]) == 14
 
 
 def test_rest_api_is_the_document_regional_and_overwritten():
@@ -69,6 +69,8 @@ def test_role_trusts_api_gateway_of_the_callers_account_and_carries_the_policy()
     assert policy["role"] == "api-role"  # the role's id
     actions = {a for s in json.loads(policy["policy"])["Statement"] for a in s["Action"]}
     assert actions == {
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
         "s3:ListAllMyBuckets",
         "s3:ListBucket",
         "s3:CreateBucket",

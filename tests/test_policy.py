@@ -93,7 +93,13 @@ def test_statements_are_grouped_by_resource():
         "Action": ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket"],
         "Resource": ["arn:aws-cn:s3:::alpha-bucket"],
     }
-    assert statements["ObjectActions"]["Action"] == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert statements["ObjectActions"]["Action"] == [
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
+    ]
     assert statements["ObjectActions"]["Resource"] == ["arn:aws-cn:s3:::alpha-bucket/*"]
 
 

@@ -36,6 +36,9 @@ def test_prod_stack_is_scoped_throttled_and_traced():
         "GET /{folder}/{item+} -> s3:GetObject",
         "HEAD /{folder}/{item+} -> s3:GetObject",
         "PUT /{folder}/{item+} -> s3:PutObject",
+        "POST /{folder}/{item+}?uploads -> s3:PutObject",
+        "PUT /{folder}/{item+}?partNumber&uploadId -> s3:PutObject",
+        "POST /{folder}/{item+}?uploadId -> s3:PutObject",
     ]
     resources = {json.dumps(s["Resource"]) for s in json.loads(outputs["policy"])["Statement"]}
     assert resources == {
