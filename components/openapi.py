@@ -17,7 +17,7 @@ from .config import ProxyConfig
 T = TypeVar("T")
 
 # `faithful`: the statuses S3 returns for these operations, each passed back as itself.
-FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 503)
+FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 501, 503)
 
 
 def _excluding(pattern: str, statuses: list[int]) -> str:

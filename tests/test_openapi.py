@@ -148,7 +148,7 @@ def selected_status(selection, code):
     return matches[0] if matches else selection["default"]
 
 
-FAITHFUL = {200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 503}
+FAITHFUL = {200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 501, 503}
 
 
 @pytest.mark.parametrize("code", range(100, 600))
