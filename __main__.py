@@ -41,5 +41,6 @@ for key, (field, read) in READERS.items():
 
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
 
-for output in ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes"):
+OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
+for output in (*OUTPUTS, "api_keys", "domain_target"):
     pulumi.export(output, getattr(api, output))

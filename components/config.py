@@ -19,6 +19,46 @@ STATUS_MAPPINGS = ("faithful", "tutorial")
 # Every payload is binary for API Gateway: bytes pass through untouched whatever their type.
 DEFAULT_BINARY_MEDIA_TYPES = ("*/*",)
 DEFAULT_STAGE_NAME = "dev"
+ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# What browsers must be allowed to send (SigV4, API keys, S3 conditions) and to read back.
+DEFAULT_CORS_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Api-Key",
+    "Range",
+    "If-Match",
+    "If-None-Match",
+)
+DEFAULT_CORS_EXPOSE_HEADERS = ("ETag", "Content-Length", "Content-Range", "Last-Modified", "Timestamp")
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -41,6 +81,43 @@ class S3ProxyConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class Throttle:
+    rate_limit: float | None = None
+    burst_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ApiKeys:
+    """API keys, one per consumer, under one usage plan."""
+
+    names: tuple[str, ...]
+    quota_limit: int | None = None
+    quota_period: str = "MONTH"
+    rate_limit: float | None = None
+    burst_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Cors:
+    allow_origin: str
+    allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
+    expose_headers: tuple[str, ...] = DEFAULT_CORS_EXPOSE_HEADERS
+    max_age: int = 600
+
+
+@dataclass(frozen=True)
+class AccessLogs:
+    retention_days: int = 30
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    domain_name: str
+    certificate_arn: str
+    base_path: str | None = None
+
+
+@dataclass(frozen=True)
 class ProxyConfig:
     """The validated, normalised inputs. Defaults are the safe ones."""
 
@@ -58,6 +135,14 @@ class ProxyConfig:
     key_prefix: str | None = None
     allowed_source_cidrs: tuple[str, ...] = ()
     vpc_endpoint_ids: tuple[str, ...] = ()
+    endpoint_type: str = "REGIONAL"
+    api_keys: ApiKeys | None = None
+    cors: Cors | None = None
+    access_logs: AccessLogs | None = None
+    method_throttling: tuple[tuple[str, Throttle], ...] = ()
+    custom_domain: CustomDomain | None = None
+    web_acl_arn: str | None = None
+    stage_variables: tuple[tuple[str, str], ...] = ()
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -198,6 +283,158 @@ def _vpc_endpoint_ids(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+def _record(
+    field: str, value: Any, validators: dict[str, Callable[[str, Any], Any]], required: set[str]
+) -> dict[str, Any]:
+    """Validate a nested input (a mapping); errors name the nested field, e.g. `cors.allow_origin`."""
+    if not isinstance(value, Mapping):
+        raise S3ProxyConfigError(field, f"expected a mapping with {', '.join(validators)}, got {value!r}")
+    unknown = sorted(set(value) - set(validators))
+    if unknown:
+        raise S3ProxyConfigError(f"{field}.{unknown[0]}", f"unknown input; allowed: {', '.join(validators)}")
+    missing = sorted(required - {k for k, v in value.items() if v is not None})
+    if missing:
+        raise S3ProxyConfigError(f"{field}.{missing[0]}", "is required")
+    return {key: validators[key](f"{field}.{key}", v) for key, v in value.items() if v is not None}
+
+
+def _token(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+        raise S3ProxyConfigError(field, f"{value!r} must be 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def _api_keys(value: Any) -> ApiKeys:
+    def names(field: str, names: Any) -> tuple[str, ...]:
+        listed = _string_list(field, names)
+        return tuple(dict.fromkeys(_token(field, name) for name in listed))
+
+    fields = _record(
+        "api_keys",
+        value,
+        {
+            "names": names,
+            "quota_limit": lambda f, v: _non_negative(f, int)(v),
+            "quota_period": lambda f, v: _one_of(f, QUOTA_PERIODS, str.upper)(v),
+            "rate_limit": lambda f, v: _non_negative(f, float)(v),
+            "burst_limit": lambda f, v: _non_negative(f, int)(v),
+        },
+        {"names"},
+    )
+    return ApiKeys(**fields)
+
+
+def _origin(field: str, value: Any) -> str:
+    # A static header holds one origin: API Gateway cannot choose among several without templates.
+    if value == "*" or (isinstance(value, str) and re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", value)):
+        return str(value)
+    raise S3ProxyConfigError(field, f"{value!r} must be '*' or one origin such as 'https://app.example.com'")
+
+
+def _header_names(field: str, value: Any) -> tuple[str, ...]:
+    names = _string_list(field, value)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", name):
+            raise S3ProxyConfigError(field, f"{name!r} is not an HTTP header name")
+    return tuple(dict.fromkeys(names))
+
+
+def _cors(value: Any) -> Cors:
+    fields = _record(
+        "cors",
+        value,
+        {
+            "allow_origin": _origin,
+            "allow_headers": _header_names,
+            "expose_headers": _header_names,
+            "max_age": lambda f, v: _non_negative(f, int)(v),
+        },
+        {"allow_origin"},
+    )
+    return Cors(**fields)
+
+
+def _access_logs(value: Any) -> AccessLogs:
+    def retention(field: str, days: Any) -> int:
+        if days not in LOG_RETENTION_DAYS or isinstance(days, bool):
+            raise S3ProxyConfigError(field, f"{days!r} is not a CloudWatch Logs retention; one of {LOG_RETENTION_DAYS}")
+        return int(days)
+
+    return AccessLogs(**_record("access_logs", value, {"retention_days": retention}, set()))
+
+
+def _method_throttling(value: Any) -> tuple[tuple[str, Throttle], ...]:
+    if not isinstance(value, Mapping) or not value:
+        raise S3ProxyConfigError(
+            "method_throttling", f"expected a non-empty mapping of 'VERB /path' to limits, got {value!r}"
+        )
+    methods = []
+    for method, limits in value.items():
+        if not isinstance(method, str) or not re.fullmatch(r"(GET|HEAD|PUT|POST|DELETE) /\S*", method):
+            raise S3ProxyConfigError(
+                "method_throttling", f"{method!r} must be 'VERB /path', e.g. 'GET /{{folder}}/{{item+}}'"
+            )
+        fields = _record(
+            f"method_throttling.{method}",
+            limits,
+            {
+                "rate_limit": lambda f, v: _non_negative(f, float)(v),
+                "burst_limit": lambda f, v: _non_negative(f, int)(v),
+            },
+            set(),
+        )
+        methods.append((method, Throttle(**fields)))
+    return tuple(sorted(methods))
+
+
+def _custom_domain(value: Any) -> CustomDomain:
+    def domain(field: str, name: Any) -> str:
+        if not isinstance(name, str) or not re.fullmatch(
+            r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", name
+        ):
+            raise S3ProxyConfigError(field, f"{name!r} is not a lowercase DNS name such as 'files.example.com'")
+        return name
+
+    def certificate(field: str, arn: Any) -> str:
+        if not isinstance(arn, str) or not re.fullmatch(
+            r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", arn
+        ):
+            raise S3ProxyConfigError(field, f"{arn!r} is not an ACM certificate ARN")
+        return arn
+
+    def base_path(field: str, path: Any) -> str:
+        if not isinstance(path, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", path):
+            raise S3ProxyConfigError(field, f"{path!r} must be 1-128 letters, digits, '.', '_' or '-' (no '/')")
+        return path
+
+    fields = _record(
+        "custom_domain",
+        value,
+        {"domain_name": domain, "certificate_arn": certificate, "base_path": base_path},
+        {"domain_name", "certificate_arn"},
+    )
+    return CustomDomain(**fields)
+
+
+def _web_acl_arn(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(
+        r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/\S+", value
+    ):
+        raise S3ProxyConfigError("web_acl_arn", f"{value!r} is not a regional WAFv2 web ACL ARN")
+    return value
+
+
+def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise S3ProxyConfigError("stage_variables", f"expected a mapping of strings to strings, got {value!r}")
+    for key, variable in value.items():
+        if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", key):
+            raise S3ProxyConfigError("stage_variables", f"name {key!r} must be 1-64 letters, digits or '_'")
+        if not re.fullmatch(r"[A-Za-z0-9 \-._~:/?#&=,]{0,512}", variable):
+            raise S3ProxyConfigError("stage_variables", f"value of {key!r} has characters API Gateway does not allow")
+    return tuple(sorted(value.items()))
+
+
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "allowed_actions": _allowed_actions,
     "region": _region,
@@ -213,6 +450,14 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "key_prefix": _key_prefix,
     "allowed_source_cidrs": _cidrs,
     "vpc_endpoint_ids": _vpc_endpoint_ids,
+    "endpoint_type": _one_of("endpoint_type", ENDPOINT_TYPES, str.upper),
+    "api_keys": _api_keys,
+    "cors": _cors,
+    "access_logs": _access_logs,
+    "method_throttling": _method_throttling,
+    "custom_domain": _custom_domain,
+    "web_acl_arn": _web_acl_arn,
+    "stage_variables": _stage_variables,
 }
 
 
@@ -226,4 +471,20 @@ def validate_args(args: Mapping[str, Any]) -> ProxyConfig:
     if args.get("allowed_actions") is None:
         raise S3ProxyConfigError("allowed_actions", "is required: a list of S3 IAM actions such as 's3:GetObject'")
     values = {field: _VALIDATORS[field](value) for field, value in args.items() if value is not None}
-    return ProxyConfig(**values)
+    config = ProxyConfig(**values)
+    _check_combination(config)
+    return config
+
+
+def _check_combination(config: ProxyConfig) -> None:
+    """Inputs valid alone but not together."""
+    if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
+        raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
+    if config.endpoint_type == "PRIVATE" and config.custom_domain:
+        raise S3ProxyConfigError("custom_domain", "is supported for REGIONAL and EDGE endpoints, not PRIVATE")
+    routes = {f"{route.verb} {route.path}" for route in config.routes}
+    for method, _ in config.method_throttling:
+        if method not in routes:
+            raise S3ProxyConfigError(
+                "method_throttling", f"{method!r} is not a method of this API: {', '.join(sorted(routes))}"
+            )

@@ -83,7 +83,7 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     header_mapping = {
         f"method.response.header.{header}": f"integration.response.header.{source}"
         for header, source in response_headers
-    }
+    } | {f"method.response.header.{header}": value for header, value in _cors_headers(config).items()}
     # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
     # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
     # With a narrower list, text stays text and must not be base64-decoded, so it is left unset.
@@ -99,7 +99,9 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
         integration_responses[pattern] = response
         method_responses[str(status)] = {
             "description": f"{status} response",
-            "headers": {header: {"type": "string"} for header, _ in response_headers} if headers_on(status) else {},
+            "headers": {header.removeprefix("method.response.header."): {"type": "string"} for header in header_mapping}
+            if headers_on(status)
+            else {},
         }
     operation: dict[str, Any] = {
         "operationId": "Or".join(route.operation for route in routes),
@@ -115,9 +117,51 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             "responses": integration_responses,
         },
     }
-    if config.authorization == "AWS_IAM":
-        operation["security"] = [{"sigv4": []}]
+    schemes = (["sigv4"] if config.authorization == "AWS_IAM" else []) + (["api_key"] if config.api_keys else [])
+    if schemes:
+        requirement: dict[str, list[str]] = {scheme: [] for scheme in schemes}
+        operation["security"] = [requirement]  # one requirement: all of its schemes at once
     return operation
+
+
+def _cors_headers(config: ProxyConfig) -> dict[str, str]:
+    """Static CORS headers every S3 response carries (values quoted: API Gateway literals)."""
+    if not config.cors:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
+        "Access-Control-Expose-Headers": f"'{','.join(config.cors.expose_headers)}'",
+    }
+
+
+def _preflight(path: str, verbs: list[str], config: ProxyConfig) -> dict[str, Any]:
+    """`OPTIONS` on a path: a mock integration answering the browser's CORS preflight, unauthenticated."""
+    assert config.cors
+    headers = {
+        "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
+        "Access-Control-Allow-Methods": f"'{','.join([*verbs, 'OPTIONS'])}'",
+        "Access-Control-Allow-Headers": f"'{','.join(config.cors.allow_headers)}'",
+        "Access-Control-Max-Age": f"'{config.cors.max_age}'",
+    }
+    path_parameters = [part.strip("{}+") for part in path.split("/") if part.startswith("{")]
+    return {
+        "operationId": "Preflight" + ("".join(p.capitalize() for p in path_parameters) or "Root"),
+        "parameters": [{"name": p, "in": "path", "required": True, "type": "string"} for p in path_parameters],
+        "responses": {"200": {"description": "CORS preflight", "headers": {h: {"type": "string"} for h in headers}}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            # With every media type binary, the request must be made text for the mock's template.
+            "contentHandling": "CONVERT_TO_TEXT",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "when_no_match",
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {f"method.response.header.{h}": v for h, v in headers.items()},
+                }
+            },
+        },
+    }
 
 
 def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
@@ -128,6 +172,9 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
     paths: dict[str, dict[str, Any]] = {}
     for (path, verb), routes in methods.items():
         paths.setdefault(path, {})[verb.lower()] = _operation(routes, config, region, role_arn)
+    if config.cors:
+        for path, operations in paths.items():
+            operations["options"] = _preflight(path, [verb.upper() for verb in operations], config)
     document: dict[str, Any] = {
         "swagger": "2.0",
         "info": {"title": title, "version": "1.0"},
@@ -139,15 +186,19 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         # The API lives in its execution role's partition and account.
         partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
         document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
+    definitions: dict[str, Any] = {}
     if config.authorization == "AWS_IAM":
-        document["securityDefinitions"] = {
-            "sigv4": {
-                "type": "apiKey",
-                "name": "Authorization",
-                "in": "header",
-                "x-amazon-apigateway-authtype": "awsSigv4",
-            }
+        definitions["sigv4"] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
         }
+    if config.api_keys:
+        definitions["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+        document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    if definitions:
+        document["securityDefinitions"] = definitions
     return document
 
 

@@ -7,6 +7,7 @@ the role's permissions are what `policy` renders; this module only wires them in
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import NotRequired, TypedDict
 
@@ -14,11 +15,41 @@ import pulumi
 import pulumi_aws as aws
 
 from .catalogue import partition_for
-from .config import validate_args
+from .config import ProxyConfig, Throttle, validate_args
 from .openapi import digest, render_openapi, to_json
 from .policy import render_policy, render_trust_policy
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
+# One JSON object per request in the access log (API Gateway's $context variables).
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "caller": "$context.identity.caller",
+        "user": "$context.identity.userArn",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "path": "$context.path",
+        "status": "$context.status",
+        "integrationStatus": "$context.integration.status",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+    },
+    separators=(",", ":"),
+)
+
+
+def slug(method: str) -> str:
+    """`GET /{folder}/{item+}` -> `get-folder-item`, for resource names."""
+    return "-".join(filter(None, re.split(r"[^a-z0-9]+", method.lower())))
+
+
+def method_path_of(method: str) -> str:
+    """`GET /{folder}/{item+}` -> `{folder}/{item+}/GET`, MethodSettings' `resource_path/VERB`."""
+    verb, path = method.split(" ", 1)
+    return f"{path.lstrip('/') or '~1'}/{verb}"
 
 
 class S3ProxyApiArgs(TypedDict):
@@ -77,6 +108,10 @@ class S3ProxyApi(pulumi.ComponentResource):
     """The OpenAPI document deployed as the API (JSON)."""
     routes: pulumi.Output[list[str]]
     """The API's routes, e.g. `GET /{folder}/{item+} -> s3:GetObject`."""
+    api_keys: pulumi.Output[dict[str, str]]
+    """API key values by consumer name (a secret); empty without `api_keys`."""
+    domain_target: pulumi.Output[str | None]
+    """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
 
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         config = validate_args(args)  # before registering anything: a bad input builds nothing
@@ -103,7 +138,10 @@ class S3ProxyApi(pulumi.ComponentResource):
             f"{name}-api",
             name=name,
             body=document,
-            endpoint_configuration={"types": "REGIONAL"},
+            endpoint_configuration={
+                "types": config.endpoint_type,
+                "vpc_endpoint_ids": list(config.vpc_endpoint_ids) if config.endpoint_type == "PRIVATE" else None,
+            },
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
             region=config.region,
@@ -125,22 +163,33 @@ class S3ProxyApi(pulumi.ComponentResource):
             deployment=deployment.id,
             stage_name=config.stage_name,
             xray_tracing_enabled=config.tracing_enabled,
+            variables=dict(config.stage_variables) or None,
+            access_log_settings=self._access_logs(name, config, tags),
             region=config.region,
             tags=tags,
             opts=child,
         )
-        if config.throttling_rate_limit is not None or config.throttling_burst_limit is not None:
-            aws.apigateway.MethodSettings(
-                f"{name}-throttling",
-                rest_api=api.id,
-                stage_name=stage.stage_name,
-                method_path="*/*",
-                settings=aws.apigateway.MethodSettingsSettingsArgs(
-                    throttling_rate_limit=config.throttling_rate_limit,
-                    throttling_burst_limit=config.throttling_burst_limit,
-                ),
-                region=config.region,
-                opts=child,
+        stage_wide = Throttle(config.throttling_rate_limit, config.throttling_burst_limit)
+        for suffix, method_path, limits in [("", "*/*", stage_wide)] + [
+            (f"-{slug(method)}", method_path_of(method), limits) for method, limits in config.method_throttling
+        ]:
+            if limits.rate_limit is not None or limits.burst_limit is not None:
+                aws.apigateway.MethodSettings(
+                    f"{name}-throttling{suffix}",
+                    rest_api=api.id,
+                    stage_name=stage.stage_name,
+                    method_path=method_path,
+                    settings=aws.apigateway.MethodSettingsSettingsArgs(
+                        throttling_rate_limit=limits.rate_limit, throttling_burst_limit=limits.burst_limit
+                    ),
+                    region=config.region,
+                    opts=child,
+                )
+        api_key_values = self._api_keys(name, config, api, stage, tags)
+        domain_target = self._custom_domain(name, config, api, stage, tags)
+        if config.web_acl_arn:
+            aws.wafv2.WebAclAssociation(
+                f"{name}-waf", resource_arn=stage.arn, web_acl_arn=config.web_acl_arn, region=config.region, opts=child
             )
 
         self.url = stage.invoke_url
@@ -151,6 +200,8 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.policy = policy_json
         self.openapi = document
         self.routes = pulumi.Output.from_input([route.describe() for route in config.routes])
+        self.api_keys = api_key_values
+        self.domain_target = domain_target
         self.register_outputs(
             {
                 "url": self.url,
@@ -161,5 +212,104 @@ class S3ProxyApi(pulumi.ComponentResource):
                 "policy": self.policy,
                 "openapi": self.openapi,
                 "routes": self.routes,
+                "api_keys": self.api_keys,
+                "domain_target": self.domain_target,
             }
         )
+
+    def _access_logs(
+        self, name: str, config: ProxyConfig, tags: dict[str, str] | None
+    ) -> aws.apigateway.StageAccessLogSettingsArgs | None:
+        """A log group the stage writes one JSON line per request to. API Gateway needs the
+        account-level CloudWatch role (`aws.apigateway.Account`), an account singleton left to you."""
+        if not config.access_logs:
+            return None
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            retention_in_days=config.access_logs.retention_days,
+            region=config.region,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.apigateway.StageAccessLogSettingsArgs(destination_arn=group.arn, format=ACCESS_LOG_FORMAT)
+
+    def _api_keys(
+        self,
+        name: str,
+        config: ProxyConfig,
+        api: aws.apigateway.RestApi,
+        stage: aws.apigateway.Stage,
+        tags: dict[str, str] | None,
+    ) -> pulumi.Output[dict[str, str]]:
+        """One API key per consumer, all under one usage plan bound to the stage; returns their
+        values by consumer name (a secret)."""
+        if not config.api_keys:
+            return pulumi.Output.from_input({})
+        keys = config.api_keys
+        child = pulumi.ResourceOptions(parent=self)
+        plan = aws.apigateway.UsagePlan(
+            f"{name}-usage-plan",
+            api_stages=[aws.apigateway.UsagePlanApiStageArgs(api_id=api.id, stage=stage.stage_name)],
+            quota_settings=aws.apigateway.UsagePlanQuotaSettingsArgs(limit=keys.quota_limit, period=keys.quota_period)
+            if keys.quota_limit is not None
+            else None,
+            throttle_settings=aws.apigateway.UsagePlanThrottleSettingsArgs(
+                rate_limit=keys.rate_limit, burst_limit=keys.burst_limit
+            )
+            if keys.rate_limit is not None or keys.burst_limit is not None
+            else None,
+            region=config.region,
+            tags=tags,
+            opts=child,
+        )
+        values: dict[str, pulumi.Output[str]] = {}
+        for consumer in keys.names:
+            key = aws.apigateway.ApiKey(
+                f"{name}-key-{consumer}", name=f"{name}-{consumer}", region=config.region, tags=tags, opts=child
+            )
+            aws.apigateway.UsagePlanKey(
+                f"{name}-key-{consumer}-plan",
+                key_id=key.id,
+                key_type="API_KEY",
+                usage_plan_id=plan.id,
+                region=config.region,
+                opts=child,
+            )
+            values[consumer] = key.value
+        return pulumi.Output.secret(pulumi.Output.all(**values))
+
+    def _custom_domain(
+        self,
+        name: str,
+        config: ProxyConfig,
+        api: aws.apigateway.RestApi,
+        stage: aws.apigateway.Stage,
+        tags: dict[str, str] | None,
+    ) -> pulumi.Output[str | None]:
+        """The custom domain mapped to the stage; returns the name its DNS record must point at."""
+        if not config.custom_domain:
+            return pulumi.Output.from_input(None)
+        domain = config.custom_domain
+        regional = config.endpoint_type == "REGIONAL"
+        child = pulumi.ResourceOptions(parent=self)
+        domain_name = aws.apigateway.DomainName(
+            f"{name}-domain",
+            domain_name=domain.domain_name,
+            regional_certificate_arn=domain.certificate_arn if regional else None,
+            certificate_arn=None if regional else domain.certificate_arn,
+            endpoint_configuration={"types": config.endpoint_type},
+            security_policy="TLS_1_2",
+            region=config.region,
+            tags=tags,
+            opts=child,
+        )
+        aws.apigateway.BasePathMapping(
+            f"{name}-base-path",
+            rest_api=api.id,
+            stage_name=stage.stage_name,
+            domain_name=domain_name.domain_name,
+            base_path=domain.base_path,
+            region=config.region,
+            opts=child,
+        )
+        return domain_name.regional_domain_name if regional else domain_name.cloudfront_domain_name

@@ -17,7 +17,18 @@ from components import S3ProxyApi
 from tooling.preview import PreviewMocks
 from tooling.program import run_with_mocks
 
-OUTPUT_NAMES = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
+OUTPUT_NAMES = (
+    "url",
+    "rest_api_id",
+    "stage_name",
+    "execution_arn",
+    "role_arn",
+    "policy",
+    "openapi",
+    "routes",
+    "api_keys",
+    "domain_target",
+)
 
 
 class RecordingMocks(PreviewMocks):

@@ -11,7 +11,18 @@ from components.config import validate_args
 from components.openapi import render_openapi, to_json
 from tooling.program import ROOT, run_program, stack_config
 
-OUTPUTS = {"url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes"}
+OUTPUTS = {
+    "url",
+    "rest_api_id",
+    "stage_name",
+    "execution_arn",
+    "role_arn",
+    "policy",
+    "openapi",
+    "routes",
+    "api_keys",
+    "domain_target",
+}
 
 
 def run(stack, root=ROOT):

@@ -54,7 +54,17 @@ class PreviewMocks(pulumi.runtime.Mocks):
             return f"ags-{api}-{stage}", state | {
                 "invokeUrl": f"https://{api}.execute-api.{region}.amazonaws.com/{stage}",
                 "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api}/{stage}",
+                "arn": f"arn:aws:apigateway:{region}::/restapis/{api}/stages/{stage}",
             }
+        if args.typ == "aws:apigateway/apiKey:ApiKey":
+            return fake_id, state | {"value": f"preview-key-{fake_id}"}
+        if args.typ == "aws:apigateway/domainName:DomainName":
+            return state["domainName"], state | {
+                "regionalDomainName": f"d-{fake_id}.execute-api.{region}.amazonaws.com",
+                "cloudfrontDomainName": f"{fake_id}.cloudfront.net",
+            }
+        if args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            return args.name, state | {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{args.name}"}
         return fake_id, state
 
 

@@ -15,7 +15,18 @@ from tooling.program import ROOT
 
 from .conftest import REGION, project_copy
 
-OUTPUT_KEYS = {"url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes"}
+OUTPUT_KEYS = {
+    "url",
+    "rest_api_id",
+    "stage_name",
+    "execution_arn",
+    "role_arn",
+    "policy",
+    "openapi",
+    "routes",
+    "api_keys",
+    "domain_target",
+}
 
 
 def api_ids(apigateway: Any) -> set[str]:

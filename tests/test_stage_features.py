@@ -1,0 +1,200 @@
+"""Production stage features: each input's effect on the document and on the resources, under mocks."""
+
+import json
+
+import pytest
+from conftest import build
+
+from components import S3ProxyConfigError
+from components.config import validate_args
+from components.openapi import render_openapi
+
+ALL = {"allowed_actions": ["s3:*"]}
+ROLE = "arn:aws:iam::123456789012:role/r"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/files/0a1b2c3d-0000-1111-2222-333344445555"
+
+
+def document(**args):
+    return render_openapi(validate_args(ALL | args), title="t", region="us-east-1", role_arn=ROLE)
+
+
+def methods(doc):
+    return [(path, verb, op) for path, verbs in doc["paths"].items() for verb, op in verbs.items()]
+
+
+def test_features_are_off_by_default():
+    built = build(ALL)
+    assert set(built.types.values()) == {
+        "s3proxy:index:S3ProxyApi",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:apigateway/restApi:RestApi",
+        "aws:apigateway/deployment:Deployment",
+        "aws:apigateway/stage:Stage",
+    }
+    stage = built.one("aws:apigateway/stage:Stage")
+    assert "accessLogSettings" not in stage and "variables" not in stage
+    assert built.outputs["api_keys"] == {} and built.outputs["domain_target"] is None
+    doc = json.loads(built.outputs["openapi"])
+    assert not any(verb == "options" for _, verb, _ in methods(doc))
+    assert "api_key" not in doc["securityDefinitions"]
+
+
+def test_api_keys_require_a_key_on_every_method_and_make_a_usage_plan():
+    doc = document(api_keys={"names": ["web"]})
+    assert doc["x-amazon-apigateway-api-key-source"] == "HEADER"
+    assert doc["securityDefinitions"]["api_key"] == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    assert all(op["security"] == [{"sigv4": [], "api_key": []}] for _, _, op in methods(doc))
+    keys_only = document(authorization="NONE", api_keys={"names": ["web"]})
+    assert all(op["security"] == [{"api_key": []}] for _, _, op in methods(keys_only))
+
+    built = build(
+        ALL
+        | {
+            "api_keys": {
+                "names": ["web", "batch"],
+                "quota_limit": 10000,
+                "quota_period": "day",
+                "rate_limit": 20,
+                "burst_limit": 40,
+            }
+        }
+    )
+    plan = built.one("aws:apigateway/usagePlan:UsagePlan")
+    assert plan["apiStages"] == [{"apiId": built.outputs["rest_api_id"], "stage": "dev"}]
+    assert plan["quotaSettings"] == {"limit": 10000, "period": "DAY"}
+    assert plan["throttleSettings"] == {"rateLimit": 20.0, "burstLimit": 40}
+    keys = built.of_type("aws:apigateway/apiKey:ApiKey")
+    assert sorted(k["name"] for k in keys) == ["api-batch", "api-web"]
+    bindings = built.of_type("aws:apigateway/usagePlanKey:UsagePlanKey")
+    assert {b["keyId"] for b in bindings} == {built.ids["api-key-web"], built.ids["api-key-batch"]}
+    assert all(b["keyType"] == "API_KEY" and b["usagePlanId"] == built.ids["api-usage-plan"] for b in bindings)
+    assert set(built.outputs["api_keys"]) == {"web", "batch"}
+
+
+def test_cors_adds_preflight_and_origin_headers():
+    doc = document(cors={"allow_origin": "https://app.example.com", "max_age": 300})
+    for operations in doc["paths"].values():
+        preflight = operations["options"]
+        assert "security" not in preflight  # browsers send preflights without credentials
+        integration = preflight["x-amazon-apigateway-integration"]
+        assert integration["type"] == "mock" and integration["contentHandling"] == "CONVERT_TO_TEXT"
+        headers = integration["responses"]["default"]["responseParameters"]
+        assert headers["method.response.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
+        allowed = headers["method.response.header.Access-Control-Allow-Methods"].strip("'").split(",")
+        assert set(allowed) == {v.upper() for v in operations if v != "options"} | {"OPTIONS"}
+        assert "X-Api-Key" in headers["method.response.header.Access-Control-Allow-Headers"]
+        assert headers["method.response.header.Access-Control-Max-Age"] == "'300'"
+    get = doc["paths"]["/{folder}/{item+}"]["get"]
+    for response in get["x-amazon-apigateway-integration"]["responses"].values():
+        assert response["responseParameters"]["method.response.header.Access-Control-Allow-Origin"] == (
+            "'https://app.example.com'"
+        )
+    assert "Access-Control-Expose-Headers" in get["responses"]["404"]["headers"]
+
+
+def test_access_logs_go_to_a_log_group_as_json():
+    built = build(ALL | {"access_logs": {"retention_days": 90}})
+    group = built.one("aws:cloudwatch/logGroup:LogGroup")
+    assert group["retentionInDays"] == 90
+    settings = built.one("aws:apigateway/stage:Stage")["accessLogSettings"]
+    assert settings["destinationArn"] == group["arn"]
+    assert json.loads(settings["format"])["requestId"] == "$context.requestId"
+
+
+def test_per_method_throttling():
+    built = build(
+        ALL
+        | {
+            "method_throttling": {
+                "PUT /{folder}/{item+}": {"rate_limit": 5, "burst_limit": 10},
+                "GET /": {"rate_limit": 1},
+            }
+        }
+    )
+    settings = {s["methodPath"]: s["settings"] for s in built.of_type("aws:apigateway/methodSettings:MethodSettings")}
+    assert settings == {
+        "{folder}/{item+}/PUT": {"throttlingRateLimit": 5.0, "throttlingBurstLimit": 10},
+        "~1/GET": {"throttlingRateLimit": 1.0},
+    }
+
+
+def test_custom_domain_maps_the_stage():
+    built = build(
+        ALL | {"custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT, "base_path": "v1"}}
+    )
+    domain = built.one("aws:apigateway/domainName:DomainName")
+    assert domain["domainName"] == "files.example.com"
+    assert domain["regionalCertificateArn"] == CERT and "certificateArn" not in domain
+    assert domain["securityPolicy"] == "TLS_1_2"
+    mapping = built.one("aws:apigateway/basePathMapping:BasePathMapping")
+    assert mapping == mapping | {
+        "restApi": built.outputs["rest_api_id"],
+        "stageName": "dev",
+        "domainName": "files.example.com",
+        "basePath": "v1",
+    }
+    assert built.outputs["domain_target"] == domain["regionalDomainName"]
+    edge = build(
+        ALL | {"endpoint_type": "EDGE", "custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT}}
+    )
+    assert edge.one("aws:apigateway/domainName:DomainName")["certificateArn"] == CERT
+
+
+def test_waf_stage_variables_and_endpoint_types():
+    built = build(ALL | {"web_acl_arn": ACL, "stage_variables": {"env": "prod"}})
+    association = built.one("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert association["webAclArn"] == ACL
+    assert association["resourceArn"] == built.one("aws:apigateway/stage:Stage")["arn"]
+    assert built.one("aws:apigateway/stage:Stage")["variables"] == {"env": "prod"}
+    private = build(ALL | {"endpoint_type": "PRIVATE", "vpc_endpoint_ids": ["vpce-0a1b2c3d4"]})
+    assert private.one("aws:apigateway/restApi:RestApi")["endpointConfiguration"] == {
+        "types": "PRIVATE",
+        "vpcEndpointIds": ["vpce-0a1b2c3d4"],
+    }
+    assert "x-amazon-apigateway-policy" in private.outputs["openapi"]
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ({"endpoint_type": "PRIVATE"}, "endpoint_type"),
+        ({"endpoint_type": "INTERNAL"}, "endpoint_type"),
+        ({"api_keys": {"names": []}}, "api_keys.names"),
+        ({"api_keys": {"names": ["has space"]}}, "api_keys.names"),
+        ({"api_keys": {"names": ["a"], "quota_period": "YEAR"}}, "api_keys.quota_period"),
+        ({"api_keys": {"quota_limit": 5}}, "api_keys.names"),
+        ({"api_keys": {"names": ["a"], "rate": 5}}, "api_keys.rate"),
+        ({"cors": {"allow_origin": "https://a.example.com,https://b.example.com"}}, "cors.allow_origin"),
+        ({"cors": {"allow_origin": "*", "allow_headers": ["X Bad"]}}, "cors.allow_headers"),
+        ({"cors": {}}, "cors.allow_origin"),
+        ({"access_logs": {"retention_days": 10}}, "access_logs.retention_days"),
+        ({"method_throttling": {"FETCH /": {"rate_limit": 1}}}, "method_throttling"),
+        ({"method_throttling": {"GET /nope": {"rate_limit": 1}}}, "method_throttling"),
+        ({"method_throttling": {"GET /": {"rate_limit": -1}}}, "method_throttling.GET /.rate_limit"),
+        ({"custom_domain": {"domain_name": "Files.Example.com", "certificate_arn": CERT}}, "custom_domain.domain_name"),
+        (
+            {"custom_domain": {"domain_name": "files.example.com", "certificate_arn": "arn:aws:iam::1:x"}},
+            "custom_domain.certificate_arn",
+        ),
+        (
+            {"custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT, "base_path": "a/b"}},
+            "custom_domain.base_path",
+        ),
+        (
+            {
+                "endpoint_type": "PRIVATE",
+                "vpc_endpoint_ids": ["vpce-0a1b2c3d4"],
+                "custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT},
+            },
+            "custom_domain",
+        ),
+        ({"web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/y"}, "web_acl_arn"),
+        ({"stage_variables": {"bad-name": "x"}}, "stage_variables"),
+    ],
+)
+def test_bad_feature_inputs_name_the_field(args, field):
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(ALL | args)
+    assert error.value.field == field
