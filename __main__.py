@@ -8,36 +8,56 @@ import pulumi
 from components import S3ProxyApi, S3ProxyApiArgs
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
-READERS: dict[str, tuple[str, Callable[[str], Any]]] = {  # config key -> (component input, how the value is read)
-    "allowedActions": ("allowed_actions", config.get_object),
-    "binaryMediaTypes": ("binary_media_types", config.get_object),
-    "buckets": ("buckets", config.get_object),
-    "stageName": ("stage_name", config.get),
-    "authorization": ("authorization", config.get),
-    "statusMapping": ("status_mapping", config.get),
-    "throttlingRateLimit": ("throttling_rate_limit", config.get_float),
-    "throttlingBurstLimit": ("throttling_burst_limit", config.get_int),
-    "tracingEnabled": ("tracing_enabled", config.get_bool),
-    "tags": ("tags", config.get_object),
-    "keyPrefix": ("key_prefix", config.get),
-    "allowedSourceCidrs": ("allowed_source_cidrs", config.get_object),
-    "vpcEndpointIds": ("vpc_endpoint_ids", config.get_object),
-}
-# Pulumi.yaml defaults that stand for "not set": the component then applies its own default.
-NOT_SET = {
-    "buckets": [],
-    "throttlingRateLimit": -1,
-    "throttlingBurstLimit": -1,
-    "keyPrefix": "",
-    "allowedSourceCidrs": [],
-    "vpcEndpointIds": [],
-}
+text, number, whole, flag, structured = config.get, config.get_float, config.get_int, config.get_bool, config.get_object
 
-args: dict[str, Any] = {"region": pulumi.Config("aws").get("region")}
-for key, (field, read) in READERS.items():
+
+def setting(key: str, read: Callable[[str], Any]) -> Any:
+    """A config value, or None where it is unset or holds Pulumi.yaml's "not set" default
+    ("", -1 or an empty list): the component then applies its own default."""
     value = read(key)
-    if value is not None and value != NOT_SET.get(key):
-        args[field] = value
+    return None if value is None or value == "" or value == -1 or value == [] else value
+
+
+def group(**fields: Any) -> dict[str, Any] | None:
+    """A nested input from flat config keys; None when its first (required) field is unset."""
+    first = next(iter(fields.values()))
+    return {k: v for k, v in fields.items() if v is not None} if first is not None else None
+
+
+args: dict[str, Any] = {
+    "region": pulumi.Config("aws").get("region"),
+    "allowed_actions": setting("allowedActions", structured),
+    "binary_media_types": setting("binaryMediaTypes", structured),
+    "buckets": setting("buckets", structured),
+    "stage_name": setting("stageName", text),
+    "authorization": setting("authorization", text),
+    "status_mapping": setting("statusMapping", text),
+    "throttling_rate_limit": setting("throttlingRateLimit", number),
+    "throttling_burst_limit": setting("throttlingBurstLimit", whole),
+    "tracing_enabled": setting("tracingEnabled", flag),
+    "tags": setting("tags", structured),
+    "key_prefix": setting("keyPrefix", text),
+    "allowed_source_cidrs": setting("allowedSourceCidrs", structured),
+    "vpc_endpoint_ids": setting("vpcEndpointIds", structured),
+    "endpoint_type": setting("endpointType", text),
+    "api_keys": group(
+        names=setting("apiKeyNames", structured),
+        quota_limit=setting("apiKeyQuotaLimit", whole),
+        quota_period=setting("apiKeyQuotaPeriod", text),
+        rate_limit=setting("apiKeyRateLimit", number),
+        burst_limit=setting("apiKeyBurstLimit", whole),
+    ),
+    "cors": group(allow_origin=setting("corsAllowOrigin", text), max_age=setting("corsMaxAge", whole)),
+    "access_logs": group(retention_days=setting("accessLogRetentionDays", whole)),
+    "method_throttling": setting("methodThrottling", structured),
+    "custom_domain": group(
+        domain_name=setting("customDomainName", text),
+        certificate_arn=setting("customDomainCertificateArn", text),
+        base_path=setting("customDomainBasePath", text),
+    ),
+    "web_acl_arn": setting("webAclArn", text),
+    "stage_variables": setting("stageVariables", structured),
+}
 
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
 

@@ -41,6 +41,16 @@ def test_dev_stack_exports_every_output_with_every_route():
 
 def test_prod_stack_is_scoped_throttled_and_traced():
     outputs, monitor = run("prod")
+    assert outputs.secret == {"api_keys"} and outputs.shown()["api_keys"] == "[secret]"
+    assert set(outputs["api_keys"]) == {"web-app", "reporting"}
+    types = sorted(urn.split("::")[2].rpartition("$")[2] for urn in monitor.resources)
+    for production_feature in (
+        "aws:apigateway/usagePlan:UsagePlan",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:apigateway/domainName:DomainName",
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+    ):
+        assert production_feature in types
     assert outputs["routes"] == [
         "GET /{folder} -> s3:ListBucket",
         "HEAD /{folder} -> s3:ListBucket",
@@ -58,6 +68,12 @@ def test_prod_stack_is_scoped_throttled_and_traced():
     }
     states = {urn.rpartition("::")[2]: r.state for urn, r in monitor.resources.items()}
     assert states["s3proxy-throttling"]["settings"] == {"throttlingRateLimit": 100.0, "throttlingBurstLimit": 200}
+    assert states["s3proxy-throttling-put-folder-item"]["settings"] == {
+        "throttlingRateLimit": 20.0,
+        "throttlingBurstLimit": 40,
+    }
+    assert states["s3proxy-stage"]["variables"] == {"environment": "prod"}
+    assert "Access-Control-Allow-Origin" in outputs["openapi"]
     assert states["s3proxy-stage"]["xrayTracingEnabled"] is True
     assert states["s3proxy-stage"]["stageName"] == "prod"
     assert states["s3proxy-api"]["tags"] == {"environment": "prod", "owner": "platform-team"}

@@ -15,10 +15,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from .localstack import Deployment, LocalStackMocks, default_endpoint
-from .program import ROOT, run_program, stack_config
+from .program import ROOT, StackOutputs, run_program, stack_config
 
 
 def log(message: str) -> None:
@@ -39,7 +38,7 @@ def down(stack: str, root: Path = ROOT) -> bool:
     return True
 
 
-def up(stack: str, root: Path = ROOT, endpoint: str | None = None) -> dict[str, Any]:
+def up(stack: str, root: Path = ROOT, endpoint: str | None = None) -> StackOutputs:
     """Deploy the stack into LocalStack (replacing its previous deployment); return its outputs."""
     if down(stack, root):
         log(f"Replaced the previous deployment of stack {stack}")
@@ -74,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"Stack {options.stack} has no LocalStack deployment: nothing to destroy")
         return 0
     outputs = up(options.stack, options.cwd)
-    print(json.dumps(outputs, sort_keys=True))
+    print(json.dumps(outputs.shown(), sort_keys=True))
     return 0
 
 

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     region = stack_config(options.stack).get("aws:region", "us-east-1")
     outputs, monitor = run_program(options.stack, PreviewMocks(region))
     if options.json:
-        print(json.dumps(outputs, indent=2, sort_keys=True))
+        print(json.dumps(outputs.shown(), indent=2, sort_keys=True))
         return 0
     print(f"Previewing update ({options.stack}) with the Pulumi SDK mock runtime: nothing is deployed.\n")
     print(f"     {'Type':<52} Name")
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nRoutes:")
     print("\n".join(f"    {route}" for route in outputs.get("routes", [])))
     print("\nOutputs:")
-    for key, value in summarize(outputs).items():
+    for key, value in summarize(outputs.shown()).items():
         if key != "routes":
             print(f"    {key:<14}: {value}")
     print(f"\nResources:\n    + {len(monitor.resources) + 1} to create (the stack, the component and its children)")

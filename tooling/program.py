@@ -103,18 +103,35 @@ def _silence_unretrieved(error: BaseException) -> None:
     loop.set_exception_handler(handler)
 
 
-def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> tuple[dict[str, Any], MockMonitor]:
-    """Run the program `root/__main__.py` for `stack`; return its stack outputs (as `pulumi stack
-    output --json` shows them) and the mock monitor."""
+SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
+
+
+def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> tuple[StackOutputs, MockMonitor]:
+    """Run the program `root/__main__.py` for `stack`; return its stack outputs (values resolved,
+    secrets included: use `shown` to display them) and the mock monitor."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
 
     def program() -> Any:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-        stack_resource = pulumi.runtime.get_root_resource()
-        return stack_resource.outputs  # type: ignore[union-attr]
+        exported = pulumi.runtime.get_root_resource().outputs  # type: ignore[union-attr]
+        secret = {name: pulumi.Output.from_input(value).is_secret() for name, value in exported.items()}
+        return {"values": exported, "secret": secret}
 
-    outputs, monitor = run_with_mocks(
+    result, monitor = run_with_mocks(
         program, mocks, project=project_name(root), stack=stack, config=stack_config(stack, root)
     )
-    return dict(outputs), monitor
+    secret = frozenset(name for name, is_secret in result["secret"].items() if is_secret)
+    return StackOutputs(result["values"], secret), monitor
+
+
+class StackOutputs(dict[str, Any]):
+    """Stack outputs with their values resolved, secrets included, and which of them are secret."""
+
+    def __init__(self, values: dict[str, Any], secret: frozenset[str] = frozenset()) -> None:
+        super().__init__(values)
+        self.secret = secret
+
+    def shown(self) -> dict[str, Any]:
+        """As `pulumi stack output --json` shows them: secrets masked."""
+        return {name: SECRET if name in self.secret else value for name, value in self.items()}
