@@ -250,6 +250,39 @@ class LocalStackMocks(pulumi.runtime.Mocks):
         return f"{api_id}-{stage_name}-{method_path}", {}, {"rest_api_id": api_id, "stage_name": stage_name}
 
 
+def _api_key(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
+    key = mocks.client("apigateway", region).create_api_key(
+        name=inputs.get("name", name), enabled=inputs.get("enabled", True), tags=inputs.get("tags") or {}
+    )
+    return key["id"], {"value": key["value"], "name": key["name"]}, {}
+
+
+def _usage_plan(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
+    request: dict[str, Any] = {
+        "name": inputs.get("name", name),
+        "apiStages": [{"apiId": s["apiId"], "stage": s["stage"]} for s in inputs.get("apiStages", [])],
+    }
+    # Numbers come through the engine as floats; boto3 wants the API's own types.
+    if quota := inputs.get("quotaSettings"):
+        request["quota"] = {"limit": int(quota["limit"]), "period": quota["period"]}
+    if throttle := inputs.get("throttleSettings"):
+        request["throttle"] = {
+            key: cast(value)
+            for key, cast in (("rateLimit", float), ("burstLimit", int))
+            if (value := throttle.get(key)) is not None
+        }
+    plan = mocks.client("apigateway", region).create_usage_plan(**request)
+    return plan["id"], {}, {}
+
+
+def _usage_plan_key(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
+    plan_id, key_id = inputs["usagePlanId"], inputs["keyId"]
+    mocks.client("apigateway", region).create_usage_plan_key(
+        usagePlanId=plan_id, keyId=key_id, keyType=inputs["keyType"]
+    )
+    return key_id, {}, {"usage_plan_id": plan_id}
+
+
 def reapply_dropped_settings(apigateway: Any, api_id: str, document: dict[str, Any]) -> None:
     """Restore what LocalStack's OpenAPI import drops: each integration's `credentials` (the
     execution role), AWS_IAM `authorizationType` from `security: sigv4`, and `contentHandling`.
@@ -292,6 +325,9 @@ PROVISIONERS: dict[str, Provisioner] = {
     "aws:apigateway/deployment:Deployment": LocalStackMocks.provision_deployment,
     "aws:apigateway/stage:Stage": LocalStackMocks.provision_stage,
     "aws:apigateway/methodSettings:MethodSettings": LocalStackMocks.provision_method_settings,
+    "aws:apigateway/apiKey:ApiKey": _api_key,
+    "aws:apigateway/usagePlan:UsagePlan": _usage_plan,
+    "aws:apigateway/usagePlanKey:UsagePlanKey": _usage_plan_key,
 }
 
 DELETERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
@@ -308,4 +344,9 @@ DELETERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
     ),
     # Method settings live in the stage, deleted just after (newest first) or with it.
     "aws:apigateway/methodSettings:MethodSettings": lambda apigw, e: None,
+    "aws:apigateway/apiKey:ApiKey": lambda apigw, e: apigw.delete_api_key(apiKey=e["id"]),
+    "aws:apigateway/usagePlan:UsagePlan": lambda apigw, e: apigw.delete_usage_plan(usagePlanId=e["id"]),
+    "aws:apigateway/usagePlanKey:UsagePlanKey": lambda apigw, e: apigw.delete_usage_plan_key(
+        usagePlanId=e["usage_plan_id"], keyId=e["id"]
+    ),
 }
