@@ -116,7 +116,9 @@ class S3ProxyApi(pulumi.ComponentResource):
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         config = validate_args(args)  # before registering anything: a bad input builds nothing
         super().__init__(TYPE_TOKEN, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # protect flows to children by itself; retain_on_delete does not, so it is passed on.
+        self._child = pulumi.ResourceOptions(parent=self, retain_on_delete=(opts.retain_on_delete if opts else None))
+        child = self._child
         lookup = pulumi.InvokeOutputOptions(parent=self)  # inherits the provider passed in opts
         region = pulumi.Output.from_input(config.region) if config.region else aws.get_region_output(opts=lookup).region
         account_id = aws.get_caller_identity_output(opts=lookup).account_id
@@ -155,7 +157,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             rest_api=api.id,
             triggers={"openapi-sha256": document.apply(digest)},
             region=config.region,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
         )
         stage = aws.apigateway.Stage(
             f"{name}-stage",
@@ -229,7 +231,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             retention_in_days=config.access_logs.retention_days,
             region=config.region,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=self._child,
         )
         return aws.apigateway.StageAccessLogSettingsArgs(destination_arn=group.arn, format=ACCESS_LOG_FORMAT)
 
@@ -246,7 +248,7 @@ class S3ProxyApi(pulumi.ComponentResource):
         if not config.api_keys:
             return pulumi.Output.from_input({})
         keys = config.api_keys
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._child
         plan = aws.apigateway.UsagePlan(
             f"{name}-usage-plan",
             api_stages=[aws.apigateway.UsagePlanApiStageArgs(api_id=api.id, stage=stage.stage_name)],
@@ -291,7 +293,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             return pulumi.Output.from_input(None)
         domain = config.custom_domain
         regional = config.endpoint_type == "REGIONAL"
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._child
         domain_name = aws.apigateway.DomainName(
             f"{name}-domain",
             domain_name=domain.domain_name,

@@ -49,25 +49,36 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
 
 
 def run_with_mocks(
-    program: Callable[[], Any], mocks: pulumi.runtime.Mocks, *, project: str, stack: str, config: dict[str, str]
+    program: Callable[[], Any],
+    mocks: pulumi.runtime.Mocks,
+    *,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    monitor: MockMonitor | None = None,
 ) -> tuple[Any, MockMonitor]:
-    """Run `program` as a Pulumi program with `mocks` as the engine.
+    """Run `program` as a Pulumi program with `mocks` as the engine (through `monitor`, a
+    `MockMonitor` over them by default).
 
     Returns what `program` returned with every Output in it resolved, and the mock monitor, whose
     `resources` are the registered resources with their states. Each run gets a fresh context, so
     runs in one process share no root stack, config or registrations.
     """
-    return contextvars.Context().run(_run, program, mocks, project, stack, config)
+    return contextvars.Context().run(_run, program, mocks, project, stack, config, monitor or MockMonitor(mocks))
 
 
 def _run(
-    program: Callable[[], Any], mocks: pulumi.runtime.Mocks, project: str, stack: str, config: dict[str, str]
+    program: Callable[[], Any],
+    mocks: pulumi.runtime.Mocks,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    monitor: MockMonitor,
 ) -> tuple[Any, MockMonitor]:
     # Like `pulumi.runtime.test`: forget RPCs and failures a previous run in this process left behind.
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(config)
-    monitor = MockMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
     result: list[Any] = []
 
