@@ -84,14 +84,13 @@ class Deployment:
         """Delete every recorded resource, newest first; an already missing one is not an error."""
         while self.resources:
             entry = self.resources[-1]
-            client = aws_session(entry["region"]).client(
-                "iam" if entry["type"].startswith("aws:iam") else "apigateway", endpoint_url=self.endpoint
-            )
+            service = entry["type"].split(":")[1].split("/")[0]  # aws:<service>/<resource>:<Type>
+            client = aws_session(entry["region"]).client(service, endpoint_url=self.endpoint)
             try:
                 DELETERS[entry["type"]](client, entry)
                 log(f"  - deleted {entry['type']} {entry['name']} ({entry['id']})")
             except client.exceptions.ClientError as error:
-                if error.response["Error"]["Code"] not in ("NotFoundException", "NoSuchEntity"):
+                if error.response["Error"]["Code"] not in ("NotFoundException", "NoSuchEntity", "NoSuchBucket"):
                     raise
                 log(f"  - already gone: {entry['type']} {entry['name']}")
             self.resources.pop()
@@ -250,6 +249,16 @@ class LocalStackMocks(pulumi.runtime.Mocks):
         return f"{api_id}-{stage_name}-{method_path}", {}, {"rest_api_id": api_id, "stage_name": stage_name}
 
 
+def _bucket(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
+    bucket = inputs.get("bucket") or f"{name}-{secrets.token_hex(4)}"
+    s3 = mocks.client("s3", region)
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=bucket, **location)
+    if tags := inputs.get("tags"):
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
+    return bucket, {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}, {}
+
+
 def _api_key(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
     key = mocks.client("apigateway", region).create_api_key(
         name=inputs.get("name", name), enabled=inputs.get("enabled", True), tags=inputs.get("tags") or {}
@@ -325,6 +334,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "aws:apigateway/deployment:Deployment": LocalStackMocks.provision_deployment,
     "aws:apigateway/stage:Stage": LocalStackMocks.provision_stage,
     "aws:apigateway/methodSettings:MethodSettings": LocalStackMocks.provision_method_settings,
+    "aws:s3/bucket:Bucket": _bucket,
     "aws:apigateway/apiKey:ApiKey": _api_key,
     "aws:apigateway/usagePlan:UsagePlan": _usage_plan,
     "aws:apigateway/usagePlanKey:UsagePlanKey": _usage_plan_key,
@@ -344,6 +354,7 @@ DELETERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
     ),
     # Method settings live in the stage, deleted just after (newest first) or with it.
     "aws:apigateway/methodSettings:MethodSettings": lambda apigw, e: None,
+    "aws:s3/bucket:Bucket": lambda s3, e: s3.delete_bucket(Bucket=e["id"]),
     "aws:apigateway/apiKey:ApiKey": lambda apigw, e: apigw.delete_api_key(apiKey=e["id"]),
     "aws:apigateway/usagePlan:UsagePlan": lambda apigw, e: apigw.delete_usage_plan(usagePlanId=e["id"]),
     "aws:apigateway/usagePlanKey:UsagePlanKey": lambda apigw, e: apigw.delete_usage_plan_key(

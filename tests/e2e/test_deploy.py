@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from typing import Any
 
 import pytest
 
-from tooling.deploy import record_path, up
+from tooling.deploy import down, record_path, up
 from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, Deployment, UnsupportedResourceError
 from tooling.program import ROOT
+from tooling.signed import SignedApi
 
 from .conftest import REGION, project_copy
 
@@ -79,8 +81,6 @@ def test_up_again_replaces_the_previous_deployment(tmp_path, endpoint, apigatewa
         assert first != second
         assert first not in api_ids(apigateway) and second in api_ids(apigateway)
     finally:
-        from tooling.deploy import down
-
         down("again", project)
 
 
@@ -131,3 +131,20 @@ def test_localstack_holds_the_document_we_deployed(dev, apigateway):
             }
     # `*/*` is sent as every top-level type: LocalStack's matcher skips `*/...` entries.
     assert apigateway.get_rest_api(restApiId=api_id)["binaryMediaTypes"] == TOP_LEVEL_MEDIA_TYPES
+
+
+def test_the_embedded_example_deploys_with_its_bucket_and_serves_it(tmp_path, endpoint, s3):
+    project = tmp_path / "embedded"
+    shutil.copytree(ROOT / "examples" / "embedded", project)
+    outputs = up("dev", project, endpoint)
+    try:
+        bucket = outputs["bucket"]
+        assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        api = SignedApi(outputs["url"], REGION)
+        put = api.request("PUT", f"{bucket}/report.csv", body=b"a,b\n", headers={"Content-Type": "text/csv"})
+        assert put.status_code == 200
+        assert s3.get_object(Bucket=bucket, Key="incoming/report.csv")["Body"].read() == b"a,b\n"
+        s3.delete_object(Bucket=bucket, Key="incoming/report.csv")
+    finally:
+        down("dev", project)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
