@@ -225,6 +225,9 @@ def _one_of(field: str, allowed: tuple[str, ...], normalise: Callable[[str], str
 
 def _non_negative(field: str, kind: type) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
+        # Numbers cross Pulumi's wire as doubles: through the package host an integer input arrives as 200.0.
+        if kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
         # bool is an int subclass; `True` as a rate limit is a mistake, not 1 request a second.
         numeric = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
         if not numeric or value < 0 or value != value:

@@ -4,8 +4,6 @@ Deliberately thin: inputs are validated by `config`, the API is the document `op
 the role's permissions are what `policy` renders; this module only wires them into resources.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -52,6 +50,67 @@ def method_path_of(method: str) -> str:
     return f"{path.lstrip('/') or '~1'}/{verb}"
 
 
+class ApiKeySettings(TypedDict):
+    """API keys, one per consumer, under one usage plan bound to the stage. Every method then requires
+    the `x-api-key` header, in addition to SigV4 signatures when `authorization` is `AWS_IAM`."""
+
+    names: Sequence[str]
+    """Consumer names, one key each: 1-64 letters, digits, `.`, `_` or `-`. The `api_keys` output holds
+    the key values by name."""
+    quota_limit: NotRequired[int]
+    """Requests each key may make per `quota_period`. Default: no quota."""
+    quota_period: NotRequired[str]
+    """`DAY`, `WEEK` or `MONTH` (default)."""
+    rate_limit: NotRequired[float]
+    """Steady-state requests per second of each key. Default: no per-key limit."""
+    burst_limit: NotRequired[int]
+    """Burst of requests of each key. Default: no per-key limit."""
+
+
+class CorsSettings(TypedDict):
+    """CORS for browsers on another origin: an unauthenticated `OPTIONS` preflight on every path, and
+    the CORS headers on every response."""
+
+    allow_origin: str
+    """`*` or one origin such as `https://app.example.com`."""
+    allow_headers: NotRequired[Sequence[str]]
+    """Request headers browsers may send. Default: `Authorization`, `Content-Type`, the SigV4 `X-Amz-*`
+    headers, `X-Api-Key`, `Range`, `If-Match` and `If-None-Match`."""
+    expose_headers: NotRequired[Sequence[str]]
+    """Response headers scripts may read. Default: `ETag`, `Content-Length`, `Content-Range`,
+    `Last-Modified` and `Timestamp`."""
+    max_age: NotRequired[int]
+    """Seconds browsers may cache a preflight answer. Default 600."""
+
+
+class AccessLogSettings(TypedDict):
+    """JSON access logs of the stage, one line per request, in a CloudWatch Logs group. API Gateway
+    needs the account's CloudWatch role (`aws.apigateway.Account`), which is left to you."""
+
+    retention_days: NotRequired[int]
+    """Days the logs are kept: one of CloudWatch Logs' retention periods. Default 30."""
+
+
+class MethodThrottle(TypedDict):
+    """Throttling limits of one method."""
+
+    rate_limit: NotRequired[float]
+    """Steady-state requests per second."""
+    burst_limit: NotRequired[int]
+    """Burst of requests."""
+
+
+class CustomDomainSettings(TypedDict):
+    """A custom domain name mapped to the stage."""
+
+    domain_name: str
+    """Lowercase DNS name, e.g. `files.example.com`."""
+    certificate_arn: str
+    """ARN of the ACM certificate for it (in us-east-1 for an `EDGE` endpoint)."""
+    base_path: NotRequired[str]
+    """Path under the domain where the stage is mapped. Default: the root."""
+
+
 class S3ProxyApiArgs(TypedDict):
     """Inputs of `S3ProxyApi`. Plain values: each is validated when the component is constructed."""
 
@@ -86,6 +145,24 @@ class S3ProxyApiArgs(TypedDict):
     vpc_endpoint_ids: NotRequired[Sequence[str]]
     """Only requests through these VPC endpoints may invoke the API (with `allowed_source_cidrs`:
     either suffices)."""
+    endpoint_type: NotRequired[str]
+    """`REGIONAL` (default), `EDGE` or `PRIVATE` (reachable only through `vpc_endpoint_ids`)."""
+    api_keys: NotRequired[ApiKeySettings]
+    """API keys for the API's consumers, under one usage plan. Default: none."""
+    cors: NotRequired[CorsSettings]
+    """Let browsers on another origin call the API. Default: no CORS."""
+    access_logs: NotRequired[AccessLogSettings]
+    """JSON access logs of the stage in CloudWatch Logs. Default: none."""
+    method_throttling: NotRequired[Mapping[str, MethodThrottle]]
+    """Limits of single methods, by `VERB /path` as in `routes` (e.g. `GET /{folder}/{item+}`), in
+    place of the stage-wide ones for those methods."""
+    custom_domain: NotRequired[CustomDomainSettings]
+    """Serve the stage under a custom domain (not with `PRIVATE`); `domain_target` is then where its
+    DNS record must point."""
+    web_acl_arn: NotRequired[str]
+    """ARN of a regional WAFv2 web ACL to associate with the stage."""
+    stage_variables: NotRequired[Mapping[str, str]]
+    """Stage variables (names of letters, digits and `_`)."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
