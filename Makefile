@@ -48,6 +48,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy provider/__main__.py  # a second `__main__` module: checked on its own
 
 bench: install
 	$(BIN)/python benchmarks/program.py
