@@ -4,25 +4,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import RecordingMocks
+from conftest import OUTPUT_NAMES, RecordingMocks
 
 from components.catalogue import ROUTES
 from components.config import validate_args
 from components.openapi import render_openapi, to_json
 from tooling.program import ROOT, run_program, stack_config
 
-OUTPUTS = {
-    "url",
-    "rest_api_id",
-    "stage_name",
-    "execution_arn",
-    "role_arn",
-    "policy",
-    "openapi",
-    "routes",
-    "api_keys",
-    "domain_target",
-}
+OUTPUTS = set(OUTPUT_NAMES)
 
 
 def run(stack, root=ROOT):

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import pytest
+from conftest import OUTPUT_NAMES
 
 from tooling.deploy import down, record_path, up
 from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, Deployment, UnsupportedResourceError
@@ -17,18 +18,7 @@ from tooling.signed import SignedApi
 
 from .conftest import REGION, project_copy
 
-OUTPUT_KEYS = {
-    "url",
-    "rest_api_id",
-    "stage_name",
-    "execution_arn",
-    "role_arn",
-    "policy",
-    "openapi",
-    "routes",
-    "api_keys",
-    "domain_target",
-}
+OUTPUT_KEYS = set(OUTPUT_NAMES)
 
 
 def api_ids(apigateway: Any) -> set[str]:
