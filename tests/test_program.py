@@ -49,6 +49,7 @@ def test_prod_stack_is_scoped_throttled_and_traced():
         "POST /{folder}/{item+}?uploads -> s3:PutObject",
         "PUT /{folder}/{item+}?partNumber&uploadId -> s3:PutObject",
         "POST /{folder}/{item+}?uploadId -> s3:PutObject",
+        "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
     ]
     resources = {json.dumps(s["Resource"]) for s in json.loads(outputs["policy"])["Statement"]}
     assert resources == {

@@ -1,0 +1,66 @@
+"""A client for apps that consume an `S3ProxyApi` stack: SigV4-signed S3 calls through API Gateway, and
+transfers of objects far beyond its 10 MB payload limit.
+
+    from s3proxy_client import S3ProxyClient
+
+    client = S3ProxyClient.from_outputs("outputs.json")  # `pulumi stack output --json > outputs.json`
+    client.upload_file("report.bin", "my-bucket", "reports/2026/report.bin")
+"""
+
+from .client import (
+    MULTIPART_CREATE_QUERY,
+    Bucket,
+    GetObjectResult,
+    ObjectEntry,
+    ObjectInfo,
+    S3ProxyClient,
+    TransferResult,
+)
+from .errors import (
+    AccessDeniedError,
+    ConflictError,
+    ConnectionFailedError,
+    InvalidRangeError,
+    NotFoundError,
+    NotModifiedError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    RouteNotAllowedError,
+    S3ProxyError,
+    ServerError,
+    ThrottledError,
+)
+from .outputs import OutputsError, StackOutputs, parse_outputs
+from .parts import API_GATEWAY_PAYLOAD_LIMIT, DEFAULT_PART_SIZE, MIN_PART_SIZE, Part, plan_parts
+from .transport import RetryPolicy
+
+__all__ = [
+    "API_GATEWAY_PAYLOAD_LIMIT",
+    "DEFAULT_PART_SIZE",
+    "MIN_PART_SIZE",
+    "MULTIPART_CREATE_QUERY",
+    "AccessDeniedError",
+    "Bucket",
+    "ConflictError",
+    "ConnectionFailedError",
+    "GetObjectResult",
+    "InvalidRangeError",
+    "NotFoundError",
+    "NotModifiedError",
+    "ObjectEntry",
+    "ObjectInfo",
+    "OutputsError",
+    "Part",
+    "PayloadTooLargeError",
+    "PreconditionFailedError",
+    "RetryPolicy",
+    "RouteNotAllowedError",
+    "S3ProxyClient",
+    "S3ProxyError",
+    "ServerError",
+    "StackOutputs",
+    "ThrottledError",
+    "TransferResult",
+    "parse_outputs",
+    "plan_parts",
+]

@@ -1,0 +1,311 @@
+"""`python -m s3proxy_client`: ls, cp, rm, mb, rb and head through a deployed S3ProxyApi stack.
+
+    python -m s3proxy_client --outputs outputs.json ls                       # buckets
+    python -m s3proxy_client --outputs outputs.json ls s3p://bucket/prefix/  # objects
+    python -m s3proxy_client --outputs outputs.json cp big.iso s3p://bucket/isos/
+    python -m s3proxy_client --outputs outputs.json cp s3p://bucket/isos/big.iso ./
+    python -m s3proxy_client --outputs outputs.json head s3p://bucket/isos/big.iso
+    python -m s3proxy_client --outputs outputs.json rm s3p://bucket/isos/big.iso
+    python -m s3proxy_client --outputs outputs.json mb s3p://bucket
+    python -m s3proxy_client --outputs outputs.json rb s3p://bucket
+
+Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
+Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
+4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .client import S3ProxyClient
+from .errors import AccessDeniedError, ConflictError, NotFoundError, PreconditionFailedError, S3ProxyError
+from .outputs import OutputsError, load_outputs
+from .parts import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PART_SIZE,
+    DEFAULT_THRESHOLD,
+    validate_concurrency,
+    validate_part_size,
+)
+
+PROG = "s3proxy_client"
+SCHEME = "s3p://"
+EXIT_ERROR, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_DENIED, EXIT_CONFLICT, EXIT_INTERRUPTED = 1, 2, 3, 4, 5, 130
+UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2, "mib": 1024**2}
+
+
+class UsageError(ValueError):
+    """A command line that cannot be carried out (exit code 2)."""
+
+
+def parse_size(text: str) -> int:
+    """`8388608`, `8MiB`, `8M` (= MB, decimal), `5120KiB`."""
+    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", text)
+    if not match or match[2].lower() not in UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 8MiB, 8388608)")
+    return int(match[1]) * UNITS[match[2].lower()]
+
+
+def split_uri(uri: str) -> tuple[str, str]:
+    """`s3p://bucket/key` -> (bucket, key); the key may be empty."""
+    if not uri.startswith(SCHEME):
+        raise UsageError(f"not a remote location: {uri!r} (expected {SCHEME}bucket/key)")
+    bucket, _, key = uri[len(SCHEME) :].partition("/")
+    if not bucket:
+        raise UsageError(f"no bucket in {uri!r}")
+    return bucket, key
+
+
+def stack_outputs(options: argparse.Namespace) -> Any:
+    """--outputs FILE, else $S3PROXY_OUTPUTS, else `pulumi stack output --json` when the CLI exists."""
+    source = options.outputs or os.environ.get("S3PROXY_OUTPUTS")
+    if source:
+        return load_outputs(Path(source))
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise OutputsError(
+            "no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`, or the last "
+            "line of `make up`), or install the Pulumi CLI"
+        )
+    command = [pulumi, "stack", "output", "--json", *(["--stack", options.stack] if options.stack else [])]
+    ran = subprocess.run(command, capture_output=True, text=True)
+    if ran.returncode != 0:
+        reason = (ran.stderr.strip().splitlines() or ["no message"])[-1]
+        raise OutputsError(f"`{' '.join(command[1:])}` failed: {reason}")
+    return load_outputs(ran.stdout)
+
+
+@contextmanager
+def progress_bar(enabled: bool, description: str, total: int | None) -> Iterator[Callable[[int], object] | None]:
+    """A rich progress bar on stderr, advanced by the transfer's progress callback."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done: bar.advance(task, done)
+
+
+def wants_progress(options: argparse.Namespace, size: int) -> bool:
+    if options.progress is not None:
+        return bool(options.progress)
+    return sys.stderr.isatty() and size > options.threshold
+
+
+def report(options: argparse.Namespace, line: str) -> None:
+    if not options.quiet:
+        print(line, flush=True)
+
+
+def rate(size: int, seconds: float) -> str:
+    return f"{size:,} bytes in {seconds:.1f} s ({size / max(seconds, 1e-9) / 1024**2:.1f} MiB/s)"
+
+
+def command_ls(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    if not options.location:
+        for found in client.list_buckets():
+            print(f"{found.creation_date or '-':<24}  {found.name}")
+        return 0
+    bucket, prefix = split_uri(options.location)
+    for entry in client.list_objects(bucket, prefix or None, delimiter=None if options.recursive else "/"):
+        if entry.is_prefix:
+            print(f"{'':<24}  {'PRE':>14}  {entry.key}")
+        else:
+            print(f"{entry.last_modified or '-':<24}  {entry.size:>14,}  {entry.key}")
+    return 0
+
+
+def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    source, destination = options.source, options.destination
+    try:
+        validate_part_size(options.part_size)
+        validate_concurrency(options.concurrency)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    transfer = {"part_size": options.part_size, "concurrency": options.concurrency, "threshold": options.threshold}
+    started = time.perf_counter()
+    if not source.startswith(SCHEME) and destination.startswith(SCHEME):
+        local = Path(source)
+        if not local.is_file():
+            raise FileNotFoundError(f"{source}: no such file")
+        bucket, key = split_uri(destination)
+        if not key or key.endswith("/"):
+            key += local.name
+        size = local.stat().st_size
+        with progress_bar(wants_progress(options, size), f"upload {local.name}", size) as advance:
+            result = client.upload_file(local, bucket, key, options.content_type, progress=advance, **transfer)
+        elapsed = time.perf_counter() - started
+        report(options, f"upload: {source} -> {SCHEME}{bucket}/{key}: {rate(result.size, elapsed)}")
+        return 0
+    if source.startswith(SCHEME) and not destination.startswith(SCHEME):
+        bucket, key = split_uri(source)
+        if not key or key.endswith("/"):
+            raise UsageError(f"{source} names no object")
+        local = Path(destination)
+        if local.is_dir() or destination.endswith(("/", os.sep)):
+            local = local / key.rpartition("/")[2]
+        size = client.head_object(bucket, key).size if options.progress is not False and sys.stderr.isatty() else 0
+        with progress_bar(wants_progress(options, size), f"download {local.name}", size or None) as advance:
+            result = client.download_file(bucket, key, local, progress=advance, **transfer)
+        elapsed = time.perf_counter() - started
+        report(options, f"download: {source} -> {local}: {rate(result.size, elapsed)}")
+        return 0
+    raise UsageError("cp copies between a local file and s3p://bucket/key: exactly one side must be remote")
+
+
+def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    bucket, key = split_uri(options.location)
+    if not key:
+        raise UsageError(f"{options.location} names no object (use rb to delete a bucket)")
+    client.head_object(bucket, key)  # S3 deletes a missing key silently: say so instead
+    client.delete_object(bucket, key)
+    report(options, f"delete: {options.location}")
+    return 0
+
+
+def command_mb(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    bucket, key = split_uri(options.location)
+    if key:
+        raise UsageError(f"{options.location}: a bucket has no key")
+    client.create_bucket(bucket, options.bucket_region)
+    report(options, f"make_bucket: {bucket}")
+    return 0
+
+
+def command_rb(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    bucket, key = split_uri(options.location)
+    if key:
+        raise UsageError(f"{options.location}: a bucket has no key")
+    client.delete_bucket(bucket)
+    report(options, f"remove_bucket: {bucket}")
+    return 0
+
+
+def command_head(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    bucket, key = split_uri(options.location)
+    if not key:
+        raise UsageError(f"{options.location} names no object")
+    info = client.head_object(bucket, key)
+    fields = ("bucket", "key", "size", "etag", "content_type", "last_modified")
+    print(json.dumps({name: getattr(info, name) for name in fields}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="python -m s3proxy_client",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]) if __doc__ else None,
+    )
+    top.add_argument("--outputs", metavar="FILE", help="the stack outputs (`pulumi stack output --json` saved)")
+    top.add_argument("--stack", help="the Pulumi stack to read outputs from (when --outputs is absent)")
+    top.add_argument("--region", help="the API's region (default: from the outputs' execution_arn)")
+    top.add_argument("--quiet", "-q", action="store_true", help="no summary lines")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ls = commands.add_parser("ls", help="list buckets, or objects under s3p://bucket/prefix")
+    ls.add_argument("location", nargs="?", help="s3p://bucket[/prefix]")
+    ls.add_argument("--recursive", "-r", action="store_true", help="every key, not one level")
+    ls.set_defaults(run=command_ls)
+
+    cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, or an object to a file")
+    cp.add_argument("source")
+    cp.add_argument("destination")
+    cp.add_argument("--part-size", type=parse_size, default=DEFAULT_PART_SIZE, help="e.g. 8MiB (5 MiB to < 10 MB)")
+    cp.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="parallel requests (default 4)")
+    cp.add_argument("--threshold", type=parse_size, default=DEFAULT_THRESHOLD, help="multipart above this size")
+    cp.add_argument("--content-type", help="of an upload (default: guessed from the file name)")
+    cp.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: on a tty)"
+    )
+    cp.set_defaults(run=command_cp)
+
+    for name, run, text in (
+        ("rm", command_rm, "delete s3p://bucket/key"),
+        ("mb", command_mb, "create s3p://bucket"),
+        ("rb", command_rb, "delete the empty bucket s3p://bucket"),
+        ("head", command_head, "show an object's size, ETag, type and date (JSON)"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("location")
+        sub.set_defaults(run=run)
+        if name == "mb":
+            sub.add_argument("--bucket-region", help="the bucket's region (default: the API's)")
+    return top
+
+
+def exit_code(error: BaseException) -> int:
+    if isinstance(error, NotFoundError | FileNotFoundError):
+        return EXIT_NOT_FOUND
+    if isinstance(error, AccessDeniedError | PermissionError):
+        return EXIT_DENIED
+    if isinstance(error, ConflictError | PreconditionFailedError):
+        return EXIT_CONFLICT
+    if isinstance(error, UsageError):
+        return EXIT_USAGE
+    return EXIT_ERROR
+
+
+def one_line(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror and error.filename:
+        text = f"{error.filename}: {error.strerror}"
+    else:
+        text = str(error) or type(error).__name__
+    notes = getattr(error, "__notes__", None) or []
+    return " ".join("; ".join([text, *notes]).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parser().parse_args(argv)
+    options.threshold = getattr(options, "threshold", DEFAULT_THRESHOLD)
+    try:
+        outputs = stack_outputs(options)
+        with S3ProxyClient.from_outputs(outputs, region=options.region) as client:
+            code: int = options.run(client, options)
+            return code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (S3ProxyError, OutputsError, OSError, ValueError) as error:
+        where = getattr(options, "location", None) or getattr(options, "source", None)
+        if isinstance(error, S3ProxyError) and where:  # name what the failed request was about
+            remote = where if where.startswith(SCHEME) else options.destination
+            print(f"{PROG}: error: {remote}: {one_line(error)}", file=sys.stderr)
+        else:
+            print(f"{PROG}: error: {one_line(error)}", file=sys.stderr)
+        return exit_code(error)
+    except Exception as error:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("S3PROXY_DEBUG"):
+            raise
+        print(f"{PROG}: internal error: {type(error).__name__}: {one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR

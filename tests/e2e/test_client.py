@@ -1,0 +1,443 @@
+"""The app-side client and CLI against the deployed dev stack in LocalStack, checked against S3 itself: every
+call, a 100 MB object up and down, transfers through a faulty TCP proxy, interrupted uploads, and the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from s3proxy_client import (
+    ConflictError,
+    InvalidRangeError,
+    NotFoundError,
+    NotModifiedError,
+    PreconditionFailedError,
+    RouteNotAllowedError,
+    S3ProxyClient,
+)
+from s3proxy_client.client import multipart_etag
+from tooling.program import ROOT
+
+MiB = 1024 * 1024
+KEYS = ["a/b/c.txt", "with space/x y.txt", "plus+sign/a+b.txt", "unicode/ü-日本-😀.txt", "z"]
+
+
+@pytest.fixture(scope="module")
+def client(dev: Any) -> Iterator[S3ProxyClient]:
+    with S3ProxyClient.from_outputs(dev.outputs) as api:
+        yield api
+
+
+def no_uploads_left(s3: Any, bucket: str) -> bool:
+    return s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def write_random(path: Path, size: int) -> str:
+    """`size` random bytes written in 1 MiB chunks (never held whole); returns their sha256."""
+    digest = hashlib.sha256()
+    with path.open("wb") as file:
+        for offset in range(0, size, MiB):
+            chunk = os.urandom(min(MiB, size - offset))
+            digest.update(chunk)
+            file.write(chunk)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(MiB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stored_sha256(s3: Any, bucket: str, key: str) -> str:
+    """What S3 itself holds, streamed straight from S3 (not through the API)."""
+    digest = hashlib.sha256()
+    for chunk in s3.get_object(Bucket=bucket, Key=key)["Body"].iter_chunks(MiB):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def test_bucket_calls(client, s3):
+    name = f"e2e-client-{os.urandom(3).hex()}"
+    client.create_bucket(name)
+    try:
+        assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        assert name in [b.name for b in client.list_buckets()]
+        s3.put_object(Bucket=name, Key="keep", Body=b"x")
+        with pytest.raises(ConflictError) as refused:
+            client.delete_bucket(name)
+        assert refused.value.code == "BucketNotEmpty"
+        s3.delete_object(Bucket=name, Key="keep")
+        client.delete_bucket(name)
+        assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        with pytest.raises(NotFoundError) as missing:
+            client.delete_bucket(name)
+        assert missing.value.code == "NoSuchBucket"
+    finally:
+        if name in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            s3.delete_bucket(Bucket=name)
+
+
+def test_create_bucket_sends_the_location_constraint_for_other_regions(client, s3):
+    name = f"e2e-client-eu-{os.urandom(3).hex()}"
+    client.create_bucket(name, region="eu-west-1")
+    try:
+        assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    finally:
+        s3.delete_bucket(Bucket=name)
+
+
+def test_object_calls(client, s3, bucket):
+    for key in KEYS:
+        assert client.put_object(bucket, key, key, content_type="text/plain") is not None
+    assert {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]} == set(KEYS)
+    # Pages of 3 keys: LocalStack 2026.3.0's S3 cannot resume a listing at a non-ASCII key (its continuation
+    # token decodes as ASCII: 500, boto3 straight to S3 alike), so no page may start at the unicode key.
+    assert [e.key for e in client.list_objects(bucket, page_size=3)] == sorted(KEYS)  # two pages
+    assert [e.key for e in client.list_objects(bucket, "plus+")] == ["plus+sign/a+b.txt"]
+    top = [(e.key, e.is_prefix) for e in client.list_objects(bucket, delimiter="/")]
+    assert top == [("a/", True), ("plus+sign/", True), ("unicode/", True), ("with space/", True), ("z", False)]
+
+    key = "unicode/ü-日本-😀.txt"
+    data = key.encode()
+    head = client.head_object(bucket, key)
+    assert (head.size, head.etag) == (len(data), s3.head_object(Bucket=bucket, Key=key)["ETag"])
+    assert client.get_object(bucket, key).body == data
+    part = client.get_object(bucket, key, range=(2, 9))
+    assert (part.status, part.body, part.content_range) == (206, data[2:10], f"bytes 2-9/{len(data)}")
+    with pytest.raises(NotModifiedError):
+        client.get_object(bucket, key, if_none_match=head.etag)
+    with pytest.raises(InvalidRangeError):
+        client.get_object(bucket, key, range=(1000, 2000))
+
+    with pytest.raises(PreconditionFailedError):
+        client.put_object(bucket, key, b"overwritten", if_none_match="*")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == data  # unchanged
+    client.put_object(bucket, "new.txt", b"first", content_type="text/plain", if_none_match="*")  # absent: stored
+    assert s3.get_object(Bucket=bucket, Key="new.txt")["Body"].read() == b"first"
+
+    client.delete_object(bucket, key)
+    assert key not in {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    with pytest.raises(NotFoundError) as missing:
+        client.get_object(bucket, key)
+    assert missing.value.code == "NoSuchKey" and missing.value.request_id
+    with pytest.raises(NotFoundError):
+        client.head_object(bucket, key)  # no body: 404 alone
+
+
+@pytest.mark.parametrize("key", ["a/../b.txt", "x/./y.txt", "..", "q/.."])
+def test_keys_with_dot_segments_reach_s3_exactly(client, s3, bucket, key):
+    client.put_object(bucket, key, key, content_type="text/plain")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == [key]
+    assert client.get_object(bucket, key).body == key.encode()
+
+
+def test_100_mb_up_and_down_byte_exact(client, s3, bucket, tmp_path):
+    size = 100 * 1000 * 1000
+    source = tmp_path / "100mb.bin"
+    expected = write_random(source, size)
+    sent: list[int] = []
+    up = client.upload_file(source, bucket, "big/100mb.bin", part_size=8 * MiB, concurrency=4, progress=sent.append)
+    assert (up.size, up.parts, sum(sent)) == (size, 12, size)
+    stored = s3.head_object(Bucket=bucket, Key="big/100mb.bin")
+    assert (stored["ContentLength"], stored["ETag"]) == (size, up.etag)
+    assert stored_sha256(s3, bucket, "big/100mb.bin") == expected
+    assert no_uploads_left(s3, bucket)
+    source.unlink()
+
+    received: list[int] = []
+    target = tmp_path / "copy.bin"
+    down = client.download_file(bucket, "big/100mb.bin", target, 8 * MiB, 4, progress=received.append)
+    assert (down.size, down.parts, sum(received)) == (size, 12, size)
+    assert file_sha256(target) == expected
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.bin"]
+
+
+def test_multipart_etag_is_the_one_s3_computes(client, s3, bucket, tmp_path):
+    source = tmp_path / "in.bin"
+    write_random(source, 11 * MiB)
+    up = client.upload_file(source, bucket, "k", part_size=5 * MiB, threshold=0)
+    parts = [source.read_bytes()[i : i + 5 * MiB] for i in range(0, 11 * MiB, 5 * MiB)]
+    assert (
+        s3.head_object(Bucket=bucket, Key="k")["ETag"]
+        == up.etag
+        == multipart_etag([f'"{hashlib.md5(p).hexdigest()}"' for p in parts])
+    )
+
+
+class FaultyProxy:
+    """A TCP proxy on 127.0.0.1 to LocalStack that resets every `refuse_every`-th connection as soon as it is
+    accepted (nothing forwarded), and cuts a connection abruptly (both sides reset) once it has carried
+    `budget` bytes, but only in the middle of a bulk stream (a part's body, a ranged read's answer): small
+    requests and answers (create, complete, abort) always pass whole. With `stall`, such a connection stops
+    forwarding instead, until `release()` resets it."""
+
+    def __init__(
+        self, upstream: tuple[str, int], refuse_every: int = 5, budget: int = 10 * MiB, stall: bool = False
+    ) -> None:
+        self.upstream, self.refuse_every, self.budget, self.stall = upstream, refuse_every, budget, stall
+        self.released = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.accepted = self.refused = self.cut = 0
+        self.sockets: set[socket.socket] = set()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @staticmethod
+    def _reset(sock: socket.socket) -> None:
+        """Close with a TCP reset. Another thread blocked in recv() on it would keep the socket open (and the
+        peer waiting) until it returns: shutting the reading side down first wakes it."""
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RD)
+        with contextlib.suppress(OSError):
+            sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            with self.lock:
+                self.accepted += 1
+                refuse = bool(self.refuse_every) and self.accepted % self.refuse_every == 0
+                self.refused += refuse
+            if refuse:
+                self._reset(downstream)
+                continue
+            upstream = socket.create_connection(self.upstream)
+            link = {"carried": 0, "done": False}
+            with self.lock:
+                self.sockets |= {downstream, upstream}
+            for source, target in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(
+                    target=self._pump, args=(source, target, link, downstream, upstream), daemon=True
+                ).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, link: dict[str, Any], *ends: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                with self.lock:
+                    link["carried"] += len(data)
+                    cut = link["carried"] > self.budget and len(data) >= 16384 and not link["done"]
+                    if cut:
+                        link["done"] = True
+                        self.cut += 1
+                if cut:
+                    if self.stall:
+                        self.released.wait()
+                    for end in ends:
+                        self._reset(end)
+                    return
+                target.sendall(data)
+            target.shutdown(socket.SHUT_WR)
+        except OSError:
+            for end in ends:
+                self._reset(end)
+
+    def release(self) -> None:
+        self.released.set()
+
+    def close(self) -> None:
+        self.released.set()
+        self.listener.close()
+        with self.lock:
+            for sock in self.sockets:
+                self._reset(sock)
+
+
+@pytest.fixture
+def proxy(endpoint: str) -> Iterator[FaultyProxy]:
+    address = urlsplit(endpoint)
+    faulty = FaultyProxy((address.hostname or "localhost", address.port or 4566))
+    yield faulty
+    faulty.close()
+
+
+def test_transfers_through_a_proxy_that_drops_connections_are_byte_exact(dev, s3, bucket, proxy, tmp_path):
+    url = urlsplit(dev.outputs["url"])
+    through_proxy = urlunsplit(url._replace(netloc=f"127.0.0.1:{proxy.port}"))
+    client = S3ProxyClient.from_outputs(
+        dev.outputs, url=through_proxy, max_attempts=8, backoff_base=0.05, connect_timeout=5, read_timeout=20
+    )
+    source = tmp_path / "in.bin"
+    expected = write_random(source, 48 * MiB)
+    client.upload_file(source, bucket, "through/proxy.bin", part_size=8 * MiB, concurrency=4)
+    assert stored_sha256(s3, bucket, "through/proxy.bin") == expected
+    assert no_uploads_left(s3, bucket)
+    client.download_file(bucket, "through/proxy.bin", tmp_path / "out.bin", 8 * MiB, 4)
+    assert file_sha256(tmp_path / "out.bin") == expected
+    # the faults happened, and were survived by retrying
+    assert proxy.refused >= 1 and proxy.cut >= 2, (proxy.accepted, proxy.refused, proxy.cut)
+    assert client.transport.stats["retries"] >= proxy.refused + proxy.cut - 1, client.transport.stats
+
+
+@pytest.mark.parametrize("interrupt", [RuntimeError, KeyboardInterrupt])
+def test_an_interrupted_upload_leaves_no_multipart_upload(client, s3, bucket, tmp_path, interrupt):
+    source = tmp_path / "in.bin"
+    write_random(source, 30 * MiB)
+    done: list[int] = []
+
+    def progress(size: int) -> None:
+        done.append(size)
+        if len(done) == 2:
+            raise interrupt("stopped by the user after 2 parts")
+
+    with pytest.raises(interrupt, match="after 2 parts"):
+        client.upload_file(source, bucket, "interrupted.bin", part_size=5 * MiB, concurrency=2, progress=progress)
+    assert no_uploads_left(s3, bucket)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint, tmp_path):
+    """A real SIGINT to `cp`: the upload is aborted before the CLI waits for the part in flight (here stuck
+    in a stalled connection), and the CLI exits 130 with one line."""
+    address = urlsplit(endpoint)
+    stalling = FaultyProxy((address.hostname or "localhost", address.port or 4566), 0, 12 * MiB, stall=True)
+    url = urlsplit(dev.outputs["url"])
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(dev.outputs | {"url": urlunsplit(url._replace(netloc=f"127.0.0.1:{stalling.port}"))}))
+    source = tmp_path / "in.bin"
+    write_random(source, 30 * MiB)
+    command = [sys.executable, "-m", "s3proxy_client", "--outputs", str(outputs), "cp", str(source)]
+    upload = subprocess.Popen(
+        [*command, f"s3p://{bucket}/k", "--part-size", "5MiB", "--concurrency", "1"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # One connection carries parts 1 and 2 (10 MiB) and stalls in part 3: wait until S3 holds 2 parts.
+        for _ in range(600):
+            uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+            if (
+                uploads
+                and len(s3.list_parts(Bucket=bucket, Key="k", UploadId=uploads[0]["UploadId"]).get("Parts", [])) == 2
+            ):
+                break
+            assert upload.poll() is None, upload.communicate()
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail("the upload never reached its stalled third part")
+        upload.send_signal(signal.SIGINT)
+        for _ in range(600):  # aborted while the third part is still stuck
+            if no_uploads_left(s3, bucket):
+                break
+            threading.Event().wait(0.05)
+        assert no_uploads_left(s3, bucket)
+        assert upload.poll() is None  # still waiting for the stuck part, as it should
+        stalling.release()
+        out, err = upload.communicate(timeout=120)
+    finally:
+        stalling.close()
+        if upload.poll() is None:
+            upload.kill()
+    assert (upload.returncode, out, err) == (130, "", "s3proxy_client: interrupted\n")
+    assert no_uploads_left(s3, bucket) and s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_a_stack_without_a_route_refuses_with_a_typed_error(readonly, s3, bucket, tmp_path):
+    client = S3ProxyClient.from_outputs(readonly.outputs)
+    with pytest.raises(RouteNotAllowedError) as refused:  # API Gateway's own 403 for a route it does not serve
+        client.put_object(bucket, "k", b"x", content_type="text/plain")
+    assert refused.value.status == 403 and refused.value.code == "MissingAuthenticationTokenException"
+    source = tmp_path / "in.bin"
+    write_random(source, 6 * MiB)
+    with pytest.raises(RouteNotAllowedError, match="multipart"):  # told by the outputs, before any request
+        client.upload_file(source, bucket, "k", part_size=5 * MiB, threshold=0)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0 and no_uploads_left(s3, bucket)
+
+
+def cli(outputs: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "s3proxy_client", "--outputs", str(outputs), *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_cli_commands_on_real_files(dev, s3, tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(dev.outputs))
+    name = f"e2e-cli-{os.urandom(3).hex()}"
+    source = tmp_path / "report 1.bin"
+    expected = write_random(source, 12 * MiB)  # multipart at the default 8 MiB threshold
+
+    made = cli(outputs, "mb", f"s3p://{name}")
+    assert made.returncode == 0, made.stderr
+    assert name in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    try:
+        copied = cli(outputs, "cp", str(source), f"s3p://{name}/reports/", "--part-size", "5MiB", "--concurrency", "3")
+        assert copied.returncode == 0, copied.stderr
+        assert stored_sha256(s3, name, "reports/report 1.bin") == expected
+
+        listed = cli(outputs, "ls", f"s3p://{name}")
+        assert listed.returncode == 0 and "PRE  reports/" in listed.stdout
+        listed = cli(outputs, "ls", "--recursive", f"s3p://{name}")
+        assert f"{12 * MiB:,}  reports/report 1.bin" in listed.stdout
+        assert name in cli(outputs, "ls").stdout
+
+        head = cli(outputs, "head", f"s3p://{name}/reports/report 1.bin")
+        assert head.returncode == 0 and json.loads(head.stdout)["size"] == 12 * MiB
+
+        (tmp_path / "down").mkdir()
+        fetched = cli(outputs, "cp", f"s3p://{name}/reports/report 1.bin", str(tmp_path / "down"))
+        assert fetched.returncode == 0, fetched.stderr
+        assert file_sha256(tmp_path / "down" / "report 1.bin") == expected
+
+        refused = cli(outputs, "rb", f"s3p://{name}")  # not empty
+        assert refused.returncode == 5 and "BucketNotEmpty" in refused.stderr
+
+        removed = cli(outputs, "rm", f"s3p://{name}/reports/report 1.bin")
+        assert removed.returncode == 0, removed.stderr
+        assert s3.list_objects_v2(Bucket=name)["KeyCount"] == 0
+
+        missing = cli(outputs, "cp", f"s3p://{name}/reports/report 1.bin", str(tmp_path / "again.bin"))
+        assert missing.returncode == 3 and missing.stdout == ""
+        assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+        assert missing.stderr.startswith(f"s3proxy_client: error: s3p://{name}/reports/report 1.bin: NoSuchKey")
+        assert not (tmp_path / "again.bin").exists()
+
+        gone = cli(outputs, "rb", f"s3p://{name}")
+        assert gone.returncode == 0, gone.stderr
+        assert name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    finally:
+        if name in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+            for item in s3.list_objects_v2(Bucket=name).get("Contents", []):
+                s3.delete_object(Bucket=name, Key=item["Key"])
+            s3.delete_bucket(Bucket=name)
+
+
+def test_the_example_app_runs_against_the_stack(dev, tmp_path):
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(dev.outputs))
+    ran = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "app.py"), str(outputs), "--size-mb", "12"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "sha256 verified" in ran.stdout and "in 2 parts" in ran.stdout

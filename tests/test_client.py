@@ -1,0 +1,686 @@
+"""The app-side client, offline: outputs parsing, SigV4 signing (checked with botocore), error mapping, retries
+against a scripted local HTTP server, part planning, path encoding, and whole transfers and the CLI against
+moto's S3 served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import random
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from moto.server import create_backend_app
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from s3proxy_client import (
+    AccessDeniedError,
+    ConflictError,
+    ConnectionFailedError,
+    InvalidRangeError,
+    NotFoundError,
+    NotModifiedError,
+    OutputsError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    RouteNotAllowedError,
+    S3ProxyClient,
+    S3ProxyError,
+    ServerError,
+    ThrottledError,
+    cli,
+)
+from s3proxy_client.client import MULTIPART_ROUTES, multipart_etag
+from s3proxy_client.errors import error_for
+from s3proxy_client.outputs import parse_outputs
+from s3proxy_client.parts import (
+    API_GATEWAY_PAYLOAD_LIMIT,
+    MAX_PARTS,
+    MIN_PART_SIZE,
+    MiB,
+    Part,
+    encode_key,
+    object_path,
+    plan_parts,
+)
+from s3proxy_client.transport import RetryPolicy, Transport, canonical_query
+
+CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev"
+OUTPUTS = {
+    "url": "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/dev",
+    "rest_api_id": "a1b2c3d4e5",
+    "stage_name": "dev",
+    "execution_arn": ARN,
+    "role_arn": "arn:aws:iam::123456789012:role/s3proxy",
+    "policy": "{}",
+    "openapi": "{}",
+    "routes": ["GET / -> s3:ListAllMyBuckets", "GET /{folder}/{item+} -> s3:GetObject"],
+}
+FAST = {"backoff_base": 0.001, "backoff_max": 0.002}
+
+
+# Stack outputs
+
+
+def test_outputs_from_a_dict_a_path_and_the_cli_text(tmp_path):
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(OUTPUTS, indent=2))
+    make_up_text = "Deploying stack dev\n" + json.dumps(OUTPUTS)  # `make up`: the last line is the object
+    for source in (OUTPUTS, path, str(path), json.dumps(OUTPUTS, indent=2), make_up_text):
+        parsed = parse_outputs(source)
+        assert (parsed.url, parsed.region) == (OUTPUTS["url"], "eu-west-1")
+        assert parsed.routes == tuple(OUTPUTS["routes"])
+    client = S3ProxyClient.from_outputs(path, credentials=CREDENTIALS)
+    assert (client.url, client.region, client.routes) == (OUTPUTS["url"], "eu-west-1", tuple(OUTPUTS["routes"]))
+
+
+def test_region_from_the_arn_first_then_the_url_host_and_an_override_wins():
+    localstack = {"url": "http://localhost:4566/restapis/abc/dev/_user_request_", "execution_arn": ARN}
+    assert parse_outputs(localstack).region == "eu-west-1"  # the URL tells nothing, the ARN does
+    assert parse_outputs({"url": "https://abc123.execute-api.ap-southeast-2.amazonaws.com/prod"}).region == (
+        "ap-southeast-2"
+    )
+    assert parse_outputs({"url": "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/x"}).region == "cn-north-1"
+    assert parse_outputs(localstack, region="us-west-2").region == "us-west-2"
+    assert parse_outputs(localstack, url="http://127.0.0.1:9/p").url == "http://127.0.0.1:9/p"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"execution_arn": ARN}, "no usable `url`"),
+        ({"url": "http://localhost:4566/restapis/abc/dev/_user_request_"}, "cannot tell the API's region"),
+        ('{"url": ', "not JSON"),
+        ("[1, 2]", "not an object of stack outputs"),
+        ("/nonexistent/outputs.json", "cannot read stack outputs"),
+    ],
+)
+def test_bad_outputs_are_one_clear_error(source, message):
+    with pytest.raises(OutputsError, match=message):
+        parse_outputs(source)
+
+
+# Signing
+
+
+def test_requests_are_signed_with_sigv4_for_execute_api_in_the_api_region():
+    transport = Transport("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/dev", "eu-west-1", CREDENTIALS)
+    url = transport.url_for("bucket/a%20b.txt", {"partNumber": "1", "uploadId": "x/y+z"})
+    headers = transport.sign("PUT", url, {"Content-Type": "application/octet-stream"}, b"payload")
+    authorization = headers["Authorization"]
+    date = headers["X-Amz-Date"]
+    assert authorization.startswith(f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{date[:8]}/eu-west-1/execute-api/")
+
+    # botocore, given the same request and timestamp, computes the same signature
+    request = AWSRequest(method="PUT", url=url, data=b"payload", headers={"Content-Type": "application/octet-stream"})
+    request.headers["X-Amz-Date"] = date
+    request.context["timestamp"] = date
+    auth = SigV4Auth(CREDENTIALS, "execute-api", "eu-west-1")
+    expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request)
+    assert authorization.endswith(f"Signature={expected}")
+    other_region = SigV4Auth(CREDENTIALS, "execute-api", "us-east-1")
+    assert not authorization.endswith(
+        other_region.signature(other_region.string_to_sign(request, other_region.canonical_request(request)), request)
+    )
+
+
+def test_temporary_credentials_send_their_session_token():
+    transport = Transport("http://127.0.0.1:9", "us-east-1", Credentials("AKID", "SECRET", "TOKEN"))
+    assert transport.sign("GET", transport.url_for(""), {}, b"")["X-Amz-Security-Token"] == "TOKEN"
+
+
+def test_the_query_is_sent_as_sigv4_canonicalises_it():
+    assert canonical_query({"list-type": "2", "prefix": "a b/ü", "continuation-token": "x/y+z="}) == (
+        "list-type=2&prefix=a%20b%2F%C3%BC&continuation-token=x%2Fy%2Bz%3D"
+    )
+    assert canonical_query({"uploads": None}) == "uploads"
+
+
+# Error mapping
+
+
+def xml_error(code: str, message: str = "m", request_id: str = "REQ1") -> bytes:
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?>\n<Error><Code>{code}</Code><Message>{message}</Message>"
+        f"<RequestId>{request_id}</RequestId></Error>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (404, "NoSuchKey", NotFoundError),
+        (404, "NoSuchBucket", NotFoundError),
+        (404, "NoSuchUpload", NotFoundError),
+        (400, "NoSuchKey", NotFoundError),  # the `tutorial` status mapping answers 400: the code decides
+        (403, "AccessDenied", AccessDeniedError),
+        (403, "SignatureDoesNotMatch", AccessDeniedError),
+        (412, "PreconditionFailed", PreconditionFailedError),
+        (409, "BucketNotEmpty", ConflictError),
+        (409, "BucketAlreadyOwnedByYou", ConflictError),
+        (416, "InvalidRange", InvalidRangeError),
+        (503, "SlowDown", ThrottledError),
+        (500, "InternalError", ServerError),
+        (501, "NotImplemented", ServerError),
+        (400, "InvalidArgument", S3ProxyError),
+    ],
+)
+def test_s3_xml_errors_map_to_typed_exceptions(status, code, cls):
+    error = error_for(status, xml_error(code, "The message."), {"x-amz-request-id": "HEADER-ID"})
+    assert type(error) is cls
+    assert (error.status, error.code, error.message, error.request_id) == (status, code, "The message.", "REQ1")
+    assert str(error) == f"{code} (HTTP {status}): The message. [request id REQ1]"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_type", "cls"),
+    [
+        (
+            403,
+            b'{"message": "Missing Authentication Token"}',
+            "MissingAuthenticationTokenException",
+            RouteNotAllowedError,
+        ),
+        (
+            403,
+            b'{"Message": "User: arn:aws:iam::1:user/x is not authorized"}',
+            "AccessDeniedException",
+            AccessDeniedError,
+        ),
+        (403, b'{"message": "The security token included in the request is invalid."}', None, AccessDeniedError),
+        (429, b'{"message": "Too Many Requests"}', "TooManyRequestsException", ThrottledError),
+        (413, b'{"message": "Request Too Long"}', None, PayloadTooLargeError),
+        (504, b'{"message": "Endpoint request timed out"}', None, ServerError),
+    ],
+)
+def test_api_gateway_json_errors_map_too(status, body, error_type, cls):
+    headers = {"x-amzn-RequestId": "GW-1"} | (
+        {"x-amzn-ErrorType": f"{error_type}:http://internal"} if error_type else {}
+    )
+    error = error_for(status, body, headers)
+    assert type(error) is cls
+    assert error.request_id == "GW-1"
+    assert json.loads(body).popitem()[1] in error.message
+    if cls is RouteNotAllowedError:
+        assert isinstance(error, AccessDeniedError) and "no such route" in str(error)
+
+
+def test_answers_without_a_body():
+    missing = error_for(404, b"", {})
+    assert (type(missing), missing.code) == (NotFoundError, "NotFound")  # HEAD of a missing key
+    assert type(error_for(304, b"", {})) is NotModifiedError
+    assert type(error_for(502, b"garbage <", {})) is ServerError
+    assert "\n" not in str(error_for(400, xml_error("Bad", "two\nlines"), {}))
+
+
+# Retries, against a scripted server on 127.0.0.1
+
+
+@dataclass
+class Script:
+    """What the server does for each request in turn (then `ok`), and what it received."""
+
+    actions: list[Any]
+    payload: bytes = b"0123456789" * 100
+    received: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
+        with self.lock:
+            self.received.append(entry)
+            return self.actions.pop(0) if self.actions else "ok"
+
+
+class ScriptedHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Any
+
+    def handle_any(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        action = self.server.script.next((self.command, self.path, dict(self.headers.items()), body))
+        payload = self.server.script.payload
+        if action == "drop":  # abruptly: a TCP reset, no answer at all
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        if action == "slow":  # answers after the client's read timeout
+            time.sleep(0.6)
+            action = "ok"
+        status, extra, content = 200, {}, payload
+        if isinstance(action, tuple):
+            status, content, extra = action
+        elif self.headers.get("Range"):
+            first, last = (int(n) for n in self.headers["Range"].removeprefix("bytes=").split("-"))
+            status, content = 206, payload[first : last + 1]
+            extra = {"Content-Range": f"bytes {first}-{first + len(content) - 1}/{len(payload)}"}
+        announced = len(content)
+        if action == "short":  # announces the whole body, sends half, and drops the connection
+            content = content[: len(content) // 2]
+            self.close_connection = True
+        self.send_response(status)
+        for name, value in {"Content-Length": str(announced), "ETag": '"e1"', **extra}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(content)
+        if action == "short":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the dropped connections are on purpose
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[Script, str]]:
+    script = Script([])
+    server = QuietServer(("127.0.0.1", 0), ScriptedHandler)
+    server.script = script  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield script, f"http://127.0.0.1:{server.server_address[1]}/restapis/abc/dev/_user_request_"
+    server.shutdown()
+    server.server_close()
+
+
+def client_for(url: str, **options: Any) -> S3ProxyClient:
+    return S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "test"), **(FAST | options))
+
+
+def test_5xx_three_times_then_success(scripted):
+    script, url = scripted
+    script.actions = [(503, b"", {}), (502, b'{"message": "Internal server error"}', {}), (500, xml_error("X"), {})]
+    client = client_for(url)
+    body = os.urandom(1000)
+    assert client.put_object("bkt", "k", body) == '"e1"'
+    assert len(script.received) == 4
+    assert all(entry[3] == body for entry in script.received)  # the whole body, sent again each time
+    assert all(entry[2]["Authorization"].startswith("AWS4-HMAC-SHA256") for entry in script.received)
+    assert client.transport.stats["retries"] == 3 and client.transport.stats["503"] == 1
+
+
+def test_dropped_connections_are_retried_and_each_attempt_signed_afresh(scripted):
+    script, url = scripted
+
+    class CountingCredentials:
+        frozen = 0
+
+        def get_frozen_credentials(self) -> Credentials:
+            self.frozen += 1
+            return Credentials("test", "test")
+
+    credentials = CountingCredentials()
+    script.actions = ["drop", "drop"]
+    client = S3ProxyClient(url, "us-east-1", credentials=credentials, **FAST)
+    assert client.get_object("bkt", "a/b c.txt").body == script.payload
+    assert len(script.received) == 3 and credentials.frozen == 3
+    assert {entry[1] for entry in script.received} == {"/restapis/abc/dev/_user_request_/bkt/a/b%20c.txt"}
+
+
+def test_dot_segments_of_a_key_go_out_encoded_exactly_as_signed(scripted):
+    script, url = scripted
+    client_for(url).get_object("bkt", "a/../b/./c")  # key text: no HTTP layer may resolve it to `b/c`
+    assert script.received[0][1] == "/restapis/abc/dev/_user_request_/bkt/a/%2E%2E/b/%2E/c"
+
+
+def test_a_read_timeout_is_retried(scripted):
+    script, url = scripted
+    script.actions = ["slow"]
+    client = client_for(url, read_timeout=0.2)
+    assert client.get_object("bkt", "k").body == script.payload
+    assert len(script.received) == 2 and client.transport.stats["ReadTimeout"] == 1
+
+
+def test_429_then_success_and_throttled_error_after_every_attempt(scripted):
+    script, url = scripted
+    script.actions = [(429, b'{"message": "Too Many Requests"}', {"Retry-After": "0"})]
+    client = client_for(url, max_attempts=3)
+    client.delete_object("bkt", "k")
+    assert len(script.received) == 2
+    script.received.clear()
+    script.actions = [(503, xml_error("SlowDown"), {})] * 10
+    with pytest.raises(ThrottledError) as raised:
+        client.delete_object("bkt", "k")
+    assert raised.value.attempts == 3 and len(script.received) == 3 and "after 3 attempts" in str(raised.value)
+
+
+def test_connection_failures_on_every_attempt_end_in_one_error(scripted):
+    script, url = scripted
+    script.actions = ["drop"] * 10
+    with pytest.raises(ConnectionFailedError) as raised:
+        client_for(url, max_attempts=4).list_buckets()
+    assert (raised.value.attempts, len(script.received), raised.value.status) == (4, 4, None)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [(501, "NotImplemented", ServerError), (404, "NoSuchKey", NotFoundError), (403, "AccessDenied", AccessDeniedError)],
+)
+def test_final_answers_are_not_retried(scripted, status, code, cls):
+    script, url = scripted
+    script.actions = [(status, xml_error(code), {})] * 5
+    with pytest.raises(cls):
+        client_for(url).get_object("bkt", "k")
+    assert len(script.received) == 1
+
+
+def test_a_body_cut_short_is_read_again_and_the_file_is_exact(scripted, tmp_path):
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB + 123)
+    script.actions = ["ok", "short"]  # the second range is cut in the middle
+    client = client_for(url)
+    result = client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert (tmp_path / "out").read_bytes() == script.payload
+    assert (result.size, result.parts, len(script.received)) == (len(script.payload), 2, 3)
+    assert all(entry[2].get("If-Match") == '"e1"' for entry in script.received[1:])  # same version only
+    assert client.transport.stats["retries"] == 1
+
+
+def test_backoff_is_exponential_with_full_jitter_and_capped():
+    policy = RetryPolicy(max_attempts=10, base_delay=0.1, max_delay=1.0)
+    rng = random.Random(7)
+    for attempt in range(1, 10):
+        ceiling = min(1.0, 0.1 * 2 ** (attempt - 1))
+        delays = [policy.delay(attempt, rng) for _ in range(200)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling * 0.8  # jitter spreads over the whole interval
+    assert policy.delay(1, rng, retry_after=0.5) >= 0.5  # a server's Retry-After is a floor
+    assert policy.delay(1, rng, retry_after=30) == 1.0  # within our ceiling
+
+
+# Part planning and paths
+
+
+def test_parts_of_100_mb_in_8_mib():
+    size = 100 * 1000 * 1000
+    parts = plan_parts(size, 8 * MiB)
+    assert len(parts) == 12
+    assert [p.number for p in parts] == list(range(1, 13))
+    assert all(p.size == 8 * MiB for p in parts[:-1]) and parts[-1].size == size - 11 * 8 * MiB
+    assert all(b.offset == a.offset + a.size for a, b in itertools.pairwise(parts))
+    assert sum(p.size for p in parts) == size
+    assert parts[-1].range_header == f"bytes={11 * 8 * MiB}-{size - 1}"
+
+
+def test_part_edges():
+    assert plan_parts(0, MIN_PART_SIZE) == [Part(1, 0, 0)]
+    assert plan_parts(10 * MiB, 5 * MiB) == [Part(1, 0, 5 * MiB), Part(2, 5 * MiB, 5 * MiB)]  # no empty tail
+    assert plan_parts(10 * MiB + 1, 5 * MiB)[-1] == Part(3, 10 * MiB, 1)
+    assert len(plan_parts(MAX_PARTS * MIN_PART_SIZE, MIN_PART_SIZE)) == MAX_PARTS
+    with pytest.raises(ValueError, match="10,000"):
+        plan_parts(MAX_PARTS * MIN_PART_SIZE + 1, MIN_PART_SIZE)
+    assert len(plan_parts(MAX_PARTS * MIN_PART_SIZE + 1, MIN_PART_SIZE, max_parts=None)) == MAX_PARTS + 1  # reads
+
+
+@pytest.mark.parametrize("part_size", [MIN_PART_SIZE - 1, API_GATEWAY_PAYLOAD_LIMIT, 10 * MiB, 0, -1, True])
+def test_part_sizes_outside_s3_and_api_gateway_limits_are_refused(part_size):
+    with pytest.raises(ValueError, match="part_size"):
+        plan_parts(100 * MiB, part_size)
+
+
+def test_part_sizes_at_the_limits_are_accepted():
+    assert plan_parts(20 * MiB, MIN_PART_SIZE)[0].size == MIN_PART_SIZE
+    assert plan_parts(20 * MiB, API_GATEWAY_PAYLOAD_LIMIT - 1)[0].size == API_GATEWAY_PAYLOAD_LIMIT - 1
+
+
+@pytest.mark.parametrize(
+    ("key", "path"),
+    [
+        ("a/b/c.txt", "a/b/c.txt"),
+        ("with space/x y.txt", "with%20space/x%20y.txt"),
+        ("plus+sign/a+b.txt", "plus%2Bsign/a%2Bb.txt"),
+        ("unicode/ü-日本.txt", "unicode/%C3%BC-%E6%97%A5%E6%9C%AC.txt"),
+        ("q?hash#pct%.txt", "q%3Fhash%23pct%25.txt"),
+        ("a/../b/./c", "a/%2E%2E/b/%2E/c"),
+        ("...", "..."),
+        ("a//b/", "a//b/"),
+    ],
+)
+def test_keys_are_percent_encoded_per_segment_keeping_slashes(key, path):
+    assert encode_key(key) == path
+    assert unquote(path) == key
+
+
+def test_object_paths_refuse_what_cannot_be_a_bucket_or_key():
+    assert object_path("bkt", "a b") == "bkt/a%20b"
+    for bucket, key in (("", "k"), ("a/b", "k"), ("bkt", "")):
+        with pytest.raises(ValueError):
+            object_path(bucket, key)
+
+
+def test_multipart_etag_is_s3s():
+    parts = [os.urandom(100), os.urandom(50)]
+    etags = [f'"{hashlib.md5(p).hexdigest()}"' for p in parts]
+    digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+    assert multipart_etag(etags) == f'"{digest}-2"'
+    assert multipart_etag(['"not-md5"']) is None
+
+
+# Whole transfers and the CLI, against moto's S3 on 127.0.0.1
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_backend_app("s3"), threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def moto(moto_url: str) -> Iterator[tuple[S3ProxyClient, Any, str]]:
+    """Our client and boto3 (the ground truth) on the same moto S3, and a fresh bucket."""
+    s3 = boto3.client(
+        "s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    bucket = f"unit-{os.urandom(4).hex()}"
+    s3.create_bucket(Bucket=bucket)
+    yield client_for(moto_url), s3, bucket
+
+
+def random_file(path: Path, size: int) -> Path:
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_upload_and_download_in_parts(moto, tmp_path):
+    client, s3, bucket = moto
+    source = random_file(tmp_path / "in.bin", 12 * MiB + 7)
+    seen: list[int] = []
+    up = client.upload_file(source, bucket, "dir/big file.bin", part_size=5 * MiB, concurrency=3, progress=seen.append)
+    assert (up.size, up.parts, sum(seen), len(seen)) == (12 * MiB + 7, 3, 12 * MiB + 7, 3)
+    stored = s3.get_object(Bucket=bucket, Key="dir/big file.bin")
+    assert hashlib.sha256(stored["Body"].read()).hexdigest() == sha256(source)
+    assert stored["ETag"] == up.etag and up.etag.endswith('-3"')
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+    seen.clear()
+    down = client.download_file(bucket, "dir/big file.bin", tmp_path / "out.bin", 5 * MiB, 3, progress=seen.append)
+    assert sha256(tmp_path / "out.bin") == sha256(source)
+    assert (down.size, down.parts, sum(seen)) == (12 * MiB + 7, 3, 12 * MiB + 7)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.bin", "out.bin"]  # no temporary file left
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 * MiB, 5 * MiB + 1])
+def test_small_and_edge_sizes_round_trip(moto, tmp_path, size):
+    client, s3, bucket = moto
+    source = random_file(tmp_path / "in.bin", size)
+    client.upload_file(source, bucket, "k", part_size=5 * MiB, threshold=5 * MiB)
+    assert s3.head_object(Bucket=bucket, Key="k")["ContentLength"] == size
+    client.download_file(bucket, "k", tmp_path / "out.bin", part_size=5 * MiB)
+    assert (tmp_path / "out.bin").read_bytes() == source.read_bytes()
+
+
+@pytest.mark.parametrize("interrupt", [RuntimeError, KeyboardInterrupt])
+def test_an_interrupted_upload_is_aborted(moto, tmp_path, interrupt):
+    client, s3, bucket = moto
+    source = random_file(tmp_path / "in.bin", 20 * MiB)
+    done: list[int] = []
+
+    def progress(size: int) -> None:
+        done.append(size)
+        if len(done) == 2:
+            raise interrupt("stop")
+
+    with pytest.raises(interrupt):
+        client.upload_file(source, bucket, "k", part_size=5 * MiB, concurrency=2, progress=progress)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_a_failed_abort_is_noted_on_the_original_error(moto, tmp_path, monkeypatch):
+    client, s3, bucket = moto
+    source = random_file(tmp_path / "in.bin", 11 * MiB)
+
+    def failing_abort(*args: Any) -> None:
+        raise ConnectionFailedError(None, "ConnectionError", "the network is gone")
+
+    def failing_part(*args: Any, **kwargs: Any) -> str:
+        raise ServerError(500, "InternalError", "part failed")
+
+    monkeypatch.setattr(client, "abort_multipart_upload", failing_abort)
+    monkeypatch.setattr(client, "upload_part", failing_part)
+    with pytest.raises(ServerError, match="part failed") as raised:
+        client.upload_file(source, bucket, "k", part_size=5 * MiB)
+    (note,) = raised.value.__notes__
+    assert "aborting multipart upload" in note and "the network is gone" in note
+    for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):  # the orphan, as reported
+        s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+
+
+def test_a_stack_without_the_multipart_routes_is_told_before_anything_starts(moto_url, moto, tmp_path):
+    _, s3, bucket = moto
+    routes = tuple(f"{r} -> s3:PutObject" for r in MULTIPART_ROUTES if "DELETE" not in r)
+    client = S3ProxyClient(moto_url, "us-east-1", credentials=Credentials("test", "test"), routes=routes)
+    with pytest.raises(RouteNotAllowedError, match=r"DELETE /\{folder\}/\{item\+\}\?uploadId"):
+        client.upload_file(random_file(tmp_path / "in.bin", 6 * MiB), bucket, "k", part_size=5 * MiB, threshold=0)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_an_object_replaced_mid_download_fails_and_leaves_no_file(moto, tmp_path):
+    client, s3, bucket = moto
+    s3.put_object(Bucket=bucket, Key="k", Body=os.urandom(11 * MiB))
+
+    def replace(_: int) -> None:  # after the first part
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+
+    with pytest.raises(PreconditionFailedError) as raised:
+        client.download_file(bucket, "k", tmp_path / "out", 5 * MiB, 1, progress=replace)
+    assert "changed during the download" in raised.value.__notes__[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_object_and_bucket_calls(moto):
+    client, s3, bucket = moto
+    client.create_bucket(f"{bucket}-2")
+    assert f"{bucket}-2" in [b.name for b in client.list_buckets()]
+    client.delete_bucket(f"{bucket}-2")
+    keys = ["a/1", "a/2 x", "b/ü+", "c"]
+    for key in keys:
+        client.put_object(bucket, key, key, content_type="text/plain")
+    assert [e.key for e in client.list_objects(bucket, page_size=2)] == keys  # two pages and a bit
+    assert [(e.key, e.is_prefix) for e in client.list_objects(bucket, delimiter="/")] == [
+        ("a/", True),
+        ("b/", True),
+        ("c", False),
+    ]
+    ranged = client.get_object(bucket, "b/ü+", range=(1, 2))
+    assert (ranged.body, ranged.size, ranged.content_range) == ("b/ü+".encode()[1:3], 5, "bytes 1-2/5")
+    info = client.head_object(bucket, "a/1")
+    assert (info.size, info.content_type) == (3, "text/plain")
+    with pytest.raises(NotModifiedError):
+        client.get_object(bucket, "a/1", if_none_match=info.etag)
+    with pytest.raises(PreconditionFailedError):
+        client.put_object(bucket, "a/1", b"new", if_match='"0123"')
+    with pytest.raises(InvalidRangeError):
+        client.get_object(bucket, "c", range=(100, 200))
+    with pytest.raises(NotFoundError):
+        client.get_object(bucket, "missing")
+    with pytest.raises(ConflictError):
+        client.delete_bucket(bucket)
+    with pytest.raises(ValueError, match="upload_file"):
+        client.put_object(bucket, "big", b"0" * API_GATEWAY_PAYLOAD_LIMIT)
+    client.delete_object(bucket, "c")
+    assert "c" not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_against_moto(moto, moto_url, tmp_path, capsys, monkeypatch):
+    _, s3, bucket = moto
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"url": moto_url, "execution_arn": ARN.replace("eu-west-1", "us-east-1")}))
+    base = ("--outputs", str(outputs))
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    args = ("--part-size", "5MiB", "--threshold", "5MiB", "--no-progress")
+    assert run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}/d/", *args)[0] == 0
+    assert s3.head_object(Bucket=bucket, Key="d/in.bin")["ContentLength"] == 6 * MiB
+    code, out, _ = run_cli(capsys, *base, "ls", f"s3p://{bucket}")
+    assert code == 0 and "PRE  d/" in out
+    code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/d/in.bin")
+    assert code == 0 and json.loads(out)["size"] == 6 * MiB
+    (tmp_path / "down").mkdir()
+    assert run_cli(capsys, *base, "cp", f"s3p://{bucket}/d/in.bin", str(tmp_path / "down"))[0] == 0
+    assert (tmp_path / "down" / "in.bin").read_bytes() == source.read_bytes()
+    code, out, err = run_cli(capsys, *base, "rm", f"s3p://{bucket}/d/nope")
+    assert (code, out) == (cli.EXIT_NOT_FOUND, "")
+    assert err.count("\n") == 1 and err.startswith(f"s3proxy_client: error: s3p://{bucket}/d/nope: NotFound")
+    code, _, err = run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}/x", "--part-size", "11MB")
+    assert code == cli.EXIT_USAGE and "part_size" in err and err.count("\n") == 1
+
+
+def test_cli_without_outputs_or_pulumi_says_what_to_do(capsys, monkeypatch):
+    monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    code, _, err = run_cli(capsys, "ls")
+    assert code == cli.EXIT_ERROR and "pass --outputs FILE" in err and err.count("\n") == 1
+
+
+def test_cli_sizes_and_uris():
+    assert [cli.parse_size(s) for s in ("8388608", "8MiB", "8M", "5120KiB")] == [8 * MiB, 8 * MiB, 8_000_000, 5 * MiB]
+    assert cli.split_uri("s3p://b/a/b c") == ("b", "a/b c")
+    assert cli.split_uri("s3p://b") == ("b", "")
+    with pytest.raises(cli.UsageError):
+        cli.split_uri("s3://b/k")
