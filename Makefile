@@ -6,7 +6,7 @@ STACK ?= dev
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack clean
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer clean
 
 install: $(VENV)/.installed
 
@@ -55,6 +55,9 @@ bench: install
 
 bench-localstack: install
 	$(BIN)/python benchmarks/localstack.py
+
+bench-transfer: install
+	$(BIN)/python benchmarks/transfer.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

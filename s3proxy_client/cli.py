@@ -231,6 +231,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--stack", help="the Pulumi stack to read outputs from (when --outputs is absent)")
     top.add_argument("--region", help="the API's region (default: from the outputs' execution_arn)")
     top.add_argument("--quiet", "-q", action="store_true", help="no summary lines")
+    top.add_argument(
+        "--api-key",
+        default=os.environ.get("S3PROXY_API_KEY"),
+        help="the API key, when the stack requires one (default: $S3PROXY_API_KEY)",
+    )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ls = commands.add_parser("ls", help="list buckets, or objects under s3p://bucket/prefix")
@@ -290,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     options.threshold = getattr(options, "threshold", DEFAULT_THRESHOLD)
     try:
         outputs = stack_outputs(options)
-        with S3ProxyClient.from_outputs(outputs, region=options.region) as client:
+        with S3ProxyClient.from_outputs(outputs, region=options.region, api_key=options.api_key) as client:
             code: int = options.run(client, options)
             return code
     except KeyboardInterrupt:

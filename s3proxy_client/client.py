@@ -199,10 +199,11 @@ class S3ProxyClient:
         backoff_base: float = 0.2,
         backoff_max: float = 5.0,
         pool_size: int = 10,
+        api_key: str | None = None,
     ) -> None:
         """`url` is the stage's invoke URL; `credentials` default to the boto3 chain (LocalStack's `test`
         keys when it finds none); `routes` (the stack's `routes` output) lets transfers check up front that
-        the routes they need exist."""
+        the routes they need exist; `api_key` is sent as `x-api-key` when the stack requires API keys."""
         self.transport = Transport(
             url,
             region,
@@ -213,6 +214,8 @@ class S3ProxyClient:
             pool_size=pool_size,
         )
         self.routes = routes
+        if api_key:
+            self.transport.http.headers["x-api-key"] = api_key  # on every request, beside SigV4
 
     @classmethod
     def from_outputs(

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
+from s3proxy_client import AccessDeniedError, S3ProxyClient
+
 from .conftest import Deployed, deploy
 
 ORIGIN = "https://app.example.com"
@@ -59,3 +61,11 @@ def test_responses_carry_the_cors_headers(featured, s3, bucket):
         answer = featured.api.request("GET", path, headers={"x-api-key": key, "Origin": ORIGIN})
         assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
         assert "ETag" in answer.headers["Access-Control-Expose-Headers"].split(",")
+
+
+def test_the_client_sends_its_api_key(featured, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="doc.txt", Body=b"hello")
+    with S3ProxyClient.from_outputs(dict(featured.outputs), api_key=featured.outputs["api_keys"]["batch"]) as client:
+        assert client.get_object(bucket, "doc.txt").body == b"hello"
+    with S3ProxyClient.from_outputs(dict(featured.outputs)) as keyless, pytest.raises(AccessDeniedError):
+        keyless.get_object(bucket, "doc.txt")
