@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from s3proxy_client import S3ProxyClient  # noqa: E402
+from tooling.files import MiB, file_sha256, write_random  # noqa: E402
 
-MiB = 1024 * 1024
 REGION = "us-east-1"
 
 
@@ -90,24 +90,6 @@ def measure_child(mode: str, outputs: Path, bucket: str, file: Path, options: ar
     )
     peak: int = json.loads(ran.stdout.strip().splitlines()[-1])["peak_rss"]
     return peak
-
-
-def write_random(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with path.open("wb") as file:
-        for offset in range(0, size, MiB):
-            chunk = os.urandom(min(MiB, size - offset))
-            digest.update(chunk)
-            file.write(chunk)
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(MiB):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -192,19 +192,22 @@ def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
     return 0
 
 
-def command_mb(client: S3ProxyClient, options: argparse.Namespace) -> int:
-    bucket, key = split_uri(options.location)
+def bucket_only(location: str) -> str:
+    bucket, key = split_uri(location)
     if key:
-        raise UsageError(f"{options.location}: a bucket has no key")
+        raise UsageError(f"{location}: a bucket has no key")
+    return bucket
+
+
+def command_mb(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    bucket = bucket_only(options.location)
     client.create_bucket(bucket, options.bucket_region)
     report(options, f"make_bucket: {bucket}")
     return 0
 
 
 def command_rb(client: S3ProxyClient, options: argparse.Namespace) -> int:
-    bucket, key = split_uri(options.location)
-    if key:
-        raise UsageError(f"{options.location}: a bucket has no key")
+    bucket = bucket_only(options.location)
     client.delete_bucket(bucket)
     report(options, f"remove_bucket: {bucket}")
     return 0

@@ -30,9 +30,9 @@ from s3proxy_client import (
     S3ProxyClient,
 )
 from s3proxy_client.client import multipart_etag
+from tooling.files import MiB, file_sha256, write_random
 from tooling.program import ROOT
 
-MiB = 1024 * 1024
 KEYS = ["a/b/c.txt", "with space/x y.txt", "plus+sign/a+b.txt", "unicode/ü-日本-😀.txt", "z"]
 
 
@@ -44,25 +44,6 @@ def client(dev: Any) -> Iterator[S3ProxyClient]:
 
 def no_uploads_left(s3: Any, bucket: str) -> bool:
     return s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-
-
-def write_random(path: Path, size: int) -> str:
-    """`size` random bytes written in 1 MiB chunks (never held whole); returns their sha256."""
-    digest = hashlib.sha256()
-    with path.open("wb") as file:
-        for offset in range(0, size, MiB):
-            chunk = os.urandom(min(MiB, size - offset))
-            digest.update(chunk)
-            file.write(chunk)
-    return digest.hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        while chunk := file.read(MiB):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def stored_sha256(s3: Any, bucket: str, key: str) -> str:
