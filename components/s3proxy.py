@@ -136,7 +136,7 @@ class S3ProxyApiArgs(TypedDict):
     tracing_enabled: NotRequired[bool]
     """Enable AWS X-Ray tracing on the stage. Default false."""
     tags: NotRequired[Mapping[str, str]]
-    """Tags applied to the role, the API and the stage."""
+    """Tags applied to every resource of the component that takes tags."""
     key_prefix: NotRequired[str]
     """Scope objects to keys under this prefix (e.g. `uploads/`): the API maps every key under it,
     lists only under it, and the role may touch nothing else. `HEAD /{folder}` is then not offered."""
