@@ -4,7 +4,9 @@
 
 1. Deploy: `up` of the dev stack (the unchanged program under the provisioning mocks) vs a raw boto3
    deployment of the same OpenAPI document (role + policy + import + deployment + stage), runs
-   interleaved so both see the same machine; ratio of medians (goal <= 2x).
+   interleaved so both see the same machine; ratio of medians (goal <= 2x). The raw import alone does
+   not give a working API on LocalStack (it drops settings `make up` re-applies), so the baseline is
+   also measured with the same fix-ups: that ratio compares like with like.
 2. Requests: GET of a 1 KiB and a 1 MiB object, through the API (SigV4-signed) vs boto3 straight to
    LocalStack's S3: latency percentiles sequentially, throughput with 4 threads; ratios.
 LocalStack is started if it is not running (and left as it was found).
@@ -43,8 +45,12 @@ def timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
-def raw_boto3_deploy(endpoint: str, document: str) -> Callable[[], None]:
-    """The same document deployed by hand with boto3 (no rendering, no Pulumi): the baseline."""
+def raw_boto3_deploy(
+    endpoint: str, document: str, fix_ups: Callable[[Any, str, dict[str, Any]], None] | None = None
+) -> Callable[[], None]:
+    """The same document deployed by hand with boto3 (no rendering, no Pulumi): the baseline. With
+    `fix_ups`, it also does what LocalStack needs for the API to work (as `make up` does), so the
+    two deployments compared serve the same, working API."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -65,7 +71,12 @@ def raw_boto3_deploy(endpoint: str, document: str) -> Callable[[], None]:
             ),
         )
         api = apigateway.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})
-        apigateway.put_rest_api(restApiId=api["id"], mode="overwrite", body=document.encode())
+        body = json.loads(document)
+        if fix_ups:
+            body["x-amazon-apigateway-binary-media-types"] = localstack.TOP_LEVEL_MEDIA_TYPES
+        apigateway.put_rest_api(restApiId=api["id"], mode="overwrite", body=json.dumps(body).encode())
+        if fix_ups:
+            fix_ups(apigateway, api["id"], body)
         deployment = apigateway.create_deployment(restApiId=api["id"])
         apigateway.create_stage(restApiId=api["id"], stageName="dev", deploymentId=deployment["id"])
         cleanup.append(
@@ -112,7 +123,10 @@ def main() -> None:
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
         shutil.copy(ROOT / name, project)
     try:
-        ours, raw, workaround = [], [], []
+        ours: list[float] = []
+        raw: list[float] = []
+        working: list[float] = []
+        workaround: list[float] = []
         outputs: dict[str, Any] = {}
         reapply = localstack.reapply_dropped_settings
 
@@ -123,19 +137,27 @@ def main() -> None:
         for _ in range(options.runs):
             down("dev", project)  # `up` would replace it first: not part of what is measured
             ours.append(timed(lambda: outputs.update(up("dev", project, endpoint))))
-            baseline = raw_boto3_deploy(endpoint, outputs["openapi"])
-            raw.append(timed(baseline))
-            for undo in baseline.cleanup:  # type: ignore[attr-defined]
-                undo()
-        ratio = statistics.median(ours) / statistics.median(raw)
+            for times, fix_ups in ((raw, None), (working, reapply)):
+                baseline = raw_boto3_deploy(endpoint, outputs["openapi"], fix_ups)
+                times.append(timed(baseline))
+                for undo in baseline.cleanup:  # type: ignore[attr-defined]
+                    undo()
+        median = statistics.median
         product = [total - extra for total, extra in zip(ours, workaround, strict=True)]
-        product_ratio = statistics.median(product) / statistics.median(raw)
+        like_for_like = median(ours) / median(working)
         print(f"deploy, {options.runs} runs each, interleaved (median / min):")
-        print(f"  make up (program + provisioning mocks): {statistics.median(ours):.2f} s / {min(ours):.2f} s")
-        print(f"  raw boto3 import + deployment + stage:  {statistics.median(raw):.2f} s / {min(raw):.2f} s")
-        print(f"  ratio {ratio:.2f}x (goal <= 2x: {'met' if ratio <= 2 else 'MISSED'})")
-        print(f"  of which re-applying what LocalStack's import drops: median {statistics.median(workaround):.2f} s;")
-        print(f"  without that LocalStack-only step: {statistics.median(product):.2f} s, ratio {product_ratio:.2f}x")
+        print(f"  make up (program + provisioning mocks):            {median(ours):.2f} s / {min(ours):.2f} s")
+        print(f"  raw boto3 import + deployment + stage:             {median(raw):.2f} s / {min(raw):.2f} s")
+        print(f"  the same + LocalStack's fix-ups (a working API):   {median(working):.2f} s / {min(working):.2f} s")
+        print(
+            f"  ratio to the raw import: {median(ours) / median(raw):.2f}x; of `make up`, re-applying what "
+            f"LocalStack's import drops takes {median(workaround):.2f} s, without it {median(product):.2f} s "
+            f"({median(product) / median(raw):.2f}x)"
+        )
+        print(
+            f"  ratio like for like (both deploy a working API): {like_for_like:.2f}x "
+            f"(goal <= 2x: {'met' if like_for_like <= 2 else 'MISSED'})"
+        )
 
         s3 = aws_session(REGION).client("s3", endpoint_url=endpoint)
         api = SignedApi(outputs["url"], REGION)
