@@ -243,10 +243,14 @@ def _tracing_enabled(value: Any) -> bool:
     return value
 
 
-def _tags(value: Any) -> tuple[tuple[str, str], ...]:
+def _string_map(field: str, value: Any) -> Mapping[str, str]:
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise S3ProxyConfigError("tags", f"expected a mapping of strings to strings, got {value!r}")
-    for key, tag_value in value.items():
+        raise S3ProxyConfigError(field, f"expected a mapping of strings to strings, got {value!r}")
+    return value
+
+
+def _tags(value: Any) -> tuple[tuple[str, str], ...]:
+    for key, tag_value in _string_map("tags", value).items():
         if not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
             raise S3ProxyConfigError("tags", f"key {key!r} must be 1-128 characters and not start with 'aws:'")
         if len(tag_value) > 256:
@@ -428,9 +432,7 @@ def _web_acl_arn(value: Any) -> str:
 
 
 def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        raise S3ProxyConfigError("stage_variables", f"expected a mapping of strings to strings, got {value!r}")
-    for key, variable in value.items():
+    for key, variable in _string_map("stage_variables", value).items():
         if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", key):
             raise S3ProxyConfigError("stage_variables", f"name {key!r} must be 1-64 letters, digits or '_'")
         if not re.fullmatch(r"[A-Za-z0-9 \-._~:/?#&=,]{0,512}", variable):

@@ -26,6 +26,8 @@ import boto3
 import pulumi
 from botocore.config import Config
 
+from .program import provider_id
+
 # Every top-level media type (IANA's, plus S3's default `binary/octet-stream`): together they mean
 # what `*/*` means on AWS, and LocalStack's matcher honours them.
 TOP_LEVEL_MEDIA_TYPES = [
@@ -131,7 +133,7 @@ class LocalStackMocks(pulumi.runtime.Mocks):
         return self.identities[region]
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
-        region = self.provider_regions.get((args.provider or "").rpartition("::")[2], self.deployment.region)
+        region = self.provider_regions.get(provider_id(args.provider), self.deployment.region)
         if args.token == "aws:index/getRegion:getRegion":
             return {"region": region, "name": region, "id": region}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

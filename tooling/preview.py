@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-from .program import run_program, stack_config
+from .program import provider_id, run_program, stack_config
 
 ACCOUNT_ID = "123456789012"
 
@@ -31,7 +31,7 @@ class PreviewMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         if args.token == "aws:index/getRegion:getRegion":
             # A provider reference is "<urn>::<id>"; without one the default provider answers.
-            region = self.provider_regions.get((args.provider or "").rpartition("::")[2], self.region)
+            region = self.provider_regions.get(provider_id(args.provider), self.region)
             return {"region": region, "name": region, "id": region}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             arn = f"arn:aws:iam::{ACCOUNT_ID}:user/preview"

@@ -27,6 +27,12 @@ from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def provider_id(reference: str | None) -> str:
+    """The id in a provider reference (`<urn>::<id>`) a mocked call or resource carries; "" for the
+    default provider."""
+    return (reference or "").rpartition("::")[2]
+
+
 def project_name(root: Path = ROOT) -> str:
     return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
-import boto3
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-
-def default_credentials() -> Credentials:
-    """The usual boto3 credential chain; LocalStack's test keys when it finds nothing."""
-    found = boto3.Session().get_credentials()
-    return found.get_frozen_credentials() if found else Credentials("test", "test")
+from s3proxy_client.transport import default_credentials
 
 
 class SignedApi:
@@ -24,7 +19,7 @@ class SignedApi:
     def __init__(self, url: str, region: str, credentials: Credentials | None = None) -> None:
         self.url = url.rstrip("/")
         self.region = region
-        self.credentials = credentials or default_credentials()
+        self.credentials = (credentials or default_credentials()).get_frozen_credentials()
         self.http = requests.Session()
 
     def url_for(self, path: str, params: Mapping[str, str] | None = None) -> str:
