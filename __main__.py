@@ -62,5 +62,5 @@ args: dict[str, Any] = {
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target"):
+for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):
     pulumi.export(output, getattr(api, output))

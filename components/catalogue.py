@@ -8,8 +8,12 @@ an action. Plain Python on purpose: no Pulumi import, so it is cheap to test exh
 from __future__ import annotations
 
 import fnmatch
+import json
+import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+from importlib import resources
 
 
 class Scope(Enum):
@@ -36,6 +40,14 @@ PATH_PARAMETERS = {"folder": "bucket", "item": "object"}
 # path is `/`, which yields the tutorial's `...:s3:path//`.
 S3_PATHS = {Scope.SERVICE: "/", Scope.BUCKET: "{bucket}", Scope.OBJECT: "{bucket}/{object}"}
 
+# S3's flexible checksums: a client sends one, S3 verifies the body against it and returns it.
+# They replace Content-MD5, which API Gateway drops from every integration request (its "important
+# notes for REST APIs"), so an MD5 would never reach S3. `x-amz-checksum-mode: ENABLED` asks
+# GetObject/HeadObject for the stored checksum.
+CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
+CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in CHECKSUM_HEADERS)
+BODY_CHECKSUM_HEADERS = (*CHECKSUM_HEADERS, "x-amz-sdk-checksum-algorithm")
+
 # Response headers: (method response header, integration response header it is mapped from).
 # `Timestamp` <- `Date` is the tutorial's own mapping, kept so its clients keep working.
 LISTING_RESPONSE_HEADERS = (
@@ -53,19 +65,20 @@ OBJECT_RESPONSE_HEADERS = (
     ("Cache-Control", "Cache-Control"),
     ("Content-Disposition", "Content-Disposition"),
     ("Content-Encoding", "Content-Encoding"),
+    *CHECKSUM_RESPONSE_HEADERS,
 )
 
 # Request headers S3 acts on, passed through unchanged.
 READ_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
-OBJECT_READ_HEADERS = ("Range", *READ_CONDITIONS)
+OBJECT_READ_HEADERS = ("Range", *READ_CONDITIONS, "x-amz-checksum-mode")
 OBJECT_WRITE_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "Cache-Control",
     "Content-Encoding",
-    "Content-MD5",
     "If-Match",
     "If-None-Match",
+    *BODY_CHECKSUM_HEADERS,
 )
 
 # ListObjects query parameters. `list-type=2` selects ListObjectsV2 (continuation-token,
@@ -154,7 +167,14 @@ def object_route(
 
 # Multipart uploads let objects far beyond API Gateway's 10 MB payload limit through, part by part.
 # They share the object methods: S3 tells them apart by the query string (the route's `selector`).
-MULTIPART_UPLOAD_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Content-Encoding")
+# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part.
+MULTIPART_UPLOAD_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "Cache-Control",
+    "Content-Encoding",
+    "x-amz-checksum-algorithm",
+)
 
 ROUTES: tuple[Route, ...] = (
     Route("ListBuckets", "GET", "/", "s3:ListAllMyBuckets", Scope.SERVICE),
@@ -187,7 +207,7 @@ ROUTES: tuple[Route, ...] = (
         "PUT",
         "s3:PutObject",
         selector="?partNumber&uploadId",
-        request_headers=("Content-MD5",),
+        request_headers=BODY_CHECKSUM_HEADERS,
         query_strings=("partNumber", "uploadId"),
     ),
     object_route(
@@ -213,22 +233,38 @@ ROUTES: tuple[Route, ...] = (
 SUPPORTED_ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(route.action for route in ROUTES))
 
 
-def partition_for(region: str) -> str:
-    """The AWS partition a region belongs to (it prefixes every ARN)."""
-    for prefix, partition in (
-        ("cn-", "aws-cn"),
-        ("us-gov-", "aws-us-gov"),
-        ("us-isob-", "aws-iso-b"),
-        ("us-iso-", "aws-iso"),
-    ):
-        if region.startswith(prefix):
-            return partition
-    return "aws"
+@cache
+def _partitions() -> list[dict]:
+    """botocore's partition data: the same table the AWS SDKs resolve regions with."""
+    return json.loads(resources.files("botocore").joinpath("data/partitions.json").read_text())["partitions"]
+
+
+def partition_for(region: str) -> str | None:
+    """The AWS partition a region belongs to (it prefixes every ARN), or None for no known partition.
+
+    As botocore resolves it: a region a partition lists, else the first partition whose region
+    pattern matches (so regions newer than the data still resolve)."""
+    partitions = _partitions()
+    for partition in partitions:
+        if region in partition["regions"]:
+            return str(partition["id"])
+    for partition in partitions:
+        if re.match(partition["regionRegex"], region):
+            return str(partition["id"])
+    return None
 
 
 def integration_uri(route: Route, region: str, key_prefix: str | None = None) -> str:
     """The API Gateway AWS-service integration URI of a route (path-style S3 request)."""
-    return f"arn:{partition_for(region)}:apigateway:{region}:s3:path/{route.s3_path(key_prefix)}"
+    return f"arn:{partition_of(region)}:apigateway:{region}:s3:path/{route.s3_path(key_prefix)}"
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region already validated to have one."""
+    partition = partition_for(region)
+    if partition is None:
+        raise ValueError(f"{region!r} belongs to no AWS partition")
+    return partition
 
 
 def resource_arns(

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import Route, resolve_actions, routes_for
+from .catalogue import Route, partition_for, resolve_actions, routes_for
 
 AUTHORIZATION_TYPES = ("AWS_IAM", "NONE")
 STATUS_MAPPINGS = ("faithful", "tutorial")
@@ -60,7 +60,7 @@ DEFAULT_CORS_HEADERS = (
 )
 DEFAULT_CORS_EXPOSE_HEADERS = ("ETag", "Content-Length", "Content-Range", "Last-Modified", "Timestamp")
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _MEDIA_TYPE = re.compile(r"^(\*|[A-Za-z0-9][\w!#$&^.+-]*)/(\*|[\w!#$&^.+-]+)$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -168,8 +168,10 @@ def _allowed_actions(value: Any) -> tuple[str, ...]:
 
 
 def _region(value: Any) -> str:
-    if not isinstance(value, str) or not _REGION.match(value):
-        raise S3ProxyConfigError("region", f"{value!r} is not an AWS region name such as 'us-east-1'")
+    if not isinstance(value, str) or not _REGION.match(value) or partition_for(value) is None:
+        raise S3ProxyConfigError(
+            "region", f"{value!r} is not an AWS region name such as 'us-east-1' of a partition botocore knows"
+        )
     return value
 
 
@@ -435,8 +437,12 @@ def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
     for key, variable in _string_map("stage_variables", value).items():
         if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", key):
             raise S3ProxyConfigError("stage_variables", f"name {key!r} must be 1-64 letters, digits or '_'")
-        if not re.fullmatch(r"[A-Za-z0-9 \-._~:/?#&=,]{0,512}", variable):
-            raise S3ProxyConfigError("stage_variables", f"value of {key!r} has characters API Gateway does not allow")
+        # CreateStage/CreateDeployment: values must match [A-Za-z0-9-._~:/?#&=,]+ (no space, not empty).
+        if not re.fullmatch(r"[A-Za-z0-9\-._~:/?#&=,]{1,512}", variable):
+            raise S3ProxyConfigError(
+                "stage_variables",
+                f"value {variable!r} of {key!r} must be 1-512 of letters, digits and -._~:/?#&=, (API Gateway's rule)",
+            )
     return tuple(sorted(value.items()))
 
 

@@ -182,6 +182,10 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         "paths": paths,
         "x-amazon-apigateway-binary-media-types": list(config.binary_media_types),
     }
+    if config.endpoint_type == "PRIVATE":
+        # In the body, not only on the RestApi: `put_rest_api_mode = overwrite` removes what the
+        # body does not hold, and the provider would re-add the association on every change.
+        document["x-amazon-apigateway-endpoint-configuration"] = {"vpcEndpointIds": list(config.vpc_endpoint_ids)}
     if config.allowed_source_cidrs or config.vpc_endpoint_ids:
         # The API lives in its execution role's partition and account.
         partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
@@ -206,11 +210,19 @@ def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
     """The API's resource policy: invocations only from the allowed networks.
 
     The Allow is what lets anyone in (NONE) or callers of this account (AWS_IAM: a wildcard
-    principal would let IAM identities of other accounts in too). The Deny refuses a request that
-    comes neither from an allowed CIDR block nor through an allowed VPC endpoint.
+    principal would let IAM identities of other accounts in too). A method without authentication
+    needs an explicit Allow (API Gateway's authorization flow for a resource policy alone: an
+    implicit deny refuses), so the unauthenticated CORS preflight gets an anonymous Allow of
+    `OPTIONS` only. The Deny refuses a request, preflight included, that comes neither from an
+    allowed CIDR block nor through an allowed VPC endpoint.
     """
     invoke = {"Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
     principal: Any = "*" if config.authorization == "NONE" else {"AWS": account_root}
+    allow = [{"Effect": "Allow", "Principal": principal, **invoke}]
+    if config.cors and principal != "*":
+        allow.append(
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/OPTIONS/*"}
+        )
     conditions: dict[str, Any] = {}
     if config.allowed_source_cidrs:
         conditions["NotIpAddress"] = {"aws:SourceIp": list(config.allowed_source_cidrs)}
@@ -218,10 +230,7 @@ def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
         conditions["StringNotEquals"] = {"aws:SourceVpce": list(config.vpc_endpoint_ids)}
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": principal, **invoke},
-            {"Effect": "Deny", "Principal": "*", **invoke, "Condition": conditions},
-        ],
+        "Statement": [*allow, {"Effect": "Deny", "Principal": "*", **invoke, "Condition": conditions}],
     }
 
 

@@ -46,16 +46,111 @@ def _statement(route: Route, config: ProxyConfig, partition: str) -> dict[str, A
     return statement
 
 
-def render_trust_policy(account_id: str) -> dict[str, Any]:
-    """Only API Gateway may assume the role, and only on behalf of this account (confused deputy)."""
+def render_trust_policy() -> dict[str, Any]:
+    """Only API Gateway may assume the role.
+
+    No `aws:SourceAccount`/`aws:SourceArn` condition: API Gateway does not set those keys when it
+    assumes an integration's credentials role, so such a condition fails every request with 500
+    ("API Gateway does not have permission to assume the provided role"). What keeps another
+    account's API from using the role is `iam:PassRole`: attaching it to an integration needs that
+    permission on the role, in this account (see `render_deployer_policy`).
+    """
     return {
         "Version": POLICY_VERSION,
         "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "apigateway.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
+            {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
         ],
     }
+
+
+def render_deployer_policy(config: ProxyConfig, *, name: str, partition: str, region: str, account_id: str) -> dict:
+    """What the identity running `pulumi up`/`destroy` of this component needs, and no more.
+
+    Resource ARNs follow the children's names: the role is auto-named `<name>-role-<random>` and
+    the log group `<name>-access-logs-<random>`; API Gateway's management API is authorized as
+    `apigateway:<HTTP verb>` on `arn:<partition>:apigateway:<region>::<resource path>` (IDs are not
+    known before creation, so REST APIs, keys and usage plans are `/restapis/*` and the like).
+    `iam:PassRole` is allowed only towards API Gateway, for this component's role only.
+    """
+    role = f"arn:{partition}:iam::{account_id}:role/{name}-role-*"
+    gateway = f"arn:{partition}:apigateway:{region}::"
+    read_write = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
+    gateway_paths = ["/restapis", "/restapis/*", "/tags/*"]
+    if config.api_keys:
+        gateway_paths += ["/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*"]
+    if config.custom_domain:
+        domain = config.custom_domain.domain_name
+        gateway_paths += ["/domainnames", f"/domainnames/{domain}", f"/domainnames/{domain}/*"]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ExecutionRole",
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:DeleteRolePolicy",
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:ListRolePolicies",
+                "iam:PutRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:UpdateRole",
+            ],
+            "Resource": role,
+        },
+        {
+            "Sid": "PassExecutionRoleToApiGateway",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role,
+            "Condition": {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
+        },
+        {
+            "Sid": "ApiGateway",
+            "Effect": "Allow",
+            "Action": read_write,
+            "Resource": [gateway + path for path in gateway_paths],
+        },
+    ]
+    if config.access_logs:
+        group = f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}-access-logs-*"
+        statements.append(
+            {
+                "Sid": "AccessLogGroup",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:DeleteLogGroup",
+                    "logs:DeleteRetentionPolicy",
+                    "logs:ListTagsForResource",
+                    "logs:PutRetentionPolicy",
+                    "logs:TagResource",
+                    "logs:UntagResource",
+                ],
+                "Resource": [group, f"{group}:*"],
+            }
+        )
+        statements.append(
+            {
+                "Sid": "FindLogGroups",
+                "Effect": "Allow",
+                "Action": "logs:DescribeLogGroups",
+                "Resource": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
+            }
+        )
+    if config.web_acl_arn:
+        stages = f"{gateway}/restapis/*/stages/*"
+        statements.append(
+            {
+                "Sid": "WebAclAssociation",
+                "Effect": "Allow",
+                "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
+                "Resource": [config.web_acl_arn, stages],
+            }
+        )
+        statements.append({"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages})
+    return {"Version": POLICY_VERSION, "Statement": statements}

@@ -12,10 +12,10 @@ from typing import NotRequired, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from .catalogue import partition_for
+from .catalogue import partition_of
 from .config import ProxyConfig, Throttle, validate_args
 from .openapi import digest, render_openapi, to_json
-from .policy import render_policy, render_trust_policy
+from .policy import render_deployer_policy, render_policy, render_trust_policy
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
 # One JSON object per request in the access log (API Gateway's $context variables).
@@ -45,9 +45,13 @@ def slug(method: str) -> str:
 
 
 def method_path_of(method: str) -> str:
-    """`GET /{folder}/{item+}` -> `{folder}/{item+}/GET`, MethodSettings' `resource_path/VERB`."""
+    """`GET /{folder}/{item+}` -> `~1{folder}~1{item+}/GET`, MethodSettings' `resource_path/VERB`.
+
+    The resource path's slashes are escaped as `~1` (JSON pointer, as UpdateStage's patch paths
+    and GetStage's `methodSettings` keys write them): unescaped, `{folder}/{item+}/GET` is read as
+    the wrong path and AWS answers "Invalid method setting path"."""
     verb, path = method.split(" ", 1)
-    return f"{path.lstrip('/') or '~1'}/{verb}"
+    return f"{path.replace('/', '~1')}/{verb}"
 
 
 class ApiKeySettings(TypedDict):
@@ -189,6 +193,9 @@ class S3ProxyApi(pulumi.ComponentResource):
     """API key values by consumer name (a secret); empty without `api_keys`."""
     domain_target: pulumi.Output[str | None]
     """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
+    deployer_policy: pulumi.Output[str]
+    """The least-privilege IAM policy (JSON) the identity deploying this component needs, e.g. CI's
+    role; it includes `iam:PassRole` of the execution role to API Gateway."""
 
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         config = validate_args(args)  # before registering anything: a bad input builds nothing
@@ -204,11 +211,11 @@ class S3ProxyApi(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             description=f"Assumed by API Gateway for the S3 proxy API {name}",
-            assume_role_policy=account_id.apply(lambda account: json.dumps(render_trust_policy(account))),
+            assume_role_policy=json.dumps(render_trust_policy()),
             tags=tags,
             opts=child,
         )
-        policy_json = region.apply(lambda r: json.dumps(render_policy(config, partition_for(r)), indent=2))
+        policy_json = region.apply(lambda r: json.dumps(render_policy(config, partition_of(r)), indent=2))
         policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json, opts=child)
         document = pulumi.Output.all(region, role.arn).apply(
             lambda values: to_json(render_openapi(config, title=name, region=values[0], role_arn=values[1]))
@@ -217,10 +224,8 @@ class S3ProxyApi(pulumi.ComponentResource):
             f"{name}-api",
             name=name,
             body=document,
-            endpoint_configuration={
-                "types": config.endpoint_type,
-                "vpc_endpoint_ids": list(config.vpc_endpoint_ids) if config.endpoint_type == "PRIVATE" else None,
-            },
+            # PRIVATE's VPC endpoints are in the document (x-amazon-apigateway-endpoint-configuration).
+            endpoint_configuration={"types": config.endpoint_type},
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
             region=config.region,
@@ -281,6 +286,14 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.routes = pulumi.Output.from_input([route.describe() for route in config.routes])
         self.api_keys = api_key_values
         self.domain_target = domain_target
+        self.deployer_policy = pulumi.Output.all(region, account_id).apply(
+            lambda values: json.dumps(
+                render_deployer_policy(
+                    config, name=name, partition=partition_of(values[0]), region=values[0], account_id=values[1]
+                ),
+                indent=2,
+            )
+        )
         self.register_outputs(
             {
                 "url": self.url,
@@ -293,6 +306,7 @@ class S3ProxyApi(pulumi.ComponentResource):
                 "routes": self.routes,
                 "api_keys": self.api_keys,
                 "domain_target": self.domain_target,
+                "deployer_policy": self.deployer_policy,
             }
         )
 

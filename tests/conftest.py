@@ -29,6 +29,7 @@ OUTPUT_NAMES = (
     "routes",
     "api_keys",
     "domain_target",
+    "deployer_policy",
 )
 
 

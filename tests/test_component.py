@@ -61,10 +61,14 @@ def test_rest_api_is_the_document_regional_and_overwritten():
     assert credentials == {built.one(ROLE)["arn"]}
 
 
-def test_role_trusts_api_gateway_of_the_callers_account_and_carries_the_policy():
+def test_role_trusts_api_gateway_and_carries_the_policy():
     built = build(ALL)
-    trust = json.loads(built.one(ROLE)["assumeRolePolicy"])
-    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert json.loads(built.one(ROLE)["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     policy = built.one(POLICY)
     assert policy["role"] == "api-role"  # the role's id
     actions = {a for s in json.loads(policy["policy"])["Statement"] for a in s["Action"]}

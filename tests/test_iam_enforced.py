@@ -22,7 +22,7 @@ What moto 5.2.5 enforces, read from `moto/core/authorization.py` and `moto/iam/a
   * S3 authorizes HeadBucket as `s3:HeadBucket`, not as `s3:ListBucket` like AWS: no policy here grants
     it, so moto refuses HeadBucket in every configuration (`moto_allows` records this divergence).
   * Trust policies are evaluated on `sts:AssumeRole`, but only `AWS` principals and `sts:ExternalId`
-    are understood: `aws:SourceAccount` is never checked, and a statement whose Principal is only
+    are understood (conditions are never checked), and a statement whose Principal is only
     `{"Service": ...}` makes moto fail with HTTP 500 (TypeError). See `create_execution_role`.
 """
 
@@ -452,13 +452,12 @@ def enforce_iam_as_admin(moto: Moto) -> dict[str, str]:
     return admin
 
 
-def create_execution_role(iam: Any, account_id: str, admin_arn: str, policy: dict[str, Any]) -> str:
-    trust = render_trust_policy(account_id)
+def create_execution_role(iam: Any, admin_arn: str, policy: dict[str, Any]) -> str:
+    trust = render_trust_policy()
     # moto evaluates the trust policy on sts:AssumeRole but only understands `AWS` principals: a statement
     # whose Principal is only `{"Service": "apigateway.amazonaws.com"}` crashes its evaluator (HTTP 500),
     # and an extra statement does not help since every statement is evaluated. So the generated statement
     # also names the test's admin as an `AWS` principal (a test-only addition; nothing else is changed).
-    # Its `aws:SourceAccount` condition stays but is never checked by moto (no such request context).
     for statement in trust["Statement"]:
         statement["Principal"] = {**statement["Principal"], "AWS": admin_arn}
     role_arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
@@ -482,7 +481,7 @@ def test_assumed_role_can_do_exactly_what_the_configuration_allows(moto: Moto, n
     admin = enforce_iam_as_admin(moto)
     admin_identity = moto.client("sts", admin).get_caller_identity()
     account_id = admin_identity["Account"]
-    role_arn = create_execution_role(moto.client("iam", admin), account_id, admin_identity["Arn"], policy)
+    role_arn = create_execution_role(moto.client("iam", admin), admin_identity["Arn"], policy)
 
     admin_s3 = moto.client("s3", admin)
     state = seed(admin_s3)

@@ -91,7 +91,7 @@ def test_headers_and_query_strings_passed_through():
         "Content-Disposition",
         "Cache-Control",
         "Content-Encoding",
-        "Content-MD5",
+        "x-amz-checksum-sha256",
         "If-None-Match",
     ):
         assert put_object[f"integration.request.header.{header}"] == f"method.request.header.{header}"
@@ -135,6 +135,10 @@ def test_response_headers_of_object_routes():
             ("Cache-Control", "Cache-Control"),
             ("Content-Disposition", "Content-Disposition"),
             ("Content-Encoding", "Content-Encoding"),
+            ("x-amz-checksum-crc32", "x-amz-checksum-crc32"),
+            ("x-amz-checksum-crc32c", "x-amz-checksum-crc32c"),
+            ("x-amz-checksum-sha1", "x-amz-checksum-sha1"),
+            ("x-amz-checksum-sha256", "x-amz-checksum-sha256"),
         ]
     }
 

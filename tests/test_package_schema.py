@@ -115,6 +115,7 @@ OUTPUT_TYPES: dict[str, dict[str, Any]] = dict.fromkeys(ISSUE_OUTPUTS, STRING) |
     "routes": STRINGS,
     "api_keys": STRING_MAP,
     "domain_target": STRING,
+    "deployer_policy": STRING,
 }
 OPTIONAL_OUTPUTS = {"domain_target"}  # `Output[str | None]`: none without a custom domain
 

@@ -6,7 +6,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from components.catalogue import ROUTES, SUPPORTED_ACTIONS, Scope
 from components.config import validate_args
-from components.policy import render_policy, render_trust_policy
+from components.policy import render_policy
 
 ALL_SUBSETS = [list(c) for n in range(1, len(SUPPORTED_ACTIONS) + 1) for c in combinations(SUPPORTED_ACTIONS, n)]
 PREFIX = "uploads/"
@@ -101,13 +101,6 @@ def test_statements_are_grouped_by_resource():
         "s3:PutObject",
     ]
     assert statements["ObjectActions"]["Resource"] == ["arn:aws-cn:s3:::alpha-bucket/*"]
-
-
-def test_trust_policy_only_api_gateway_of_this_account():
-    (statement,) = render_trust_policy("111122223333")["Statement"]
-    assert statement["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}
 
 
 def test_key_prefix_scopes_objects_and_pins_listing():
