@@ -221,7 +221,12 @@ def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
     allow = [{"Effect": "Allow", "Principal": principal, **invoke}]
     if config.cors and principal != "*":
         allow.append(
-            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*/OPTIONS/*"}
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*/OPTIONS/*",
+            }
         )
     conditions: dict[str, Any] = {}
     if config.allowed_source_cidrs:

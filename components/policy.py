@@ -152,5 +152,7 @@ def render_deployer_policy(config: ProxyConfig, *, name: str, partition: str, re
                 "Resource": [config.web_acl_arn, stages],
             }
         )
-        statements.append({"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages})
+        statements.append(
+            {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages}
+        )
     return {"Version": POLICY_VERSION, "Statement": statements}

@@ -80,7 +80,16 @@ def encode_segment(segment: str) -> str:
 
 
 def encode_key(key: str) -> str:
-    """A key as a URL path: each `/`-separated segment percent-encoded, the `/` kept (`{item+}` is greedy)."""
+    """A key as a URL path: each `/`-separated segment percent-encoded, the `/` kept (`{item+}` is greedy).
+
+    A `+` cannot be sent: API Gateway decodes the path parameter (`%2B` -> `+`) and passes it raw, and S3
+    reads a raw `+` in a path as a space, so `a+b` would be stored and read as `a b` on AWS. Spaces, `%`
+    and unicode arrive exactly (API Gateway re-encodes `%`, and UTF-8 is passed as unicode)."""
+    if "+" in key:
+        raise ValueError(
+            f"the object key {key!r} contains '+': through API Gateway, S3 would read it as a space; "
+            "use another character (spaces, '%' and unicode are passed exactly)"
+        )
     return "/".join(encode_segment(segment) for segment in key.split("/"))
 
 

@@ -240,8 +240,13 @@ class LocalStackMocks(pulumi.runtime.Mocks):
         api_id, stage_name, method_path = inputs["restApi"], inputs["stageName"], inputs["methodPath"]
         settings = inputs.get("settings") or {}
         paths = {"throttlingRateLimit": "throttling/rateLimit", "throttlingBurstLimit": "throttling/burstLimit"}
+        # The engine passes numbers as doubles; UpdateStage reads the burst limit as an integer.
         operations = [
-            {"op": "replace", "path": f"/{method_path}/{paths[key]}", "value": str(value)}
+            {
+                "op": "replace",
+                "path": f"/{method_path}/{paths[key]}",
+                "value": str(int(value) if key == "throttlingBurstLimit" else value),
+            }
             for key, value in settings.items()
             if key in paths
         ]
