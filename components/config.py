@@ -472,6 +472,71 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+# The inputs that may be pulumi Outputs (other resources' outputs, secrets, unknowns in preview): those that only
+# flow into the rendered document, the policies or child resources' properties. `[]` is a list's items (or the
+# whole list), `{}` a map's values. Each maps to a valid stand-in: at construction the Outputs are replaced by
+# them, so that every literal input around them is checked before anything is registered; the real values are
+# checked by the same validators when they resolve. Every other input is plain, because it decides which routes
+# or child resources exist (pulumi-eks's rule: an Input unless it would create resources inside an apply).
+STAND_INS: dict[str, Any] = {
+    "binary_media_types[]": "application/octet-stream",
+    "buckets[]": "pending-bucket",
+    "stage_name": "pending",
+    "status_mapping": "faithful",
+    "throttling_rate_limit": 0.0,
+    "throttling_burst_limit": 0,
+    "tracing_enabled": False,
+    "tags{}": "",
+    "key_prefix": "pending/",
+    "allowed_source_cidrs[]": "192.0.2.0/24",
+    "vpc_endpoint_ids[]": "vpce-00000000",
+    "api_keys.quota_limit": 0,
+    "api_keys.quota_period": "MONTH",
+    "api_keys.rate_limit": 0.0,
+    "api_keys.burst_limit": 0,
+    "cors.allow_origin": "*",
+    "cors.allow_headers[]": "X-Pending",
+    "cors.expose_headers[]": "X-Pending",
+    "cors.max_age": 0,
+    "access_logs.retention_days": 30,
+    "method_throttling{}.rate_limit": 0.0,
+    "method_throttling{}.burst_limit": 0,
+    "custom_domain.domain_name": "pending.example.com",
+    "custom_domain.certificate_arn": "arn:aws:acm:us-east-1:000000000000:certificate/" + "0" * 36,
+    "custom_domain.base_path": "pending",
+    "web_acl_arn": "arn:aws:wafv2:us-east-1:000000000000:regional/webacl/pending/00000000",
+    "stage_variables{}": "pending",
+}
+
+
+def with_stand_ins(args: Mapping[str, Any], is_output: Callable[[Any], bool]) -> dict[str, Any]:
+    """`args` with each Output replaced by its input's stand-in (see `STAND_INS`), for the checks at construction.
+
+    An Output where a plain value is needed is an error naming the input."""
+    if not isinstance(args, Mapping):
+        return args  # validate_args says what is wrong with it
+
+    def replace(path: str, value: Any) -> Any:
+        if is_output(value):
+            if path in STAND_INS:
+                return STAND_INS[path]
+            if f"{path}[]" in STAND_INS:
+                return [STAND_INS[f"{path}[]"]]
+            field = re.sub(r"\[\]|\{\}", "", path)
+            raise S3ProxyConfigError(
+                field, "must be a plain value, not an Output: it decides which routes or resources exist"
+            )
+        if isinstance(value, (list, tuple)):
+            return [replace(f"{path}[]", item) for item in value]
+        if isinstance(value, Mapping):
+            if any(pattern.startswith(f"{path}{{}}") for pattern in STAND_INS):
+                return {key: replace(f"{path}{{}}", item) for key, item in value.items()}
+            return {key: replace(f"{path}.{key}", item) for key, item in value.items()}
+        return value
+
+    return {field: replace(field, value) for field, value in args.items()}
+
+
 def validate_args(args: Mapping[str, Any]) -> ProxyConfig:
     """Check every input and return the normalised configuration; `None` means "use the default"."""
     if not isinstance(args, Mapping):

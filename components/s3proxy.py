@@ -6,18 +6,19 @@ the role's permissions are what `policy` renders; this module only wires them in
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import NotRequired, TypedDict
+from collections.abc import Callable, Mapping, Sequence
+from typing import NotRequired, TypedDict, TypeVar
 
 import pulumi
 import pulumi_aws as aws
 
 from .catalogue import partition_of
-from .config import ProxyConfig, Throttle, validate_args
+from .config import ProxyConfig, Throttle, validate_args, with_stand_ins
 from .openapi import digest, render_openapi, to_json
 from .policy import render_deployer_policy, render_policy, render_trust_policy
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
+T = TypeVar("T")
 # One JSON object per request in the access log (API Gateway's $context variables).
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -37,6 +38,12 @@ ACCESS_LOG_FORMAT = json.dumps(
     },
     separators=(",", ":"),
 )
+
+
+def present(setting: T | None) -> T:
+    """A nested setting of the resolved configuration: set, as in the shape (whether it is set is plain)."""
+    assert setting is not None
+    return setting
 
 
 def slug(method: str) -> str:
@@ -60,97 +67,109 @@ class ApiKeySettings(TypedDict):
 
     names: Sequence[str]
     """Consumer names, one key each: 1-64 letters, digits, `.`, `_` or `-`. The `api_keys` output holds
-    the key values by name."""
-    quota_limit: NotRequired[int]
+    the key values by name. Plain: each name is an `ApiKey` resource."""
+    quota_limit: NotRequired[pulumi.Input[int]]
     """Requests each key may make per `quota_period`. Default: no quota."""
-    quota_period: NotRequired[str]
+    quota_period: NotRequired[pulumi.Input[str]]
     """`DAY`, `WEEK` or `MONTH` (default)."""
-    rate_limit: NotRequired[float]
+    rate_limit: NotRequired[pulumi.Input[float]]
     """Steady-state requests per second of each key. Default: no per-key limit."""
-    burst_limit: NotRequired[int]
+    burst_limit: NotRequired[pulumi.Input[int]]
     """Burst of requests of each key. Default: no per-key limit."""
 
 
 class CorsSettings(TypedDict):
     """CORS for browsers on another origin: an unauthenticated `OPTIONS` preflight on every path, and
-    the CORS headers on every response."""
+    the CORS headers on every response. Whether it is set is plain (it adds the preflight methods)."""
 
-    allow_origin: str
+    allow_origin: pulumi.Input[str]
     """`*` or one origin such as `https://app.example.com`."""
-    allow_headers: NotRequired[Sequence[str]]
+    allow_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Request headers browsers may send. Default: `Authorization`, `Content-Type`, the SigV4 `X-Amz-*`
     headers, `X-Api-Key`, `Range`, `If-Match` and `If-None-Match`."""
-    expose_headers: NotRequired[Sequence[str]]
+    expose_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Response headers scripts may read. Default: `ETag`, `Content-Length`, `Content-Range`,
     `Last-Modified` and `Timestamp`."""
-    max_age: NotRequired[int]
+    max_age: NotRequired[pulumi.Input[int]]
     """Seconds browsers may cache a preflight answer. Default 600."""
 
 
 class AccessLogSettings(TypedDict):
     """JSON access logs of the stage, one line per request, in a CloudWatch Logs group. API Gateway
-    needs the account's CloudWatch role (`aws.apigateway.Account`), which is left to you."""
+    needs the account's CloudWatch role (`aws.apigateway.Account`), which is left to you. Whether it is
+    set is plain (it adds the log group)."""
 
-    retention_days: NotRequired[int]
+    retention_days: NotRequired[pulumi.Input[int]]
     """Days the logs are kept: one of CloudWatch Logs' retention periods. Default 30."""
 
 
 class MethodThrottle(TypedDict):
     """Throttling limits of one method."""
 
-    rate_limit: NotRequired[float]
+    rate_limit: NotRequired[pulumi.Input[float]]
     """Steady-state requests per second."""
-    burst_limit: NotRequired[int]
+    burst_limit: NotRequired[pulumi.Input[int]]
     """Burst of requests."""
 
 
 class CustomDomainSettings(TypedDict):
-    """A custom domain name mapped to the stage."""
+    """A custom domain name mapped to the stage. Whether it is set is plain (it adds the domain and its
+    mapping)."""
 
-    domain_name: str
+    domain_name: pulumi.Input[str]
     """Lowercase DNS name, e.g. `files.example.com`."""
-    certificate_arn: str
+    certificate_arn: pulumi.Input[str]
     """ARN of the ACM certificate for it (in us-east-1 for an `EDGE` endpoint)."""
-    base_path: NotRequired[str]
+    base_path: NotRequired[pulumi.Input[str]]
     """Path under the domain where the stage is mapped. Default: the root."""
 
 
 class S3ProxyApiArgs(TypedDict):
-    """Inputs of `S3ProxyApi`. Plain values: each is validated when the component is constructed."""
+    """Inputs of `S3ProxyApi`. What only flows into the rendered document, the policies or child
+    properties is a `pulumi.Input` (another resource's output, a secret, unknown in preview): literal values
+    are validated when the component is constructed, Outputs by the same rules when they resolve, failing
+    the deployment with the same message. What decides which routes or child resources exist is plain."""
 
     allowed_actions: Sequence[str]
     """S3 IAM actions the API may perform, e.g. `s3:GetObject`; case-insensitive; wildcards such as
-    `s3:Get*` expand to the supported actions they match. Only routes of allowed actions exist."""
+    `s3:Get*` expand to the supported actions they match. Only routes of allowed actions exist, so it is
+    plain."""
     region: NotRequired[str]
-    """Region of the API and its S3 integrations. Default: the region of the AWS provider in effect."""
-    binary_media_types: NotRequired[Sequence[str]]
+    """Region of the API and its S3 integrations. Default: the region of the AWS provider in effect.
+    Plain: it selects where every child is created and its partition, like a provider setting; to deploy
+    elsewhere, pass a provider of that region."""
+    binary_media_types: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Media types API Gateway passes as raw bytes. Default `["*/*"]`: every payload, byte-exact."""
-    buckets: NotRequired[Sequence[str]]
-    """Bucket names the API may touch; the policy is scoped to them. Default: all buckets."""
-    stage_name: NotRequired[str]
+    buckets: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Bucket names the API may touch; the policy is scoped to them, e.g. `[bucket.bucket]` of a bucket
+    of your stack. Default: all buckets."""
+    stage_name: NotRequired[pulumi.Input[str]]
     """Name of the stage, part of the URL. Default `dev`."""
     authorization: NotRequired[str]
-    """`AWS_IAM` (default: callers sign requests with SigV4) or `NONE` (anyone can call the API)."""
-    status_mapping: NotRequired[str]
+    """`AWS_IAM` (default: callers sign requests with SigV4) or `NONE` (anyone can call the API). Plain:
+    it decides the methods' security."""
+    status_mapping: NotRequired[pulumi.Input[str]]
     """`faithful` (default: S3's own status codes) or `tutorial` (the AWS tutorial's 200/400/500)."""
-    throttling_rate_limit: NotRequired[float]
-    """Steady-state requests per second allowed on every method of the stage. Default: account limit."""
-    throttling_burst_limit: NotRequired[int]
+    throttling_rate_limit: NotRequired[pulumi.Input[float]]
+    """Steady-state requests per second allowed on every method of the stage. Default: account limit.
+    Whether either stage-wide limit is set is plain (it adds a MethodSettings resource)."""
+    throttling_burst_limit: NotRequired[pulumi.Input[int]]
     """Burst of requests allowed on every method of the stage. Default: account limit."""
-    tracing_enabled: NotRequired[bool]
+    tracing_enabled: NotRequired[pulumi.Input[bool]]
     """Enable AWS X-Ray tracing on the stage. Default false."""
-    tags: NotRequired[Mapping[str, str]]
-    """Tags applied to every resource of the component that takes tags."""
-    key_prefix: NotRequired[str]
+    tags: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Tags applied to every resource of the component that takes tags (the values may be Outputs)."""
+    key_prefix: NotRequired[pulumi.Input[str]]
     """Scope objects to keys under this prefix (e.g. `uploads/`): the API maps every key under it,
     lists only under it, and the role may touch nothing else. `HEAD /{folder}` is then not offered."""
-    allowed_source_cidrs: NotRequired[Sequence[str]]
+    allowed_source_cidrs: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Only requests from these CIDR blocks may invoke the API (a resource policy)."""
-    vpc_endpoint_ids: NotRequired[Sequence[str]]
+    vpc_endpoint_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Only requests through these VPC endpoints may invoke the API (with `allowed_source_cidrs`:
     either suffices)."""
     endpoint_type: NotRequired[str]
-    """`REGIONAL` (default), `EDGE` or `PRIVATE` (reachable only through `vpc_endpoint_ids`)."""
+    """`REGIONAL` (default), `EDGE` or `PRIVATE` (reachable only through `vpc_endpoint_ids`). Plain: it
+    decides the custom domain's kind and `domain_target`."""
     api_keys: NotRequired[ApiKeySettings]
     """API keys for the API's consumers, under one usage plan. Default: none."""
     cors: NotRequired[CorsSettings]
@@ -159,14 +178,14 @@ class S3ProxyApiArgs(TypedDict):
     """JSON access logs of the stage in CloudWatch Logs. Default: none."""
     method_throttling: NotRequired[Mapping[str, MethodThrottle]]
     """Limits of single methods, by `VERB /path` as in `routes` (e.g. `GET /{folder}/{item+}`), in
-    place of the stage-wide ones for those methods."""
+    place of the stage-wide ones for those methods. The methods are plain (one MethodSettings each)."""
     custom_domain: NotRequired[CustomDomainSettings]
     """Serve the stage under a custom domain (not with `PRIVATE`); `domain_target` is then where its
     DNS record must point."""
-    web_acl_arn: NotRequired[str]
-    """ARN of a regional WAFv2 web ACL to associate with the stage."""
-    stage_variables: NotRequired[Mapping[str, str]]
-    """Stage variables (names of letters, digits and `_`)."""
+    web_acl_arn: NotRequired[pulumi.Input[str]]
+    """ARN of a regional WAFv2 web ACL to associate with the stage. Whether it is set is plain."""
+    stage_variables: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Stage variables (names of letters, digits and `_`; values of letters, digits and `-._~:/?#&=,`)."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -198,15 +217,21 @@ class S3ProxyApi(pulumi.ComponentResource):
     role; it includes `iam:PassRole` of the execution role to API Gateway."""
 
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        config = validate_args(args)  # before registering anything: a bad input builds nothing
+        # Before registering anything, every literal input is checked (a bad one builds nothing), and so is
+        # the shape of the API: which routes and children exist, decided by the plain inputs alone.
+        shape = validate_args(with_stand_ins(args, lambda value: isinstance(value, pulumi.Output)))
         super().__init__(TYPE_TOKEN, name, None, opts)
+        # Outputs among the inputs are checked by the same validators when they resolve. Everything the
+        # children and outputs take is derived from this one validated configuration, so a bad resolved
+        # value fails every child that uses it, naming the input: it is never lost in an unused apply.
+        config = pulumi.Output.from_input(dict(args)).apply(validate_args)
         # protect flows to children by itself; retain_on_delete does not, so it is passed on.
         self._child = pulumi.ResourceOptions(parent=self, retain_on_delete=(opts.retain_on_delete if opts else None))
         child = self._child
         lookup = pulumi.InvokeOutputOptions(parent=self)  # inherits the provider passed in opts
-        region = pulumi.Output.from_input(config.region) if config.region else aws.get_region_output(opts=lookup).region
+        region = pulumi.Output.from_input(shape.region) if shape.region else aws.get_region_output(opts=lookup).region
         account_id = aws.get_caller_identity_output(opts=lookup).account_id
-        tags = dict(config.tags) or None
+        tags = config.apply(lambda c: dict(c.tags) or None)
 
         role = aws.iam.Role(
             f"{name}-role",
@@ -215,20 +240,22 @@ class S3ProxyApi(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        policy_json = region.apply(lambda r: json.dumps(render_policy(config, partition_of(r)), indent=2))
+        policy_json = pulumi.Output.all(config, region).apply(
+            lambda values: json.dumps(render_policy(values[0], partition_of(values[1])), indent=2)
+        )
         policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json, opts=child)
-        document = pulumi.Output.all(region, role.arn).apply(
-            lambda values: to_json(render_openapi(config, title=name, region=values[0], role_arn=values[1]))
+        document = pulumi.Output.all(config, region, role.arn).apply(
+            lambda values: to_json(render_openapi(values[0], title=name, region=values[1], role_arn=values[2]))
         )
         api = aws.apigateway.RestApi(
             f"{name}-api",
             name=name,
             body=document,
             # PRIVATE's VPC endpoints are in the document (x-amazon-apigateway-endpoint-configuration).
-            endpoint_configuration={"types": config.endpoint_type},
+            endpoint_configuration={"types": shape.endpoint_type},
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
-            region=config.region,
+            region=shape.region,
             tags=tags,
             opts=child,
         )
@@ -238,42 +265,31 @@ class S3ProxyApi(pulumi.ComponentResource):
             f"{name}-deployment",
             rest_api=api.id,
             triggers={"openapi-sha256": document.apply(digest)},
-            region=config.region,
+            region=shape.region,
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
         )
         stage = aws.apigateway.Stage(
             f"{name}-stage",
             rest_api=api.id,
             deployment=deployment.id,
-            stage_name=config.stage_name,
-            xray_tracing_enabled=config.tracing_enabled,
-            variables=dict(config.stage_variables) or None,
-            access_log_settings=self._access_logs(name, config, tags),
-            region=config.region,
+            stage_name=config.apply(lambda c: c.stage_name),
+            xray_tracing_enabled=config.apply(lambda c: c.tracing_enabled),
+            variables=config.apply(lambda c: dict(c.stage_variables) or None),
+            access_log_settings=self._access_logs(name, shape, config, tags),
+            region=shape.region,
             tags=tags,
             opts=child,
         )
-        stage_wide = Throttle(config.throttling_rate_limit, config.throttling_burst_limit)
-        for suffix, method_path, limits in [("", "*/*", stage_wide)] + [
-            (f"-{slug(method)}", method_path_of(method), limits) for method, limits in config.method_throttling
-        ]:
-            if limits.rate_limit is not None or limits.burst_limit is not None:
-                aws.apigateway.MethodSettings(
-                    f"{name}-throttling{suffix}",
-                    rest_api=api.id,
-                    stage_name=stage.stage_name,
-                    method_path=method_path,
-                    settings=aws.apigateway.MethodSettingsSettingsArgs(
-                        throttling_rate_limit=limits.rate_limit, throttling_burst_limit=limits.burst_limit
-                    ),
-                    region=config.region,
-                    opts=child,
-                )
-        api_key_values = self._api_keys(name, config, api, stage, tags)
-        domain_target = self._custom_domain(name, config, api, stage, tags)
-        if config.web_acl_arn:
+        self._throttling(name, shape, config, api, stage)
+        api_key_values = self._api_keys(name, shape, config, api, stage, tags)
+        domain_target = self._custom_domain(name, shape, config, api, stage, tags)
+        if shape.web_acl_arn:
             aws.wafv2.WebAclAssociation(
-                f"{name}-waf", resource_arn=stage.arn, web_acl_arn=config.web_acl_arn, region=config.region, opts=child
+                f"{name}-waf",
+                resource_arn=stage.arn,
+                web_acl_arn=config.apply(lambda c: c.web_acl_arn),
+                region=shape.region,
+                opts=child,
             )
 
         self.url = stage.invoke_url
@@ -283,13 +299,13 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.role_arn = role.arn
         self.policy = policy_json
         self.openapi = document
-        self.routes = pulumi.Output.from_input([route.describe() for route in config.routes])
+        self.routes = config.apply(lambda c: [route.describe() for route in c.routes])
         self.api_keys = api_key_values
         self.domain_target = domain_target
-        self.deployer_policy = pulumi.Output.all(region, account_id).apply(
+        self.deployer_policy = pulumi.Output.all(config, region, account_id).apply(
             lambda values: json.dumps(
                 render_deployer_policy(
-                    config, name=name, partition=partition_of(values[0]), region=values[0], account_id=values[1]
+                    values[0], name=name, partition=partition_of(values[1]), region=values[1], account_id=values[2]
                 ),
                 indent=2,
             )
@@ -310,17 +326,59 @@ class S3ProxyApi(pulumi.ComponentResource):
             }
         )
 
+    def _throttling(
+        self,
+        name: str,
+        shape: ProxyConfig,
+        config: pulumi.Output[ProxyConfig],
+        api: aws.apigateway.RestApi,
+        stage: aws.apigateway.Stage,
+    ) -> None:
+        """Stage-wide limits (`*/*`) and those of single methods, one MethodSettings each."""
+
+        def limits_of(method: str | None) -> Callable[[ProxyConfig], Throttle]:
+            def limits(c: ProxyConfig) -> Throttle:
+                if method is None:
+                    return Throttle(c.throttling_rate_limit, c.throttling_burst_limit)
+                return dict(c.method_throttling)[method]
+
+            return limits
+
+        for suffix, method_path, method in [("", "*/*", None)] + [
+            (f"-{slug(method)}", method_path_of(method), method) for method, _ in shape.method_throttling
+        ]:
+            present = limits_of(method)(shape)  # which limits are set is part of the shape
+            if present.rate_limit is None and present.burst_limit is None:
+                continue
+            limits = config.apply(limits_of(method))
+            aws.apigateway.MethodSettings(
+                f"{name}-throttling{suffix}",
+                rest_api=api.id,
+                stage_name=stage.stage_name,
+                method_path=method_path,
+                settings=aws.apigateway.MethodSettingsSettingsArgs(
+                    throttling_rate_limit=limits.apply(lambda t: t.rate_limit),
+                    throttling_burst_limit=limits.apply(lambda t: t.burst_limit),
+                ),
+                region=shape.region,
+                opts=self._child,
+            )
+
     def _access_logs(
-        self, name: str, config: ProxyConfig, tags: dict[str, str] | None
+        self,
+        name: str,
+        shape: ProxyConfig,
+        config: pulumi.Output[ProxyConfig],
+        tags: pulumi.Output[dict[str, str] | None],
     ) -> aws.apigateway.StageAccessLogSettingsArgs | None:
         """A log group the stage writes one JSON line per request to. API Gateway needs the
         account-level CloudWatch role (`aws.apigateway.Account`), an account singleton left to you."""
-        if not config.access_logs:
+        if not shape.access_logs:
             return None
         group = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
-            retention_in_days=config.access_logs.retention_days,
-            region=config.region,
+            retention_in_days=config.apply(lambda c: present(c.access_logs).retention_days),
+            region=shape.region,
             tags=tags,
             opts=self._child,
         )
@@ -329,43 +387,46 @@ class S3ProxyApi(pulumi.ComponentResource):
     def _api_keys(
         self,
         name: str,
-        config: ProxyConfig,
+        shape: ProxyConfig,
+        config: pulumi.Output[ProxyConfig],
         api: aws.apigateway.RestApi,
         stage: aws.apigateway.Stage,
-        tags: dict[str, str] | None,
+        tags: pulumi.Output[dict[str, str] | None],
     ) -> pulumi.Output[dict[str, str]]:
         """One API key per consumer, all under one usage plan bound to the stage; returns their
         values by consumer name (a secret)."""
-        if not config.api_keys:
+        if not shape.api_keys:
             return pulumi.Output.from_input({})
-        keys = config.api_keys
+        keys = config.apply(lambda c: present(c.api_keys))
         child = self._child
         plan = aws.apigateway.UsagePlan(
             f"{name}-usage-plan",
             api_stages=[aws.apigateway.UsagePlanApiStageArgs(api_id=api.id, stage=stage.stage_name)],
-            quota_settings=aws.apigateway.UsagePlanQuotaSettingsArgs(limit=keys.quota_limit, period=keys.quota_period)
-            if keys.quota_limit is not None
+            quota_settings=aws.apigateway.UsagePlanQuotaSettingsArgs(
+                limit=keys.apply(lambda k: present(k.quota_limit)), period=keys.apply(lambda k: k.quota_period)
+            )
+            if shape.api_keys.quota_limit is not None
             else None,
             throttle_settings=aws.apigateway.UsagePlanThrottleSettingsArgs(
-                rate_limit=keys.rate_limit, burst_limit=keys.burst_limit
+                rate_limit=keys.apply(lambda k: k.rate_limit), burst_limit=keys.apply(lambda k: k.burst_limit)
             )
-            if keys.rate_limit is not None or keys.burst_limit is not None
+            if shape.api_keys.rate_limit is not None or shape.api_keys.burst_limit is not None
             else None,
-            region=config.region,
+            region=shape.region,
             tags=tags,
             opts=child,
         )
         values: dict[str, pulumi.Output[str]] = {}
-        for consumer in keys.names:
+        for consumer in shape.api_keys.names:
             key = aws.apigateway.ApiKey(
-                f"{name}-key-{consumer}", name=f"{name}-{consumer}", region=config.region, tags=tags, opts=child
+                f"{name}-key-{consumer}", name=f"{name}-{consumer}", region=shape.region, tags=tags, opts=child
             )
             aws.apigateway.UsagePlanKey(
                 f"{name}-key-{consumer}-plan",
                 key_id=key.id,
                 key_type="API_KEY",
                 usage_plan_id=plan.id,
-                region=config.region,
+                region=shape.region,
                 opts=child,
             )
             values[consumer] = key.value
@@ -374,25 +435,27 @@ class S3ProxyApi(pulumi.ComponentResource):
     def _custom_domain(
         self,
         name: str,
-        config: ProxyConfig,
+        shape: ProxyConfig,
+        config: pulumi.Output[ProxyConfig],
         api: aws.apigateway.RestApi,
         stage: aws.apigateway.Stage,
-        tags: dict[str, str] | None,
+        tags: pulumi.Output[dict[str, str] | None],
     ) -> pulumi.Output[str | None]:
         """The custom domain mapped to the stage; returns the name its DNS record must point at."""
-        if not config.custom_domain:
+        if not shape.custom_domain:
             return pulumi.Output.from_input(None)
-        domain = config.custom_domain
-        regional = config.endpoint_type == "REGIONAL"
+        domain = config.apply(lambda c: present(c.custom_domain))
+        certificate = domain.apply(lambda d: d.certificate_arn)
+        regional = shape.endpoint_type == "REGIONAL"
         child = self._child
         domain_name = aws.apigateway.DomainName(
             f"{name}-domain",
-            domain_name=domain.domain_name,
-            regional_certificate_arn=domain.certificate_arn if regional else None,
-            certificate_arn=None if regional else domain.certificate_arn,
-            endpoint_configuration={"types": config.endpoint_type},
+            domain_name=domain.apply(lambda d: d.domain_name),
+            regional_certificate_arn=certificate if regional else None,
+            certificate_arn=None if regional else certificate,
+            endpoint_configuration={"types": shape.endpoint_type},
             security_policy="TLS_1_2",
-            region=config.region,
+            region=shape.region,
             tags=tags,
             opts=child,
         )
@@ -401,8 +464,8 @@ class S3ProxyApi(pulumi.ComponentResource):
             rest_api=api.id,
             stage_name=stage.stage_name,
             domain_name=domain_name.domain_name,
-            base_path=domain.base_path,
-            region=config.region,
+            base_path=domain.apply(lambda d: d.base_path),
+            region=shape.region,
             opts=child,
         )
         return domain_name.regional_domain_name if regional else domain_name.cloudfront_domain_name

@@ -618,7 +618,7 @@ def test_object_and_bucket_calls(moto):
     client.create_bucket(f"{bucket}-2")
     assert f"{bucket}-2" in [b.name for b in client.list_buckets()]
     client.delete_bucket(f"{bucket}-2")
-    keys = ["a/1", "a/2 x", "b/ü+", "c"]
+    keys = ["a/1", "a/2 x", "b/ü%", "c"]
     for key in keys:
         client.put_object(bucket, key, key, content_type="text/plain")
     assert [e.key for e in client.list_objects(bucket, page_size=2)] == keys  # two pages and a bit
@@ -627,8 +627,8 @@ def test_object_and_bucket_calls(moto):
         ("b/", True),
         ("c", False),
     ]
-    ranged = client.get_object(bucket, "b/ü+", range=(1, 2))
-    assert (ranged.body, ranged.size, ranged.content_range) == ("b/ü+".encode()[1:3], 5, "bytes 1-2/5")
+    ranged = client.get_object(bucket, "b/ü%", range=(1, 2))
+    assert (ranged.body, ranged.size, ranged.content_range) == ("b/ü%".encode()[1:3], 5, "bytes 1-2/5")
     info = client.head_object(bucket, "a/1")
     assert (info.size, info.content_type) == (3, "text/plain")
     with pytest.raises(NotModifiedError):

@@ -1,6 +1,7 @@
 """The embedding examples run as programs under the mock runtime: a platform stack and its consumer."""
 
 import json
+import re
 
 import pulumi
 from conftest import RecordingMocks
@@ -22,10 +23,11 @@ def test_embedded_stack_scopes_the_api_to_its_own_bucket():
     outputs, monitor = run_program("dev", RecordingMocks("us-east-1"), EMBEDDED)
     resources = states(monitor)
     assert resources["reports"][0] == "aws:s3/bucket:Bucket"
-    assert outputs["bucket"] == "files-platform-dev-reports" == resources["reports"][1]["bucket"]
+    bucket = outputs["bucket"]  # auto-named: the name is the bucket's output
+    assert re.fullmatch(r"reports-[0-9a-f]{7}", bucket)  # the preview mocks name it as the provider does
     policy = json.loads(resources["reports-api-policy"][1]["policy"])
     arns = {arn for statement in policy["Statement"] for arn in statement["Resource"]}
-    assert arns == {"arn:aws:s3:::files-platform-dev-reports", "arn:aws:s3:::files-platform-dev-reports/incoming/*"}
+    assert arns == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/incoming/*"}
     assert "HEAD /{folder} -> s3:ListBucket" not in outputs["routes"]  # under a key prefix
     assert outputs["stage_name"] == "dev"
 

@@ -269,14 +269,59 @@ def test_the_packages_types_are_the_nested_inputs(analyzed: Analyzed) -> None:
             assert same_text(spec["properties"][camel(field)].get("description"), docstrings[field]), field
 
 
-def test_inputs_are_plain_values(analyzed: Analyzed) -> None:
-    """The component validates its inputs and renders the document and the policy from them when it is
-    constructed, so they are plain in the schema: generated SDKs take `string[]`, not `Input<string>[]`."""
-    for name, prop in analyzed.resource["inputProperties"].items():
-        assert all(plainness(prop)), name
+# `plain` of each input and of its items or values (outermost first), as the issue decides: an Input for what
+# only flows into the rendered document, the policies or child properties; plain for what decides which routes
+# or child resources exist (and `region`, a provider-like choice of where every child lives).
+INPUT = [False]
+INPUT_LIST = [False, False]
+PLAIN_LIST = [True, True]
+PLAINNESS: dict[str, list[bool]] = {
+    "allowedActions": PLAIN_LIST,
+    "region": [True],
+    "binaryMediaTypes": INPUT_LIST,
+    "buckets": INPUT_LIST,
+    "stageName": INPUT,
+    "authorization": [True],
+    "statusMapping": INPUT,
+    "throttlingRateLimit": INPUT,
+    "throttlingBurstLimit": INPUT,
+    "tracingEnabled": INPUT,
+    "tags": [True, False],
+    "keyPrefix": INPUT,
+    "allowedSourceCidrs": INPUT_LIST,
+    "vpcEndpointIds": INPUT_LIST,
+    "endpointType": [True],
+    "apiKeys": [True],
+    "cors": [True],
+    "accessLogs": [True],
+    "methodThrottling": [True, True],
+    "customDomain": [True],
+    "webAclArn": INPUT,
+    "stageVariables": [True, False],
+    "ApiKeySettings.names": PLAIN_LIST,
+    "ApiKeySettings.quotaLimit": INPUT,
+    "ApiKeySettings.quotaPeriod": INPUT,
+    "ApiKeySettings.rateLimit": INPUT,
+    "ApiKeySettings.burstLimit": INPUT,
+    "CorsSettings.allowOrigin": INPUT,
+    "CorsSettings.allowHeaders": INPUT_LIST,
+    "CorsSettings.exposeHeaders": INPUT_LIST,
+    "CorsSettings.maxAge": INPUT,
+    "AccessLogSettings.retentionDays": INPUT,
+    "MethodThrottle.rateLimit": INPUT,
+    "MethodThrottle.burstLimit": INPUT,
+    "CustomDomainSettings.domainName": INPUT,
+    "CustomDomainSettings.certificateArn": INPUT,
+    "CustomDomainSettings.basePath": INPUT,
+}
+
+
+def test_inputs_are_outputs_where_they_only_flow_into_documents_and_properties(analyzed: Analyzed) -> None:
+    """Generated SDKs then take `Input<string>[]` for `buckets`, but `string[]` for `allowedActions`."""
+    found = {name: plainness(prop) for name, prop in analyzed.resource["inputProperties"].items()}
     for token, spec in analyzed.schema["types"].items():
-        for name, prop in spec["properties"].items():
-            assert all(plainness(prop)), f"{token}.{name}"
+        found |= {f"{token.rpartition(':')[2]}.{name}": plainness(prop) for name, prop in spec["properties"].items()}
+    assert found == PLAINNESS
 
 
 def test_every_output_is_in_the_schema_with_its_type_and_docstring(analyzed: Analyzed) -> None:
@@ -557,24 +602,35 @@ def test_host_reports_an_invalid_input_by_its_name(host: Host) -> None:
 OUTPUT_VALUE = {rpc._special_sig_key: rpc._special_output_value_sig}
 
 
-@pytest.mark.parametrize(
-    ("buckets", "dependencies", "dry_run"),
-    [
-        # A known value that depends on another resource of the caller's program (e.g. a bucket's name).
-        (["acme-uploads"], {"buckets": [f"urn:pulumi:{STACK}::{PROJECT}::aws:s3/bucket:Bucket::uploads"]}, False),
-        # An output the engine does not know yet during preview (the host accepts output values).
-        (OUTPUT_VALUE, {}, True),
-    ],
-    ids=["with-dependency", "unknown-in-preview"],
-)
-def test_inputs_that_are_outputs_reach_the_component_as_outputs_and_are_refused(
-    host: Host, buckets: Any, dependencies: dict[str, list[str]], dry_run: bool
-) -> None:
-    """How the host passes inputs: a value with no dependencies and no secret arrives plain; one that depends
-    on other resources, is secret or unknown arrives as a `pulumi.Output`. The component needs plain values
-    and says so, naming the input. (Typed SDKs cannot pass Outputs to plain inputs; YAML can.)"""
-    inputs = {"allowedActions": ["s3:GetObject"], "buckets": buckets}
-    error = rpc_error(lambda: host.construct("late", inputs, dependencies, dry_run=dry_run))
-    assert re.search(
-        r"invalid `buckets`: expected a list of strings, got <pulumi\.output\.Output", error.details() or ""
-    )
+BUCKET_URN = f"urn:pulumi:{STACK}::{PROJECT}::aws:s3/bucket:Bucket::uploads"
+CHILDREN = {"late", "late-role", "late-policy", "late-api", "late-deployment", "late-stage"}
+
+
+def test_an_input_depending_on_another_resource_is_accepted_as_an_output(host: Host) -> None:
+    """How the host passes inputs: a value that depends on other resources (a YAML `${bucket.bucket}`), is
+    secret or unknown arrives as a `pulumi.Output`. The component takes it: it reaches the policy's ARNs."""
+    inputs = {"allowedActions": ["s3:GetObject"], "buckets": ["acme-uploads"]}
+    response = host.construct("late", inputs, {"buckets": [BUCKET_URN]})
+    assert {urn.split("::")[3] for urn in host.monitor.resources} == CHILDREN
+    assert json.loads(construct_state(response)["policy"])["Statement"][0]["Resource"] == [
+        "arn:aws:s3:::acme-uploads/*"
+    ]
+
+
+def test_an_unknown_input_in_preview_registers_every_resource(host: Host) -> None:
+    inputs = {"allowedActions": ["s3:GetObject"], "buckets": {rpc._special_sig_key: rpc._special_output_value_sig}}
+    host.construct("late", inputs, dry_run=True)
+    assert {urn.split("::")[3] for urn in host.monitor.resources} == CHILDREN
+
+
+def test_an_output_that_resolves_to_a_bad_value_fails_naming_the_input(host: Host) -> None:
+    inputs = {"allowedActions": ["s3:GetObject"], "buckets": ["Bad_Bucket!"]}
+    error = rpc_error(lambda: host.construct("late", inputs, {"buckets": [BUCKET_URN]}))
+    assert "S3ProxyApi: invalid `buckets`: 'Bad_Bucket!' is not a valid S3 bucket name" in (error.details() or "")
+
+
+def test_an_output_where_a_plain_value_is_needed_is_refused_naming_it(host: Host) -> None:
+    inputs = {"allowedActions": ["s3:GetObject"]}
+    error = rpc_error(lambda: host.construct("late", inputs, {"allowedActions": [BUCKET_URN]}))
+    assert "invalid `allowed_actions`: must be a plain value, not an Output" in (error.details() or "")
+    assert not host.monitor.resources

@@ -50,7 +50,9 @@ class PreviewMocks(pulumi.runtime.Mocks):
             execution_arn = f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{fake_id}"
             return fake_id, state | {"executionArn": execution_arn, "rootResourceId": fake_id[:6]}
         if args.typ == "aws:apigateway/stage:Stage":
-            api, stage = state["restApi"], state["stageName"]
+            api, stage = state.get("restApi"), state.get("stageName")
+            if api is None or stage is None:  # unknown in a preview: so are the URL and the ARNs
+                return f"ags-{fake_id}", state
             return f"ags-{api}-{stage}", state | {
                 "invokeUrl": f"https://{api}.execute-api.{region}.amazonaws.com/{stage}",
                 "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT_ID}:{api}/{stage}",
@@ -59,10 +61,13 @@ class PreviewMocks(pulumi.runtime.Mocks):
         if args.typ == "aws:apigateway/apiKey:ApiKey":
             return fake_id, state | {"value": f"preview-key-{fake_id}"}
         if args.typ == "aws:apigateway/domainName:DomainName":
-            return state["domainName"], state | {
+            return state.get("domainName", fake_id), state | {
                 "regionalDomainName": f"d-{fake_id}.execute-api.{region}.amazonaws.com",
                 "cloudfrontDomainName": f"{fake_id}.cloudfront.net",
             }
+        if args.typ == "aws:s3/bucket:Bucket":  # auto-named as the provider does: name + '-' + 7 hex digits
+            bucket = state.get("bucket") or f"{args.name}-{fake_id[:7]}"
+            return bucket, state | {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
         if args.typ == "aws:cloudwatch/logGroup:LogGroup":
             return args.name, state | {"arn": f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{args.name}"}
         return fake_id, state

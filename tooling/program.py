@@ -62,15 +62,19 @@ def run_with_mocks(
     stack: str,
     config: dict[str, str],
     monitor: MockMonitor | None = None,
+    preview: bool = False,
 ) -> tuple[Any, MockMonitor]:
     """Run `program` as a Pulumi program with `mocks` as the engine (through `monitor`, a
-    `MockMonitor` over them by default).
+    `MockMonitor` over them by default); with `preview`, as `pulumi preview` does (values the mocks
+    leave out are unknown, and returned as `pulumi.output.Unknown` values).
 
     Returns what `program` returned with every Output in it resolved, and the mock monitor, whose
     `resources` are the registered resources with their states. Each run gets a fresh context, so
     runs in one process share no root stack, config or registrations.
     """
-    return contextvars.Context().run(_run, program, mocks, project, stack, config, monitor or MockMonitor(mocks))
+    return contextvars.Context().run(
+        _run, program, mocks, project, stack, config, monitor or MockMonitor(mocks), preview
+    )
 
 
 def _run(
@@ -80,16 +84,18 @@ def _run(
     stack: str,
     config: dict[str, str],
     monitor: MockMonitor,
+    preview: bool,
 ) -> tuple[Any, MockMonitor]:
     # Like `pulumi.runtime.test`: forget RPCs and failures a previous run in this process left behind.
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
     pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     result: list[Any] = []
 
     def run() -> None:
-        _sync_await(pulumi.Output.from_input(program()).apply(result.append).future())
+        # With unknowns the callback runs too (a preview's outputs may be unknown).
+        _sync_await(pulumi.Output.from_input(program()).apply(result.append, True).future())
 
     try:
         _sync_await(run_pulumi_func(run))

@@ -1,7 +1,7 @@
 """A platform stack: its own bucket, and an S3 proxy API that may touch that bucket only.
 
-The component's inputs are plain values (validated when it is constructed), so the bucket gets an
-explicit name that both resources share, rather than an auto-generated one known only after deploy.
+The bucket is auto-named (Pulumi's default: `reports-<random>`), and its name, an Output known only once
+the bucket exists, is passed to the component as any other resource's output would be.
 """
 
 import sys
@@ -14,19 +14,17 @@ import pulumi_aws as aws
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from components import S3ProxyApi
 
-bucket_name = f"{pulumi.get_project()}-{pulumi.get_stack()}-reports"
-bucket = aws.s3.Bucket("reports", bucket=bucket_name, force_destroy=False, tags={"app": "reports"})
+bucket = aws.s3.Bucket("reports", force_destroy=False, tags={"app": "reports"})
 
 api = S3ProxyApi(
     "reports-api",
     {
         "allowed_actions": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
-        "buckets": [bucket_name],
+        "buckets": [bucket.bucket],
         "key_prefix": "incoming/",
         "stage_name": pulumi.get_stack(),
         "tags": {"app": "reports"},
     },
-    pulumi.ResourceOptions(depends_on=[bucket]),
 )
 
 pulumi.export("bucket", bucket.bucket)

@@ -129,6 +129,7 @@ def test_the_embedded_example_deploys_with_its_bucket_and_serves_it(tmp_path, en
     outputs = up("dev", project, endpoint)
     try:
         bucket = outputs["bucket"]
+        assert bucket.startswith("reports-")  # auto-named, passed to the component as an Output
         assert bucket in [b["Name"] for b in s3.list_buckets()["Buckets"]]
         api = SignedApi(outputs["url"], REGION)
         put = api.request("PUT", f"{bucket}/report.csv", body=b"a,b\n", headers={"Content-Type": "text/csv"})
