@@ -24,6 +24,14 @@ class Scope(Enum):
     OBJECT = "object"
 
 
+class ObjectData(Enum):
+    """Whether a route writes or reads an object's data: where metadata headers and SSE-KMS apply."""
+
+    NONE = "none"
+    WRITE = "write"  # PutObject, CreateMultipartUpload: set the object's metadata and encryption
+    READ = "read"  # GetObject, HeadObject (of a version too): return the object's metadata
+
+
 class PrefixRule(Enum):
     """What a route becomes when the API is scoped to a key prefix (`key_prefix`)."""
 
@@ -65,6 +73,7 @@ OBJECT_RESPONSE_HEADERS = (
     ("Cache-Control", "Cache-Control"),
     ("Content-Disposition", "Content-Disposition"),
     ("Content-Encoding", "Content-Encoding"),
+    ("x-amz-version-id", "x-amz-version-id"),
     *CHECKSUM_RESPONSE_HEADERS,
 )
 
@@ -94,6 +103,8 @@ LIST_QUERY_STRINGS = (
     "encoding-type",
     "fetch-owner",
 )
+# ListObjectVersions (`?versions`): its own markers besides the listing's prefix, delimiter and limits.
+VERSION_LIST_QUERY_STRINGS = ("versions", "prefix", "delimiter", "max-keys", "key-marker", "version-id-marker")
 
 
 @dataclass(frozen=True)
@@ -120,11 +131,18 @@ class Route:
     """What the route becomes when the API is scoped to a key prefix."""
     selector: str = ""
     """The query string S3 tells this operation apart by, where another shares its method."""
+    object_data: ObjectData = ObjectData.NONE
+    """Whether it writes or reads an object's data (metadata headers, SSE-KMS)."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
         """API path parameter names, without the greedy `+`."""
         return tuple(part.strip("{}+") for part in self.path.split("/") if part.startswith("{"))
+
+    @property
+    def multipart(self) -> bool:
+        """Part of a multipart upload (S3 tells these apart by `uploads`/`uploadId`)."""
+        return "uploads" in self.query_strings or "uploadId" in self.query_strings
 
     def s3_path(self, key_prefix: str | None = None) -> str:
         """The S3 path the integration requests; object keys are placed under `key_prefix`."""
@@ -149,6 +167,7 @@ def object_route(
     request_headers: tuple[str, ...] = (),
     query_strings: tuple[str, ...] = (),
     response_headers: tuple[tuple[str, str], ...] = OBJECT_RESPONSE_HEADERS,
+    object_data: ObjectData = ObjectData.NONE,
 ) -> Route:
     """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any."""
     return Route(
@@ -162,6 +181,7 @@ def object_route(
         response_headers,
         PrefixRule.KEY,
         selector,
+        object_data,
     )
 
 
@@ -187,13 +207,44 @@ ROUTES: tuple[Route, ...] = (
         query_strings=LIST_QUERY_STRINGS,
         under_prefix=PrefixRule.LISTING,
     ),
+    Route(
+        "ListObjectVersions",
+        "GET",
+        FOLDER,
+        "s3:ListBucketVersions",
+        Scope.BUCKET,
+        query_strings=VERSION_LIST_QUERY_STRINGS,
+        under_prefix=PrefixRule.LISTING,
+        selector="?versions",
+    ),
     Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET, under_prefix=PrefixRule.UNAVAILABLE),
     Route("CreateBucket", "PUT", FOLDER, "s3:CreateBucket", Scope.BUCKET, request_headers=("Content-Type",)),
     Route("DeleteBucket", "DELETE", FOLDER, "s3:DeleteBucket", Scope.BUCKET),
-    object_route("GetObject", "GET", "s3:GetObject", request_headers=OBJECT_READ_HEADERS),
-    object_route("HeadObject", "HEAD", "s3:GetObject", request_headers=OBJECT_READ_HEADERS),
-    object_route("PutObject", "PUT", "s3:PutObject", request_headers=OBJECT_WRITE_HEADERS),
+    object_route("GetObject", "GET", "s3:GetObject", request_headers=OBJECT_READ_HEADERS, object_data=ObjectData.READ),
+    object_route(
+        "HeadObject", "HEAD", "s3:GetObject", request_headers=OBJECT_READ_HEADERS, object_data=ObjectData.READ
+    ),
+    object_route(
+        "PutObject", "PUT", "s3:PutObject", request_headers=OBJECT_WRITE_HEADERS, object_data=ObjectData.WRITE
+    ),
     object_route("DeleteObject", "DELETE", "s3:DeleteObject"),
+    # A version of an object: S3 authorizes a request carrying `versionId` with the version actions, so
+    # `versionId` is mapped only when they are allowed (never forwarded otherwise).
+    *(
+        object_route(
+            operation,
+            verb,
+            "s3:GetObjectVersion",
+            selector="?versionId",
+            request_headers=OBJECT_READ_HEADERS,
+            query_strings=("versionId",),
+            object_data=ObjectData.READ,
+        )
+        for operation, verb in (("GetObjectVersion", "GET"), ("HeadObjectVersion", "HEAD"))
+    ),
+    object_route(
+        "DeleteObjectVersion", "DELETE", "s3:DeleteObjectVersion", selector="?versionId", query_strings=("versionId",)
+    ),
     object_route(
         "CreateMultipartUpload",
         "POST",
@@ -201,6 +252,7 @@ ROUTES: tuple[Route, ...] = (
         selector="?uploads",
         request_headers=MULTIPART_UPLOAD_HEADERS,
         query_strings=("uploads",),
+        object_data=ObjectData.WRITE,
     ),
     object_route(
         "UploadPart",
@@ -259,6 +311,12 @@ def integration_uri(route: Route, region: str, key_prefix: str | None = None) ->
     return f"arn:{partition_of(region)}:apigateway:{region}:s3:path/{route.s3_path(key_prefix)}"
 
 
+def dns_suffix(partition: str) -> str:
+    """The partition's DNS suffix (`amazonaws.com`, `amazonaws.com.cn`, ...), as in its service endpoints."""
+    (suffix,) = [p["outputs"]["dnsSuffix"] for p in _partitions() if p["id"] == partition]
+    return str(suffix)
+
+
 def partition_of(region: str) -> str:
     """The partition of a region already validated to have one."""
     partition = partition_for(region)
@@ -293,11 +351,18 @@ def resolve_actions(patterns: list[str]) -> tuple[str, ...]:
     return tuple(a for a in SUPPORTED_ACTIONS if a in allowed)
 
 
-def routes_for(actions: tuple[str, ...], prefixed: bool = False) -> tuple[Route, ...]:
+def routes_for(actions: tuple[str, ...], prefixed: bool = False, encrypted: bool = False) -> tuple[Route, ...]:
     """The routes whose action is allowed, in catalogue order; with a key prefix, not those that
-    need the whole bucket."""
+    need the whole bucket; with a server-side encryption key (`encrypted`), no multipart upload.
+
+    The SSE-KMS headers are static values of the PutObject and CreateMultipartUpload integrations,
+    which share their methods with UploadPart and CompleteMultipartUpload, and S3 refuses those headers
+    on the latter two (400 InvalidArgument "x-amz-server-side-encryption header is not supported for
+    this operation": aws/aws-sdk-java#1876, ClickHouse/ClickHouse#64570)."""
     return tuple(
         route
         for route in ROUTES
-        if route.action in actions and not (prefixed and route.under_prefix is PrefixRule.UNAVAILABLE)
+        if route.action in actions
+        and not (prefixed and route.under_prefix is PrefixRule.UNAVAILABLE)
+        and not (encrypted and route.multipart)
     )

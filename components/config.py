@@ -14,7 +14,8 @@ from typing import Any
 
 from .catalogue import Route, partition_for, resolve_actions, routes_for
 
-AUTHORIZATION_TYPES = ("AWS_IAM", "NONE")
+AUTHORIZATION_TYPES = ("AWS_IAM", "NONE", "COGNITO_USER_POOLS", "CUSTOM")
+LAMBDA_AUTHORIZER_TYPES = ("TOKEN", "REQUEST")
 STATUS_MAPPINGS = ("faithful", "tutorial")
 # Every payload is binary for API Gateway: bytes pass through untouched whatever their type.
 DEFAULT_BINARY_MEDIA_TYPES = ("*/*",)
@@ -118,6 +119,18 @@ class CustomDomain:
 
 
 @dataclass(frozen=True)
+class Authorizer:
+    """Who authenticates callers for `COGNITO_USER_POOLS` (user pools) or `CUSTOM` (a Lambda function)."""
+
+    user_pool_arns: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
+    function_arn: str | None = None
+    type: str = "TOKEN"
+    identity_source: str = "method.request.header.Authorization"
+    result_ttl_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class ProxyConfig:
     """The validated, normalised inputs. Defaults are the safe ones."""
 
@@ -143,11 +156,22 @@ class ProxyConfig:
     custom_domain: CustomDomain | None = None
     web_acl_arn: str | None = None
     stage_variables: tuple[tuple[str, str], ...] = ()
+    kms_key_arns: tuple[str, ...] = ()
+    sse_kms_key_arn: str | None = None
+    metadata_headers: tuple[str, ...] = ()
+    authorizer: Authorizer | None = None
+
+    @property
+    def kms_keys(self) -> tuple[str, ...]:
+        """Every KMS key the role may use through S3: the buckets' keys and the key objects are written with."""
+        return tuple(dict.fromkeys((*self.kms_key_arns, *filter(None, [self.sse_kms_key_arn]))))
 
     @property
     def routes(self) -> tuple[Route, ...]:
         """The API's routes: those of the allowed actions that work under the key prefix, if any."""
-        return routes_for(self.allowed_actions, prefixed=self.key_prefix is not None)
+        return routes_for(
+            self.allowed_actions, prefixed=self.key_prefix is not None, encrypted=self.sse_kms_key_arn is not None
+        )
 
 
 def _string_list(field: str, value: Any) -> list[str]:
@@ -433,6 +457,85 @@ def _web_acl_arn(value: Any) -> str:
     return value
 
 
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[0-9a-f-]{32,36}")
+
+
+def _kms_key_arn(field: str, value: Any) -> str:
+    # A key ARN, not an alias: IAM grants kms:* actions on keys; an alias ARN would grant nothing.
+    if not isinstance(value, str) or not _KMS_KEY_ARN.fullmatch(value):
+        raise S3ProxyConfigError(
+            field, f"{value!r} is not a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/<key id>'"
+        )
+    return value
+
+
+def _kms_key_arns(value: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_kms_key_arn("kms_key_arns", arn) for arn in _string_list("kms_key_arns", value)))
+
+
+def _metadata_headers(value: Any) -> tuple[str, ...]:
+    names = _string_list("metadata_headers", value)
+    for name in names:
+        if not re.fullmatch(r"x-amz-meta-[A-Za-z0-9-]{1,100}", name):
+            raise S3ProxyConfigError(
+                "metadata_headers", f"{name!r} is not a user metadata header: 'x-amz-meta-' and letters, digits, '-'"
+            )
+    return tuple(dict.fromkeys(name.lower() for name in names))
+
+
+def _authorizer(value: Any) -> Authorizer:
+    def arns(field: str, listed: Any) -> tuple[str, ...]:
+        pools = _string_list(field, listed)
+        for arn in pools:
+            if not re.fullmatch(r"arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/[\w-]+_[0-9A-Za-z]+", arn):
+                raise S3ProxyConfigError(field, f"{arn!r} is not a Cognito user pool ARN")
+        return tuple(dict.fromkeys(pools))
+
+    def scopes(field: str, listed: Any) -> tuple[str, ...]:
+        names = _string_list(field, listed)
+        for scope in names:
+            if not re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", scope):
+                raise S3ProxyConfigError(field, f"{scope!r} is not an OAuth scope")
+        return tuple(names)
+
+    def function(field: str, arn: Any) -> str:
+        if not isinstance(arn, str) or not re.fullmatch(
+            r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?", arn
+        ):
+            raise S3ProxyConfigError(field, f"{arn!r} is not a Lambda function ARN")
+        return arn
+
+    def identity_source(field: str, source: Any) -> str:
+        # A header, query string or stage variable; REQUEST authorizers may list several, comma-separated.
+        part = r"(method\.request\.(header|querystring)\.[A-Za-z0-9._~-]+|stageVariables\.[A-Za-z0-9_]+)"
+        if not isinstance(source, str) or not re.fullmatch(rf"{part}(, ?{part})*", source):
+            raise S3ProxyConfigError(
+                field, f"{source!r} must be like 'method.request.header.Authorization' (comma-separated for REQUEST)"
+            )
+        return source
+
+    def ttl(field: str, seconds: Any) -> int:
+        checked = _non_negative(field, int)(seconds)
+        if checked > 3600:
+            raise S3ProxyConfigError(field, f"{seconds!r} must be 0-3600 seconds")
+        return int(checked)
+
+    fields = _record(
+        "authorizer",
+        value,
+        {
+            "user_pool_arns": arns,
+            "scopes": scopes,
+            "function_arn": function,
+            "type": lambda f, v: _one_of(f, LAMBDA_AUTHORIZER_TYPES, str.upper)(v),
+            "identity_source": identity_source,
+            "result_ttl_seconds": ttl,
+        },
+        set(),
+    )
+    return Authorizer(**fields)
+
+
 def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
     for key, variable in _string_map("stage_variables", value).items():
         if not re.fullmatch(r"[A-Za-z0-9_]{1,64}", key):
@@ -469,6 +572,10 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "custom_domain": _custom_domain,
     "web_acl_arn": _web_acl_arn,
     "stage_variables": _stage_variables,
+    "kms_key_arns": _kms_key_arns,
+    "sse_kms_key_arn": lambda value: _kms_key_arn("sse_kms_key_arn", value),
+    "metadata_headers": _metadata_headers,
+    "authorizer": _authorizer,
 }
 
 
@@ -506,6 +613,14 @@ STAND_INS: dict[str, Any] = {
     "custom_domain.base_path": "pending",
     "web_acl_arn": "arn:aws:wafv2:us-east-1:000000000000:regional/webacl/pending/00000000",
     "stage_variables{}": "pending",
+    "kms_key_arns[]": "arn:aws:kms:us-east-1:000000000000:key/" + "0" * 36,
+    "sse_kms_key_arn": "arn:aws:kms:us-east-1:000000000000:key/" + "0" * 36,
+    "metadata_headers[]": "x-amz-meta-pending",
+    "authorizer.user_pool_arns[]": "arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_pending",
+    "authorizer.scopes[]": "pending",
+    "authorizer.function_arn": "arn:aws:lambda:us-east-1:000000000000:function:pending",
+    "authorizer.identity_source": "method.request.header.Authorization",
+    "authorizer.result_ttl_seconds": 300,
 }
 
 
@@ -554,6 +669,7 @@ def validate_args(args: Mapping[str, Any]) -> ProxyConfig:
 
 def _check_combination(config: ProxyConfig) -> None:
     """Inputs valid alone but not together."""
+    _check_authorizer(config)
     if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:
@@ -564,3 +680,29 @@ def _check_combination(config: ProxyConfig) -> None:
             raise S3ProxyConfigError(
                 "method_throttling", f"{method!r} is not a method of this API: {', '.join(sorted(routes))}"
             )
+
+
+def _check_authorizer(config: ProxyConfig) -> None:
+    """`authorizer` configures exactly what `authorization` needs: user pools, or a Lambda function."""
+    authorizer, authorization = config.authorizer, config.authorization
+    if authorization == "COGNITO_USER_POOLS":
+        if not authorizer or not authorizer.user_pool_arns or authorizer.function_arn:
+            raise S3ProxyConfigError(
+                "authorizer", "COGNITO_USER_POOLS needs `authorizer` = {user_pool_arns, scopes?} (no function_arn)"
+            )
+    elif authorization == "CUSTOM":
+        if not authorizer or not authorizer.function_arn or authorizer.user_pool_arns or authorizer.scopes:
+            raise S3ProxyConfigError(
+                "authorizer",
+                "CUSTOM needs `authorizer` = {function_arn, type?, identity_source?, result_ttl_seconds?}",
+            )
+        if authorizer.type == "TOKEN" and not authorizer.identity_source.startswith("method.request.header."):
+            raise S3ProxyConfigError(
+                "authorizer", "a TOKEN authorizer reads one header: 'method.request.header.<name>'"
+            )
+        if authorizer.type == "TOKEN" and "," in authorizer.identity_source:
+            raise S3ProxyConfigError("authorizer", "a TOKEN authorizer reads one header, not a list")
+    elif authorizer:
+        raise S3ProxyConfigError(
+            "authorizer", f"is only for COGNITO_USER_POOLS or CUSTOM authorization, not {authorization}"
+        )

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from .catalogue import PATH_PARAMETERS, PrefixRule, Route, integration_uri
+from .catalogue import PATH_PARAMETERS, ObjectData, PrefixRule, Route, integration_uri, partition_of
 from .config import ProxyConfig
 
 T = TypeVar("T")
@@ -56,9 +56,14 @@ def _query_strings(route: Route, key_prefix: str | None) -> tuple[str, ...]:
 def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: str) -> dict[str, Any]:
     """One API method serving `routes` (the operations S3 tells apart by query string on it)."""
     first = routes[0]
-    headers = _union(route.request_headers for route in routes)
+    writes = any(route.object_data is ObjectData.WRITE for route in routes)
+    reads = any(route.object_data is ObjectData.READ for route in routes)
+    metadata = config.metadata_headers
+    headers = _union([*(route.request_headers for route in routes), metadata if writes else ()])
     queries = _union(_query_strings(route, config.key_prefix) for route in routes)
-    response_headers = _union(route.response_headers for route in routes)
+    response_headers = _union(
+        [*(route.response_headers for route in routes), [(h, h) for h in metadata] if reads else ()]
+    )
 
     def parameter(name: str, location: str) -> dict[str, Any]:
         return {"name": name, "in": location, "required": location == "path", "type": "string"}
@@ -76,6 +81,12 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     request_parameters |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in queries}
     if config.key_prefix and first.under_prefix is PrefixRule.LISTING:
         request_parameters["integration.request.querystring.prefix"] = f"'{config.key_prefix}'"  # a static value
+    if writes and config.sse_kms_key_arn:
+        # Static values: clients cannot set or override them (they are not method parameters).
+        request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
+        request_parameters["integration.request.header.x-amz-server-side-encryption-aws-kms-key-id"] = (
+            f"'{config.sse_kms_key_arn}'"
+        )
 
     def headers_on(status: int) -> bool:  # the tutorial maps headers on its 200 response only
         return config.status_mapping == "faithful" or status == 200
@@ -117,11 +128,65 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             "responses": integration_responses,
         },
     }
-    schemes = (["sigv4"] if config.authorization == "AWS_IAM" else []) + (["api_key"] if config.api_keys else [])
-    if schemes:
-        requirement: dict[str, list[str]] = {scheme: [] for scheme in schemes}
+    requirement: dict[str, list[str]] = {}
+    if config.authorization in AUTHORIZER_SCHEMES:
+        scopes = config.authorizer.scopes if config.authorizer else ()
+        requirement[AUTHORIZER_SCHEMES[config.authorization]] = list(scopes)
+    if config.api_keys:
+        requirement["api_key"] = []
+    if requirement:
         operation["security"] = [requirement]  # one requirement: all of its schemes at once
     return operation
+
+
+# The security scheme each authorization type renders (NONE: none).
+AUTHORIZER_SCHEMES = {"AWS_IAM": "sigv4", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda"}
+
+
+def _security_definitions(config: ProxyConfig, region: str) -> dict[str, Any]:
+    """The schemes methods require: SigV4, a Cognito user pools or Lambda authorizer, and API keys."""
+    definitions: dict[str, Any] = {}
+    authorizer = config.authorizer
+    if config.authorization == "AWS_IAM":
+        definitions["sigv4"] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "awsSigv4",
+        }
+    elif config.authorization == "COGNITO_USER_POOLS" and authorizer:
+        definitions["cognito"] = {
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "cognito_user_pools",
+            "x-amazon-apigateway-authorizer": {
+                "type": "cognito_user_pools",
+                "providerARNs": list(authorizer.user_pool_arns),
+            },
+        }
+    elif config.authorization == "CUSTOM" and authorizer and authorizer.function_arn:
+        token = authorizer.type == "TOKEN"
+        uri = (
+            f"arn:{partition_of(region)}:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            f"{authorizer.function_arn}/invocations"
+        )
+        definitions["lambda"] = {
+            "type": "apiKey",
+            # A TOKEN authorizer reads one header; a REQUEST one its identity sources (the name is unused).
+            "name": authorizer.identity_source.removeprefix("method.request.header.") if token else "Unused",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": {
+                "type": authorizer.type.lower(),
+                "authorizerUri": uri,
+                "identitySource": authorizer.identity_source,
+                "authorizerResultTtlInSeconds": authorizer.result_ttl_seconds,
+            },
+        }
+    if config.api_keys:
+        definitions["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    return definitions
 
 
 def _cors_headers(config: ProxyConfig) -> dict[str, str]:
@@ -190,17 +255,9 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         # The API lives in its execution role's partition and account.
         partition, account_id = role_arn.split(":")[1], role_arn.split(":")[4]
         document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
-    definitions: dict[str, Any] = {}
-    if config.authorization == "AWS_IAM":
-        definitions["sigv4"] = {
-            "type": "apiKey",
-            "name": "Authorization",
-            "in": "header",
-            "x-amazon-apigateway-authtype": "awsSigv4",
-        }
     if config.api_keys:
-        definitions["api_key"] = {"type": "apiKey", "name": "x-api-key", "in": "header"}
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    definitions = _security_definitions(config, region)
     if definitions:
         document["securityDefinitions"] = definitions
     return document
@@ -217,7 +274,8 @@ def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
     allowed CIDR block nor through an allowed VPC endpoint.
     """
     invoke = {"Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
-    principal: Any = "*" if config.authorization == "NONE" else {"AWS": account_root}
+    # Only SigV4 callers are IAM principals; callers of the other types are anonymous to IAM.
+    principal: Any = {"AWS": account_root} if config.authorization == "AWS_IAM" else "*"
     allow = [{"Effect": "Allow", "Principal": principal, **invoke}]
     if config.cors and principal != "*":
         allow.append(

@@ -5,19 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .catalogue import PrefixRule, Route, resource_arns
+from .catalogue import ObjectData, PrefixRule, Route, dns_suffix, partition_of, resource_arns
 from .config import ProxyConfig
 
 POLICY_VERSION = "2012-10-17"
 
 
-def render_policy(config: ProxyConfig, partition: str) -> dict[str, Any]:
+def render_policy(config: ProxyConfig, partition: str, region: str | None = None) -> dict[str, Any]:
     """Allow exactly the actions the generated routes call, one statement per kind of resource.
 
     Scoped to `config.buckets` when given (their ARNs, and `bucket/*` for object actions), and to
     keys under `config.key_prefix` (object ARNs `bucket/prefix*`; listing only with `s3:prefix`
     equal to it, the prefix the API pins listing to). Only ListAllMyBuckets, which has no
-    resource-level permissions, is granted on `*`.
+    resource-level permissions, is granted on `*`. With KMS keys (`kms_keys`), S3 may use exactly
+    those keys on the role's behalf (see `_kms_statement`); `region` is then needed.
     """
     grants: dict[str, tuple[dict[str, Any], list[str]]] = {}  # statement without Action -> actions
     for route in config.routes:
@@ -30,7 +31,28 @@ def render_policy(config: ProxyConfig, partition: str) -> dict[str, Any]:
         | ({"Condition": s["Condition"]} if "Condition" in s else {})
         for s, actions in grants.values()
     ]
-    return {"Version": POLICY_VERSION, "Statement": statements}
+    kms = _kms_statement(config, region)
+    return {"Version": POLICY_VERSION, "Statement": statements + ([kms] if kms else [])}
+
+
+def _kms_statement(config: ProxyConfig, region: str | None) -> dict[str, Any] | None:
+    """What S3 needs of the buckets' KMS keys for the role's requests: `kms:Decrypt` to read an object,
+    `kms:GenerateDataKey` (and `kms:Decrypt`, for multipart uploads) to write one. On exactly these key
+    ARNs, and only when S3 of this region asks (`kms:ViaService`): never a `kms:*` action or a `*` key."""
+    reads = any(route.object_data is ObjectData.READ for route in config.routes)
+    writes = any(route.action == "s3:PutObject" for route in config.routes)
+    if not config.kms_keys or not (reads or writes):
+        return None
+    if region is None:
+        raise ValueError("the region is needed to scope KMS grants to S3 (kms:ViaService)")
+    actions = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if writes else [])
+    return {
+        "Sid": "KmsThroughS3",
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": list(config.kms_keys),
+        "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.{dns_suffix(partition_of(region))}"}},
+    }
 
 
 def _statement(route: Route, config: ProxyConfig, partition: str) -> dict[str, Any]:
@@ -154,5 +176,14 @@ def render_deployer_policy(config: ProxyConfig, *, name: str, partition: str, re
         )
         statements.append(
             {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages}
+        )
+    if config.authorizer and config.authorizer.function_arn:
+        statements.append(
+            {
+                "Sid": "AuthorizerInvokePermission",
+                "Effect": "Allow",
+                "Action": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+                "Resource": config.authorizer.function_arn,
+            }
         )
     return {"Version": POLICY_VERSION, "Statement": statements}

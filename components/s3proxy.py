@@ -124,6 +124,28 @@ class CustomDomainSettings(TypedDict):
     """Path under the domain where the stage is mapped. Default: the root."""
 
 
+class AuthorizerSettings(TypedDict):
+    """Who authenticates callers when `authorization` is `COGNITO_USER_POOLS` (`user_pool_arns`,
+    `scopes`) or `CUSTOM` (a Lambda authorizer: `function_arn`, `type`, `identity_source`,
+    `result_ttl_seconds`). The CORS preflight stays unauthenticated."""
+
+    user_pool_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Cognito user pool ARNs whose tokens are accepted (`COGNITO_USER_POOLS`)."""
+    scopes: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """OAuth scopes an access token must hold (`COGNITO_USER_POOLS`). Default: an ID token suffices."""
+    function_arn: NotRequired[pulumi.Input[str]]
+    """ARN of the Lambda authorizer function (`CUSTOM`); API Gateway is permitted to invoke it for this
+    API's authorizers only."""
+    type: NotRequired[str]
+    """`TOKEN` (default: one header holds the caller's token) or `REQUEST` (headers, query strings and
+    stage variables). Plain."""
+    identity_source: NotRequired[pulumi.Input[str]]
+    """Where the identity is, e.g. `method.request.header.Authorization` (default); comma-separated for
+    `REQUEST`."""
+    result_ttl_seconds: NotRequired[pulumi.Input[int]]
+    """Seconds API Gateway caches the authorizer's answer, 0-3600. Default 300."""
+
+
 class S3ProxyApiArgs(TypedDict):
     """Inputs of `S3ProxyApi`. What only flows into the rendered document, the policies or child
     properties is a `pulumi.Input` (another resource's output, a secret, unknown in preview): literal values
@@ -146,8 +168,9 @@ class S3ProxyApiArgs(TypedDict):
     stage_name: NotRequired[pulumi.Input[str]]
     """Name of the stage, part of the URL. Default `dev`."""
     authorization: NotRequired[str]
-    """`AWS_IAM` (default: callers sign requests with SigV4) or `NONE` (anyone can call the API). Plain:
-    it decides the methods' security."""
+    """`AWS_IAM` (default: callers sign requests with SigV4), `COGNITO_USER_POOLS` or `CUSTOM` (a Lambda
+    authorizer; both configured by `authorizer`), or `NONE` (anyone can call the API). Plain: it decides
+    the methods' security and whether the Lambda permission exists."""
     status_mapping: NotRequired[pulumi.Input[str]]
     """`faithful` (default: S3's own status codes) or `tutorial` (the AWS tutorial's 200/400/500)."""
     throttling_rate_limit: NotRequired[pulumi.Input[float]]
@@ -186,6 +209,21 @@ class S3ProxyApiArgs(TypedDict):
     """ARN of a regional WAFv2 web ACL to associate with the stage. Whether it is set is plain."""
     stage_variables: NotRequired[Mapping[str, pulumi.Input[str]]]
     """Stage variables (names of letters, digits and `_`; values of letters, digits and `-._~:/?#&=,`)."""
+    kms_key_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """KMS keys the buckets' objects are encrypted with (SSE-KMS). The role may use exactly these keys,
+    only through S3 of the API's region: `kms:Decrypt` with a read route, `kms:GenerateDataKey` and
+    `kms:Decrypt` with a write route."""
+    sse_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Every object written through the API is encrypted with this KMS key: PutObject sends it as static
+    headers clients cannot set or override, and the role may use it as above. Multipart uploads are then
+    not offered (S3 refuses the encryption headers on UploadPart and CompleteMultipartUpload, which share
+    those methods): objects up to API Gateway's 10 MB; for larger ones, use the bucket's default
+    encryption and `kms_key_arns`. Whether it is set is plain."""
+    metadata_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """User metadata headers (`x-amz-meta-*`) passed through on PutObject and CreateMultipartUpload and
+    returned by GetObject and HeadObject (API Gateway maps only headers it is given by name)."""
+    authorizer: NotRequired[AuthorizerSettings]
+    """The user pools or Lambda function of `COGNITO_USER_POOLS` or `CUSTOM` authorization."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -241,7 +279,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             opts=child,
         )
         policy_json = pulumi.Output.all(config, region).apply(
-            lambda values: json.dumps(render_policy(values[0], partition_of(values[1])), indent=2)
+            lambda values: json.dumps(render_policy(values[0], partition_of(values[1]), values[1]), indent=2)
         )
         policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json, opts=child)
         document = pulumi.Output.all(config, region, role.arn).apply(
@@ -281,6 +319,17 @@ class S3ProxyApi(pulumi.ComponentResource):
             opts=child,
         )
         self._throttling(name, shape, config, api, stage)
+        if shape.authorization == "CUSTOM":
+            # API Gateway may invoke the authorizer function for this API's authorizers, nothing else.
+            aws.lambda_.Permission(
+                f"{name}-authorizer-permission",
+                action="lambda:InvokeFunction",
+                function=config.apply(lambda c: present(present(c.authorizer).function_arn)),
+                principal="apigateway.amazonaws.com",
+                source_arn=api.execution_arn.apply(lambda arn: f"{arn}/authorizers/*"),
+                region=shape.region,
+                opts=child,
+            )
         api_key_values = self._api_keys(name, shape, config, api, stage, tags)
         domain_target = self._custom_domain(name, shape, config, api, stage, tags)
         if shape.web_acl_arn:

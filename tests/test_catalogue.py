@@ -28,6 +28,11 @@ EXPECTED_ROUTES = {
     ("POST", "/{folder}/{item+}", "CompleteMultipartUpload", "s3:PutObject"),
     ("DELETE", "/{folder}/{item+}", "AbortMultipartUpload", "s3:AbortMultipartUpload"),
     ("GET", "/{folder}/{item+}", "ListParts", "s3:ListMultipartUploadParts"),
+    # Object versions (issue 11), each gated by its own action.
+    ("GET", "/{folder}", "ListObjectVersions", "s3:ListBucketVersions"),
+    ("GET", "/{folder}/{item+}", "GetObjectVersion", "s3:GetObjectVersion"),
+    ("HEAD", "/{folder}/{item+}", "HeadObjectVersion", "s3:GetObjectVersion"),
+    ("DELETE", "/{folder}/{item+}", "DeleteObjectVersion", "s3:DeleteObjectVersion"),
 }
 
 
@@ -59,12 +64,15 @@ def test_supported_actions_are_the_catalogue_actions_without_duplicates():
     [
         (["s3:GetObject"], {"s3:GetObject"}),
         (["S3:GETOBJECT"], {"s3:GetObject"}),
-        (["s3:get*"], {"s3:GetObject"}),
-        (["s3:List*"], {"s3:ListAllMyBuckets", "s3:ListBucket", "s3:ListMultipartUploadParts"}),
+        (["s3:get*"], {"s3:GetObject", "s3:GetObjectVersion"}),
+        (
+            ["s3:List*"],
+            {"s3:ListAllMyBuckets", "s3:ListBucket", "s3:ListBucketVersions", "s3:ListMultipartUploadParts"},
+        ),
         (["s3:*Object"], {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
         (["s3:*"], set(SUPPORTED_ACTIONS)),
         (["*"], set(SUPPORTED_ACTIONS)),
-        (["s3:GetObject", "s3:get*"], {"s3:GetObject"}),
+        (["s3:GetObject", "s3:get*"], {"s3:GetObject", "s3:GetObjectVersion"}),
     ],
 )
 def test_resolve_actions_expands_wildcards_case_insensitively(patterns, expected):

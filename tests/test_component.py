@@ -42,7 +42,7 @@ def test_outputs_are_registered_and_resolved():
     assert built.outputs["openapi"] == api["body"]
     assert built.outputs["policy"] == built.one(POLICY)["policy"]
     assert "GET /{folder}/{item+} -> s3:GetObject" in built.outputs["routes"]
-    assert len(built.outputs["routes"]) == 14
+    assert len(built.outputs["routes"]) == 18
 
 
 def test_rest_api_is_the_document_regional_and_overwritten():
@@ -82,6 +82,9 @@ def test_role_trusts_api_gateway_and_carries_the_policy():
         "s3:GetObject",
         "s3:PutObject",
         "s3:DeleteObject",
+        "s3:ListBucketVersions",
+        "s3:GetObjectVersion",
+        "s3:DeleteObjectVersion",
     }
 
 

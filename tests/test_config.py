@@ -106,7 +106,7 @@ def test_values_are_normalised():
             "tracing_enabled": True,
         }
     )
-    assert config.allowed_actions == ("s3:ListBucket", "s3:GetObject")
+    assert config.allowed_actions == ("s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion")
     assert config.authorization == "NONE" and config.status_mapping == "tutorial"
     assert config.buckets == ("b-one", "b.two")
     assert config.binary_media_types == ("image/png", "application/*")

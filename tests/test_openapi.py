@@ -135,6 +135,7 @@ def test_response_headers_of_object_routes():
             ("Cache-Control", "Cache-Control"),
             ("Content-Disposition", "Content-Disposition"),
             ("Content-Encoding", "Content-Encoding"),
+            ("x-amz-version-id", "x-amz-version-id"),
             ("x-amz-checksum-crc32", "x-amz-checksum-crc32"),
             ("x-amz-checksum-crc32c", "x-amz-checksum-crc32c"),
             ("x-amz-checksum-sha1", "x-amz-checksum-sha1"),
@@ -240,7 +241,8 @@ def test_operation_ids_are_unique_s3_operation_names():
     ids = [op["operationId"] for _, _, op in operations(document())]
     assert len(ids) == len(set(ids))
     assert sorted(name for i in ids for name in i.split("Or")) == sorted(r.operation for r in ROUTES)
-    assert "GetObjectOrListParts" in ids and "CreateMultipartUploadOrCompleteMultipartUpload" in ids
+    assert "GetObjectOrGetObjectVersionOrListParts" in ids
+    assert "CreateMultipartUploadOrCompleteMultipartUpload" in ids
 
 
 def test_key_prefix_maps_every_key_under_it_and_pins_listing():

@@ -88,6 +88,10 @@ INPUT_TYPES: dict[str, dict[str, Any]] = {
     "custom_domain": ref("CustomDomainSettings"),
     "web_acl_arn": STRING,
     "stage_variables": STRING_MAP,
+    "kms_key_arns": STRINGS,
+    "sse_kms_key_arn": STRING,
+    "metadata_headers": STRINGS,
+    "authorizer": ref("AuthorizerSettings"),
 }
 TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "ApiKeySettings": (
@@ -109,6 +113,17 @@ TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "CustomDomainSettings": (
         {"domain_name": STRING, "certificate_arn": STRING, "base_path": STRING},
         {"domain_name", "certificate_arn"},
+    ),
+    "AuthorizerSettings": (
+        {
+            "user_pool_arns": STRINGS,
+            "scopes": STRINGS,
+            "function_arn": STRING,
+            "type": STRING,
+            "identity_source": STRING,
+            "result_ttl_seconds": INTEGER,
+        },
+        set(),
     ),
 }
 OUTPUT_TYPES: dict[str, dict[str, Any]] = dict.fromkeys(ISSUE_OUTPUTS, STRING) | {
@@ -313,6 +328,16 @@ PLAINNESS: dict[str, list[bool]] = {
     "CustomDomainSettings.domainName": INPUT,
     "CustomDomainSettings.certificateArn": INPUT,
     "CustomDomainSettings.basePath": INPUT,
+    "kmsKeyArns": INPUT_LIST,
+    "sseKmsKeyArn": INPUT,
+    "metadataHeaders": INPUT_LIST,
+    "authorizer": [True],
+    "AuthorizerSettings.userPoolArns": INPUT_LIST,
+    "AuthorizerSettings.scopes": INPUT_LIST,
+    "AuthorizerSettings.functionArn": INPUT,
+    "AuthorizerSettings.type": [True],
+    "AuthorizerSettings.identitySource": INPUT,
+    "AuthorizerSettings.resultTtlSeconds": INPUT,
 }
 
 

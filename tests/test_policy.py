@@ -90,13 +90,15 @@ def test_statements_are_grouped_by_resource():
     assert statements["BucketActions"] == {
         "Sid": "BucketActions",
         "Effect": "Allow",
-        "Action": ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket"],
+        "Action": ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:ListBucketVersions"],
         "Resource": ["arn:aws-cn:s3:::alpha-bucket"],
     }
     assert statements["ObjectActions"]["Action"] == [
         "s3:AbortMultipartUpload",
         "s3:DeleteObject",
+        "s3:DeleteObjectVersion",
         "s3:GetObject",
+        "s3:GetObjectVersion",
         "s3:ListMultipartUploadParts",
         "s3:PutObject",
     ]
@@ -110,7 +112,7 @@ def test_key_prefix_scopes_objects_and_pins_listing():
     assert statements["ListingUnderPrefix"] == {
         "Sid": "ListingUnderPrefix",
         "Effect": "Allow",
-        "Action": ["s3:ListBucket"],
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
         "Resource": ["arn:aws:s3:::alpha-bucket"],
         "Condition": {"StringEquals": {"s3:prefix": "uploads/"}},
     }
