@@ -57,6 +57,19 @@ args: dict[str, Any] = {
     ),
     "web_acl_arn": setting("webAclArn", text),
     "stage_variables": setting("stageVariables", structured),
+    "kms_key_arns": setting("kmsKeyArns", structured),
+    "sse_kms_key_arn": setting("sseKmsKeyArn", text),
+    "metadata_headers": setting("metadataHeaders", structured),
+    # A Lambda authorizer (CUSTOM) or Cognito user pools (COGNITO_USER_POOLS), by which keys are set.
+    "authorizer": group(
+        function_arn=setting("authorizerFunctionArn", text),
+        type=setting("authorizerType", text),
+        identity_source=setting("authorizerIdentitySource", text),
+        result_ttl_seconds=setting("authorizerResultTtlSeconds", whole),
+    )
+    or group(
+        user_pool_arns=setting("authorizerUserPoolArns", structured), scopes=setting("authorizerScopes", structured)
+    ),
 }
 
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))

@@ -51,11 +51,19 @@ def test_prod_stack_is_scoped_throttled_and_traced():
         "POST /{folder}/{item+}?uploadId -> s3:PutObject",
         "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
     ]
-    resources = {json.dumps(s["Resource"]) for s in json.loads(outputs["policy"])["Statement"]}
-    assert resources == {
+    statements = json.loads(outputs["policy"])["Statement"]
+    assert {json.dumps(s["Resource"]) for s in statements} == {
         json.dumps(["arn:aws:s3:::acme-prod-uploads", "arn:aws:s3:::acme-prod-reports"]),
         json.dumps(["arn:aws:s3:::acme-prod-uploads/*", "arn:aws:s3:::acme-prod-reports/*"]),
+        json.dumps(["arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"]),
     }
+    (kms,) = [s for s in statements if s["Sid"] == "KmsThroughS3"]
+    assert kms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    put = json.loads(outputs["openapi"])["paths"]["/{folder}/{item+}"]["put"]["x-amazon-apigateway-integration"]
+    assert put["requestParameters"]["integration.request.header.x-amz-meta-uploaded-by"] == (
+        "method.request.header.x-amz-meta-uploaded-by"
+    )
     states = {urn.rpartition("::")[2]: r.state for urn, r in monitor.resources.items()}
     assert states["s3proxy-throttling"]["settings"] == {"throttlingRateLimit": 100.0, "throttlingBurstLimit": 200}
     assert states["s3proxy-throttling-put-folder-item"]["settings"] == {
