@@ -6,7 +6,7 @@ STACK ?= dev
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer clean
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer dist clean
 
 install: $(VENV)/.installed
 
@@ -59,5 +59,11 @@ bench-localstack: install
 bench-transfer: install
 	$(BIN)/python benchmarks/transfer.py
 
+# Both wheels, `pulumi-s3proxy` and `s3proxy-client`, built from this checkout's packages (packaging/*/pyproject.toml).
+dist: install
+	rm -rf dist
+	$(BIN)/python -m build --wheel --outdir dist packaging/pulumi-s3proxy
+	$(BIN)/python -m build --wheel --outdir dist packaging/s3proxy-client
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

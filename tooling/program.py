@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib
+import importlib.util
 import json
 import runpy
 import sys
@@ -120,6 +122,16 @@ def _silence_unretrieved(error: BaseException) -> None:
     loop.set_exception_handler(handler)
 
 
+def provide_checkout_as_installed_package() -> None:
+    """Programs written as users write them (`from pulumi_s3proxy import ...`, examples/) run against
+    this checkout's `components`, which is what the `pulumi-s3proxy` wheel is built from, unless that
+    wheel is installed (then they get it, as `tests/test_dist.py` checks)."""
+    if "pulumi_s3proxy" not in sys.modules and importlib.util.find_spec("pulumi_s3proxy") is None:
+        if str(ROOT) not in sys.path:
+            sys.path.append(str(ROOT))
+        sys.modules["pulumi_s3proxy"] = importlib.import_module("components")
+
+
 SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
 
 
@@ -128,6 +140,7 @@ def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> t
     secrets included: use `shown` to display them) and the mock monitor."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
+    provide_checkout_as_installed_package()
 
     def program() -> Any:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")

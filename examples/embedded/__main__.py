@@ -4,15 +4,9 @@ The component's inputs are plain values (validated when it is constructed), so t
 explicit name that both resources share, rather than an auto-generated one known only after deploy.
 """
 
-import sys
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
-
-# In your own repository, install or vendor the `components` package instead.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from components import S3ProxyApi
+from pulumi_s3proxy import S3ProxyApi  # pip install pulumi-s3proxy (see the README)
 
 bucket_name = f"{pulumi.get_project()}-{pulumi.get_stack()}-reports"
 bucket = aws.s3.Bucket("reports", bucket=bucket_name, force_destroy=False, tags={"app": "reports"})
