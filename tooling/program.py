@@ -17,7 +17,7 @@ import runpy
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
@@ -27,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def provider_id(reference: str | None) -> str:
@@ -41,7 +42,7 @@ def project_name(root: Path = ROOT) -> str:
 
 def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     """The stack's config as the CLI passes it to a program: `namespace:key` -> string (JSON for
-    lists, maps, numbers and booleans)."""
+    lists, maps, numbers and booleans); a stack file's key without a namespace is the project's."""
     project = yaml.safe_load((root / "Pulumi.yaml").read_text())
     values: dict[str, Any] = {
         f"{project['name']}:{key}": declaration["default"]
@@ -52,7 +53,8 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     if not stack_file.is_file():
         stacks = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack {stack!r}: {stack_file.name} does not exist (stacks: {', '.join(stacks)})")
-    values |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
+        values[key if ":" in key else f"{project['name']}:{key}"] = value
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
 
 
@@ -120,6 +122,15 @@ def _silence_unretrieved(error: BaseException) -> None:
             loop.default_exception_handler(context)
 
     loop.set_exception_handler(handler)
+
+
+def run_reporting_errors(run: Callable[[], T]) -> T:
+    """`run()`; a `pulumi.RunError` (the program's own refusal, e.g. a mistyped config key) ends the
+    process with its message and no traceback, as the CLI's Python host reports it."""
+    try:
+        return run()
+    except pulumi.RunError as error:
+        sys.exit(f"error: {error}")
 
 
 def provide_checkout_as_installed_package() -> None:
