@@ -62,10 +62,11 @@ bench-transfer: install
 	$(BIN)/python benchmarks/transfer.py
 
 # Both wheels, `pulumi-s3proxy` and `s3proxy-client`, built from this checkout's packages (packaging/*/pyproject.toml).
+DIST ?= dist
 dist: install
-	rm -rf dist
-	$(BIN)/python -m build --wheel --outdir dist packaging/pulumi-s3proxy
-	$(BIN)/python -m build --wheel --outdir dist packaging/s3proxy-client
+	rm -rf $(DIST)
+	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/pulumi-s3proxy
+	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/s3proxy-client
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
