@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
+# The project directory (Pulumi.yaml, __main__.py, Pulumi.<stack>.yaml), like `pulumi --cwd`.
+PROJECT ?= .
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer clean
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer dist clean
 
 install: $(VENV)/.installed
 
@@ -18,7 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # What `pulumi preview --stack $(STACK)` would create, run under the Pulumi SDK's mock runtime.
 preview: install
-	$(BIN)/python -m tooling.preview --stack $(STACK)
+	$(BIN)/python -m tooling.preview --stack $(STACK) --cwd $(PROJECT)
 
 # LocalStack on this host (no Docker): its own venv (Python >= 3.13) from a pinned lock, pid and log in .local/.
 localstack:
@@ -30,10 +32,10 @@ localstack-stop:
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
 # The last line on stdout is the stack outputs as one JSON object.
 up: install localstack
-	$(BIN)/python -m tooling.deploy up --stack $(STACK)
+	$(BIN)/python -m tooling.deploy up --stack $(STACK) --cwd $(PROJECT)
 
 down: install
-	$(BIN)/python -m tooling.deploy down --stack $(STACK)
+	$(BIN)/python -m tooling.deploy down --stack $(STACK) --cwd $(PROJECT)
 
 # The main job: LocalStack + deploy the dev stack + the seed walkthrough over signed HTTP.
 demo: install localstack
@@ -59,5 +61,12 @@ bench-localstack: install
 bench-transfer: install
 	$(BIN)/python benchmarks/transfer.py
 
+# Both wheels, `pulumi-s3proxy` and `s3proxy-client`, built from this checkout's packages (packaging/*/pyproject.toml).
+DIST ?= dist
+dist: install
+	rm -rf $(DIST)
+	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/pulumi-s3proxy
+	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/s3proxy-client
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

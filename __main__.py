@@ -1,13 +1,42 @@
-"""The s3proxy program: read the stack's config, build one S3ProxyApi, export its outputs."""
+"""The s3proxy program: check and read the stack's config, build one S3ProxyApi, export its outputs."""
 
+import difflib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import pulumi
+import yaml
+from pulumi.runtime.config import CONFIG
 
 from components import S3ProxyApi, S3ProxyApiArgs
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
+# Project config cannot type a map, so these are read from the stack file without a declaration.
+UNDECLARED_MAPS = ("tags", "stageVariables", "methodThrottling")
+
+
+def check_config_keys() -> None:
+    """A key of this project's namespace that Pulumi.yaml does not declare is a typo (the engine passes
+    it through and the program would never read it): fail before anything is created, naming it and
+    the closest declared key. The keys are the ones the engine handed over: `PULUMI_CONFIG` under the
+    CLI, which its Python host also loads into the SDK's config map, as the mock runtime does."""
+    project = yaml.safe_load(Path(__file__).resolve().with_name("Pulumi.yaml").read_text())
+    namespace = f"{config.name}:"
+    declared = sorted({key.removeprefix(namespace) for key in project.get("config") or {}} | set(UNDECLARED_MAPS))
+    given = set(pulumi.runtime.get_config_env()) | set(CONFIG.get())
+    unknown = sorted(key for key in given if key.startswith(namespace) and key.removeprefix(namespace) not in declared)
+    if unknown:
+        raise pulumi.RunError(
+            "; ".join(
+                f"stack config {key} is not declared in Pulumi.yaml: did you mean "
+                f"{namespace}{difflib.get_close_matches(key.removeprefix(namespace), declared, n=1, cutoff=0)[0]}?"
+                for key in unknown
+            )
+        )
+
+
+check_config_keys()
 text, number, whole, flag, structured = config.get, config.get_float, config.get_int, config.get_bool, config.get_object
 
 

@@ -7,6 +7,8 @@ transfers of objects far beyond its 10 MB payload limit.
     client.upload_file("report.bin", "my-bucket", "reports/2026/report.bin")
 """
 
+from pathlib import Path
+
 from .client import (
     MULTIPART_CREATE_QUERY,
     Bucket,
@@ -33,6 +35,10 @@ from .errors import (
 from .outputs import OutputsError, StackOutputs, parse_outputs
 from .parts import API_GATEWAY_PAYLOAD_LIMIT, DEFAULT_PART_SIZE, MIN_PART_SIZE, Part, plan_parts
 from .transport import RetryPolicy
+
+# The one version of both distributions: the wheel carries VERSION in the package, a checkout one level up.
+_here = Path(__file__).resolve().parent
+__version__ = next(f for f in (_here / "VERSION", _here.parent / "VERSION") if f.is_file()).read_text().strip()
 
 __all__ = [
     "API_GATEWAY_PAYLOAD_LIMIT",
@@ -61,6 +67,7 @@ __all__ = [
     "StackOutputs",
     "ThrottledError",
     "TransferResult",
+    "__version__",
     "parse_outputs",
     "plan_parts",
 ]

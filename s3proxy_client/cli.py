@@ -1,13 +1,14 @@
-"""`python -m s3proxy_client`: ls, cp, rm, mb, rb and head through a deployed S3ProxyApi stack.
+"""`s3proxy` (the console script of `s3proxy-client`; `python -m s3proxy_client` in a checkout): ls, cp,
+rm, mb, rb and head through a deployed S3ProxyApi stack.
 
-    python -m s3proxy_client --outputs outputs.json ls                       # buckets
-    python -m s3proxy_client --outputs outputs.json ls s3p://bucket/prefix/  # objects
-    python -m s3proxy_client --outputs outputs.json cp big.iso s3p://bucket/isos/
-    python -m s3proxy_client --outputs outputs.json cp s3p://bucket/isos/big.iso ./
-    python -m s3proxy_client --outputs outputs.json head s3p://bucket/isos/big.iso
-    python -m s3proxy_client --outputs outputs.json rm s3p://bucket/isos/big.iso
-    python -m s3proxy_client --outputs outputs.json mb s3p://bucket
-    python -m s3proxy_client --outputs outputs.json rb s3p://bucket
+    s3proxy --outputs outputs.json ls                       # buckets
+    s3proxy --outputs outputs.json ls s3p://bucket/prefix/  # objects
+    s3proxy --outputs outputs.json cp big.iso s3p://bucket/isos/
+    s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso ./
+    s3proxy --outputs outputs.json head s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json rm s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json mb s3p://bucket
+    s3proxy --outputs outputs.json rb s3p://bucket
 
 Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
 Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
@@ -225,7 +226,7 @@ def command_head(client: S3ProxyClient, options: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
-        prog="python -m s3proxy_client",
+        prog="python -m s3proxy_client" if Path(sys.argv[0]).name == "__main__.py" else "s3proxy",
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n\n".join(__doc__.split("\n\n")[1:]) if __doc__ else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,3 +100,42 @@ def build(
 @pytest.fixture
 def build_api() -> Callable[..., Built]:
     return build
+
+
+# The distributions, built by `make dist` and installed into fresh virtualenvs outside the checkout.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Venv:
+    """A virtualenv with one distribution and its dependencies, and nothing of the checkout."""
+
+    path: Path
+
+    def run(self, command: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        """`command` (an executable of the venv: python, s3proxy…), run in the venv's directory, so
+        that neither the current directory nor PYTHONPATH can put the checkout on sys.path."""
+        env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+        run_options: dict[str, Any] = {"cwd": self.path, "capture_output": True, "text": True, "env": env}
+        return subprocess.run([str(self.path / "bin" / command), *args], **(run_options | options))
+
+
+def fresh_venv(path: Path, requirement: str) -> Venv:
+    """A new virtualenv holding `requirement` and what it depends on, resolved from the package index."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    install = ["--python", str(path / "bin" / "python"), "install", "--quiet", "--no-compile", requirement]
+    subprocess.run([sys.executable, "-m", "pip", *install], check=True)
+    return Venv(path)
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """`make dist` into a fresh directory: distribution name -> wheel."""
+    directory = tmp_path_factory.mktemp("dist")
+    subprocess.run(["make", "-s", "dist", f"DIST={directory}"], cwd=ROOT, check=True, capture_output=True)
+    return {wheel.name.split("-")[0].replace("_", "-"): wheel for wheel in directory.glob("*.whl")}
+
+
+@pytest.fixture(scope="session")
+def client_venv(wheels: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    return fresh_venv(tmp_path_factory.mktemp("client-venv"), str(wheels["s3proxy-client"]))

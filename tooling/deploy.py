@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from .localstack import Deployment, LocalStackMocks, default_endpoint
-from .program import ROOT, StackOutputs, run_program, stack_config
+from .program import ROOT, StackOutputs, run_program, run_reporting_errors, stack_config
 
 
 def log(message: str) -> None:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if not down(options.stack, options.cwd):
             log(f"Stack {options.stack} has no LocalStack deployment: nothing to destroy")
         return 0
-    outputs = up(options.stack, options.cwd)
+    outputs = run_reporting_errors(lambda: up(options.stack, options.cwd))
     print(json.dumps(outputs.shown(), sort_keys=True))
     return 0
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import importlib
+import importlib.util
 import json
 import runpy
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import yaml
@@ -25,6 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 
 
 def provider_id(reference: str | None) -> str:
@@ -39,7 +42,7 @@ def project_name(root: Path = ROOT) -> str:
 
 def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     """The stack's config as the CLI passes it to a program: `namespace:key` -> string (JSON for
-    lists, maps, numbers and booleans)."""
+    lists, maps, numbers and booleans); a stack file's key without a namespace is the project's."""
     project = yaml.safe_load((root / "Pulumi.yaml").read_text())
     values: dict[str, Any] = {
         f"{project['name']}:{key}": declaration["default"]
@@ -50,7 +53,8 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     if not stack_file.is_file():
         stacks = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack {stack!r}: {stack_file.name} does not exist (stacks: {', '.join(stacks)})")
-    values |= (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
+        values[key if ":" in key else f"{project['name']}:{key}"] = value
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
 
 
@@ -126,6 +130,25 @@ def _silence_unretrieved(error: BaseException) -> None:
     loop.set_exception_handler(handler)
 
 
+def run_reporting_errors(run: Callable[[], T]) -> T:
+    """`run()`; a `pulumi.RunError` (the program's own refusal, e.g. a mistyped config key) ends the
+    process with its message and no traceback, as the CLI's Python host reports it."""
+    try:
+        return run()
+    except pulumi.RunError as error:
+        sys.exit(f"error: {error}")
+
+
+def provide_checkout_as_installed_package() -> None:
+    """Programs written as users write them (`from pulumi_s3proxy import ...`, examples/) run against
+    this checkout's `components`, which is what the `pulumi-s3proxy` wheel is built from, unless that
+    wheel is installed (then they get it, as `tests/test_dist.py` checks)."""
+    if "pulumi_s3proxy" not in sys.modules and importlib.util.find_spec("pulumi_s3proxy") is None:
+        if str(ROOT) not in sys.path:
+            sys.path.append(str(ROOT))
+        sys.modules["pulumi_s3proxy"] = importlib.import_module("components")
+
+
 SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
 
 
@@ -134,6 +157,7 @@ def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> t
     secrets included: use `shown` to display them) and the mock monitor."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
+    provide_checkout_as_installed_package()
 
     def program() -> Any:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")

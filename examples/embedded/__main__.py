@@ -4,15 +4,9 @@ The bucket is auto-named (Pulumi's default: `reports-<random>`), and its name, a
 the bucket exists, is passed to the component as any other resource's output would be.
 """
 
-import sys
-from pathlib import Path
-
 import pulumi
 import pulumi_aws as aws
-
-# In your own repository, install or vendor the `components` package instead.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from components import S3ProxyApi
+from pulumi_s3proxy import S3ProxyApi  # pip install pulumi-s3proxy (see the README)
 
 bucket = aws.s3.Bucket("reports", force_destroy=False, tags={"app": "reports"})
 

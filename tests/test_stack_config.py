@@ -1,0 +1,116 @@
+"""Typo-proof stack config: a key of the `s3proxy:` namespace that Pulumi.yaml does not declare stops the
+program before anything is registered, naming the key and the closest declared one; other namespaces pass."""
+
+import json
+import os
+import runpy
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi
+import pytest
+import yaml
+from conftest import RecordingMocks
+
+from tooling.program import ROOT, run_program, run_with_mocks
+
+TYPO = (
+    "stack config s3proxy:throtlingRateLimit is not declared in Pulumi.yaml: did you mean s3proxy:throttlingRateLimit?"
+)
+
+
+def project(directory: Path, config: dict, stack: str = "typo") -> Path:
+    """The unchanged program and project file, with one stack file."""
+    shutil.copy(ROOT / "__main__.py", directory)
+    shutil.copy(ROOT / "Pulumi.yaml", directory)
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return directory
+
+
+BASE = {"aws:region": "us-east-1", "s3proxy:allowedActions": ["s3:GetObject"]}
+
+
+def test_a_mistyped_key_names_itself_and_the_declared_key_and_nothing_is_registered(tmp_path):
+    mocks = RecordingMocks("us-east-1")
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("typo", mocks, project(tmp_path, BASE | {"s3proxy:throtlingRateLimit": 100}))
+    assert str(raised.value) == TYPO
+    assert mocks.registrations == [] and mocks.calls == []
+
+
+def test_every_mistyped_key_is_named_at_once(tmp_path):
+    config = BASE | {"s3proxy:throtlingRateLimit": 100, "s3proxy:stagename": "prod", "s3proxy:corsAllowOrigins": "*"}
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("typo", RecordingMocks("us-east-1"), project(tmp_path, config))
+    assert str(raised.value).split("; ") == [
+        "stack config s3proxy:corsAllowOrigins is not declared in Pulumi.yaml: did you mean s3proxy:corsAllowOrigin?",
+        "stack config s3proxy:stagename is not declared in Pulumi.yaml: did you mean s3proxy:stageName?",
+        TYPO,
+    ]
+
+
+def test_a_key_without_namespace_in_the_stack_file_is_the_projects(tmp_path):
+    """The CLI reads `throtlingRateLimit:` in a stack file as `s3proxy:throtlingRateLimit`; so does the tooling."""
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("typo", RecordingMocks("us-east-1"), project(tmp_path, BASE | {"throtlingRateLimit": 100}))
+    assert str(raised.value) == TYPO
+
+
+def test_other_namespaces_and_the_map_settings_are_accepted(tmp_path):
+    config = BASE | {
+        "aws:skipMetadataApiCheck": True,
+        "platform:owner": "team-a",
+        "s3proxy:tags": {"owner": "team-a"},
+        "s3proxy:stageVariables": {"environment": "dev"},
+        "s3proxy:throttlingRateLimit": 100,
+    }
+    outputs, _ = run_program("typo", RecordingMocks("us-east-1"), project(tmp_path, config))
+    assert outputs["routes"] == ["GET /{folder}/{item+} -> s3:GetObject", "HEAD /{folder}/{item+} -> s3:GetObject"]
+
+
+def test_config_that_arrives_as_the_cli_passes_it_is_checked(tmp_path, monkeypatch):
+    """The CLI's Python host gets the stack's config in the PULUMI_CONFIG environment variable (JSON);
+    a host that does not copy it into the SDK's config map still has the typo caught."""
+    project(tmp_path, {})
+    config = {f"s3proxy:{key}": json.dumps(value) for key, value in (("allowedActions", ["s3:GetObject"]),)}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config | {"s3proxy:throtlingRateLimit": "100"}))
+    mocks = RecordingMocks("us-east-1")
+
+    def program() -> None:
+        runpy.run_path(str(tmp_path / "__main__.py"), run_name="__main__")
+
+    with pytest.raises(pulumi.RunError) as raised:
+        run_with_mocks(program, mocks, project="s3proxy", stack="typo", config={})
+    assert str(raised.value) == TYPO and mocks.registrations == []
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_make_preview_reports_the_typo_without_a_traceback(tmp_path):
+    project(tmp_path, BASE | {"s3proxy:throtlingRateLimit": 100})
+    done = subprocess.run(
+        ["make", "-s", "preview", "STACK=typo", f"PROJECT={tmp_path}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert f"error: {TYPO}" in done.stderr.splitlines()  # make then adds its own "Error 1" line
+    assert "Traceback" not in done.stderr and "to create" not in done.stdout
+
+
+def test_make_ups_deploy_stops_before_provisioning_anything(tmp_path):
+    """`make up`'s deploy step, pointed at a port where nothing listens: the first resource would fail
+    with a connection error, so the typo's message shows that nothing was attempted."""
+    project(tmp_path, BASE | {"s3proxy:throtlingRateLimit": 100})
+    env = os.environ | {"LOCALSTACK_ENDPOINT": f"http://127.0.0.1:{unused_port()}"}
+    command = [sys.executable, "-m", "tooling.deploy", "up", "--stack", "typo", "--cwd", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == f"error: {TYPO}"
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not (tmp_path / ".local" / "typo" / "deployment.json").exists()
