@@ -6,6 +6,7 @@ from .config import S3ProxyConfigError
 from .s3proxy import (
     AccessLogSettings,
     ApiKeySettings,
+    AuthorizerSettings,
     CorsSettings,
     CustomDomainSettings,
     MethodThrottle,
@@ -20,6 +21,7 @@ __version__ = next(f for f in (_here / "VERSION", _here.parent / "VERSION") if f
 __all__ = [
     "AccessLogSettings",
     "ApiKeySettings",
+    "AuthorizerSettings",
     "CorsSettings",
     "CustomDomainSettings",
     "MethodThrottle",

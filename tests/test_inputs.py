@@ -118,6 +118,10 @@ BAD_OUTPUTS = [
     ({"api_keys": {"names": ["web"], "quota_limit": later(-1)}}, "api_keys.quota_limit"),
     ({"throttling_burst_limit": later(-5)}, "throttling_burst_limit"),
     ({"method_throttling": {"GET /{folder}/{item+}": {"rate_limit": later(-1.0)}}}, "method_throttling"),
+    ({"kms_key_arns": [later("alias/aws/s3")]}, "kms_key_arns"),
+    ({"sse_kms_key_arn": later("*")}, "sse_kms_key_arn"),
+    ({"metadata_headers": later(["x-amz-meta-ok", "Content-Type"])}, "metadata_headers"),
+    ({"authorization": "CUSTOM", "authorizer": {"function_arn": later("arn:aws:lambda:x")}}, "authorizer.function_arn"),
 ]
 
 
@@ -166,6 +170,9 @@ def test_a_bad_literal_still_fails_before_anything_is_registered_even_beside_out
     assert mocks.registrations == []
 
 
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:authorize"
 ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/files/0a1b2c3d-0000-1111-2222-333344445555"
 # Every input that may be an Output, given one that resolves to a good value: accepted, and the value arrives.
 GOOD_OUTPUTS = [
@@ -215,6 +222,21 @@ GOOD_OUTPUTS = [
         "v1",
     ),
     ({"web_acl_arn": later(ACL)}, "api-waf", "webAclArn", ACL),
+    ({"kms_key_arns": [later(KEY)]}, "api-policy", "policy", KEY),
+    ({"sse_kms_key_arn": later(KEY)}, "api-api", "body", f"'{KEY}'"),
+    ({"metadata_headers": [later("x-amz-meta-owner")]}, "api-api", "body", "method.request.header.x-amz-meta-owner"),
+    (
+        {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": [later(POOL)]}},
+        "api-api",
+        "body",
+        POOL,
+    ),
+    (
+        {"authorization": "CUSTOM", "authorizer": {"function_arn": later(FUNCTION)}},
+        "api-authorizer-permission",
+        "function",
+        FUNCTION,
+    ),
 ]
 
 
