@@ -9,6 +9,8 @@ committed. Open the printed address; pass the stack in the form or in the URL fr
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +22,10 @@ VENDORED = {"/vendor/aws4fetch.js": ROOT / "node_modules" / "aws4fetch" / "dist"
 
 
 class AppHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".mjs": "text/javascript"}
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        if str(path).endswith((".js", ".mjs")):
+            return "text/javascript"  # a module script is refused under any other type
+        return super().guess_type(path)
 
     def translate_path(self, path: str) -> str:
         vendored = VENDORED.get(path.split("?", 1)[0])
@@ -31,7 +36,7 @@ class AppHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # quiet unless asked: tests serve many files
-        if self.server.verbose:  # type: ignore[attr-defined]
+        if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
 
@@ -41,7 +46,7 @@ def make_server(host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -
     if missing:
         raise FileNotFoundError(f"{', '.join(missing)} is missing: run `make node-deps` (npm ci) first")
     server = ThreadingHTTPServer((host, port), partial(AppHandler, directory=str(APP)))
-    server.verbose = verbose  # type: ignore[attr-defined]
+    server.verbose = verbose  # type: ignore[attr-defined]  # read by AppHandler.log_message
     return server
 
 
@@ -56,10 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serve: {error}", file=sys.stderr)
         return 1
     print(f"Serving the browser app on http://{options.host}:{server.server_address[1]}/ (Ctrl-C stops)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
