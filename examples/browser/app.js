@@ -99,11 +99,18 @@ async function sign(s, method, url, headers = {}, body = '') {
   return signer.sign();
 }
 
+// `range` -> `Range`. A Headers object yields lower-case names, and Chrome sends them so; LocalStack's API
+// Gateway maps a header such as Range or If-Match to S3 only when its name has the case the API declares
+// (measured: a lower-case `range` got the whole object). Names are case-insensitive in HTTP and in SigV4.
+const canonicalCase = (headers) => [...headers].map(([name, value]) =>
+  [name.replace(/(^|-)([a-z])/g, (_, dash, letter) => dash + letter.toUpperCase()), value]);
+
 async function call(s, method, url, { headers = {}, body } = {}) {
   const request = await sign(s, method, url, headers, body ?? '');
   let response;
   try {
-    response = await fetch(request.url, { method, headers: request.headers, body });
+    // no-store: signed answers are not for the HTTP cache, whose range handling would rewrite ranged reads
+    response = await fetch(request.url, { method, headers: canonicalCase(request.headers), body, cache: 'no-store' });
   } catch (error) {
     throw new RefusedError(`${method} ${url.split('?')[0]}: ${error.message}`);
   }
@@ -117,7 +124,7 @@ async function send(s, method, url, headers, body, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, request.url.toString());
-    request.headers.forEach((value, name) => xhr.setRequestHeader(name, value));
+    for (const [name, value] of canonicalCase(request.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => onProgress(event.loaded);
     xhr.onload = () => (xhr.status < 300 ? resolve(xhr) : reject(errorFrom(xhr.status, xhr.statusText, xhr.responseText)));
     xhr.onerror = () => reject(new RefusedError(`${method} ${url.split('?')[0]}: the request failed`));
@@ -213,7 +220,13 @@ async function download(s, key, onProgress) {
   const rest = plan(total).slice(1);
   await pool(rest, async (part) => {
     const headers = { Range: `bytes=${part.offset}-${part.offset + part.size - 1}`, 'If-Match': etag };
-    chunks[part.number - 1] = await (await call(s, 'GET', url, { headers })).arrayBuffer();
+    const response = await call(s, 'GET', url, { headers });
+    const data = await response.arrayBuffer();
+    if (response.status !== 206 || data.byteLength !== part.size) {
+      throw new Error(`the read of bytes ${headers.Range.slice(6)} answered HTTP ${response.status} with ` +
+        `${data.byteLength.toLocaleString('en')} bytes: the Range header did not reach S3`);
+    }
+    chunks[part.number - 1] = data;
     received += part.size;
     onProgress(received, total);
   });
@@ -270,7 +283,10 @@ function action(button, run) {
   });
 }
 
-action('list', async (s) => `${s.bucket}: ${await list(s)} objects.`);
+action('list', async (s) => {
+  const count = await list(s);
+  return `${s.bucket}: ${count} ${count === 1 ? 'object' : 'objects'}.`;
+});
 
 action('upload', async (s) => {
   const file = $('file').files[0];
@@ -300,5 +316,6 @@ action('download', async (s) => {
   return `Downloaded ${key}: ${blob.size.toLocaleString('en')} bytes in ${reads} ranged ${reads === 1 ? 'read' : 'reads'}.`;
 });
 
+window.addEventListener('hashchange', loadFragment);
 loadFragment();
 document.body.dataset.ready = 'true';
