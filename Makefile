@@ -20,13 +20,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 node-deps: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
+	@command -v npm > /dev/null || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian's Chromium and its WebDriver for the browser app's tests (CI runs as root on a fresh machine).
 browser:
 	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || \
-		{ apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver; }
+		{ apt-get update && apt-get install -y chromium chromium-driver; }
 
 # What `pulumi preview --stack $(STACK)` would create, run under the Pulumi SDK's mock runtime.
 preview: install
