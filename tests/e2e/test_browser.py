@@ -15,9 +15,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from botocore.credentials import Credentials
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -25,6 +27,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tooling.files import file_sha256, write_random
 from tooling.program import ROOT
+from tooling.signed import resign
 
 from .conftest import REGION, Deployed, deploy
 
@@ -138,13 +141,13 @@ def fill(driver: webdriver.Chrome, field: str, value: str) -> None:
     element.send_keys(value)
 
 
-def requests_seen(driver: webdriver.Chrome) -> list[tuple[str, str]]:
-    """(method, URL) of every request Chromium sent since the last call, preflights included (CDP events)."""
+def requests_seen(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    """Every request Chromium sent since the last call (method, url, headers), preflights included (CDP events)."""
     seen = []
     for entry in driver.get_log("performance"):
         message = json.loads(entry["message"])["message"]
         if message["method"] == "Network.requestWillBeSent":
-            seen.append((message["params"]["request"]["method"], message["params"]["request"]["url"]))
+            seen.append(message["params"]["request"])
     return seen
 
 
@@ -161,8 +164,7 @@ def test_a_20_mb_file_round_trips_byte_exact(chromium, app_origin, browser_stack
     stored = s3.get_object(Bucket=bucket, Key="media/video.bin")
     assert hashlib.sha256(stored["Body"].read()).hexdigest() == digest
     assert stored["ETag"].endswith('-3"')  # S3's multipart ETag: three parts
-    sent = requests_seen(chromium)
-    methods = [method for method, url in sent if url.startswith(browser_stack.outputs["url"])]
+    methods = [r["method"] for r in requests_seen(chromium) if r["url"].startswith(browser_stack.outputs["url"])]
     assert methods.count("PUT") == 3 and methods.count("POST") == 2  # create, 3 parts, complete
     assert methods.count("OPTIONS") >= 3  # the browser preflighted its signed cross-origin calls
 
@@ -170,6 +172,11 @@ def test_a_20_mb_file_round_trips_byte_exact(chromium, app_origin, browser_stack
     state, text = run(chromium, "download")
     assert state == "ok", text
     assert "Downloaded media/video.bin: 20,000,000 bytes in 3 ranged reads" in text
+    reads = [r for r in requests_seen(chromium) if r["method"] == "GET" and "Authorization" in r["headers"]]
+    assert len(reads) == 3
+    for read in reads:  # aws4fetch signs as botocore does (LocalStack does not check signatures)
+        authorization, expected = resign("GET", read["url"], read["headers"], b"", Credentials("test", "test"))
+        assert authorization["service"] == "execute-api" and authorization["signature"] == expected
     saved = downloads / "video.bin"
     WebDriverWait(chromium, WAIT).until(lambda _: saved.is_file() and saved.stat().st_size == 20_000_000)
     assert file_sha256(saved) == digest

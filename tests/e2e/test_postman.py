@@ -2,7 +2,7 @@
 
 Newman's exit code decides: 0 only when every `pm.test` assertion passed. LocalStack does not verify SigV4
 signatures, so each request newman sent is re-signed here with botocore (whose signatures AWS accepts) from
-the same method, URL, headers and X-Amz-Date: the signatures must be identical.
+the same method, URL, headers and X-Amz-Date (`tooling.signed.resign`): the signatures must be identical.
 """
 
 from __future__ import annotations
@@ -14,21 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from s3proxy_client.postman import HELLO_ETAG, WALKTHROUGH, write_collection
 from tooling.program import ROOT
+from tooling.signed import resign
 
 from .conftest import REGION, Deployed
 
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 CREDENTIALS = Credentials("test", "test")  # LocalStack's keys, given to newman as --env-var
-AUTHORIZATION = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request, "
-    r"SignedHeaders=(?P<signed>[^,]+), Signature=(?P<signature>[0-9a-f]{64})$"
-)
 
 
 def newman(collection: Path, report: Path) -> subprocess.CompletedProcess[str]:
@@ -87,32 +82,23 @@ def test_a_failed_assertion_fails_newman(dev, tmp_path):
     assert assertions["failed"] == 4  # the ETag checks of the PUT, the GET, the listing and the HEAD
 
 
-def botocore_signature(method: str, url: str, headers: dict[str, str], body: bytes, amz_date: str) -> str:
-    """botocore's SigV4 signature (execute-api) of exactly this request at `amz_date`."""
-    request = AWSRequest(method=method, url=url, data=body, headers=headers)
-    request.context["timestamp"] = amz_date
-    signer = SigV4Auth(CREDENTIALS, "execute-api", REGION)
-    return signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-
-
 def test_newman_signs_as_botocore_does(walkthrough_run):
     _, report = walkthrough_run
     executions = report["run"]["executions"]
     for execution in executions:
         request = execution["request"]
         headers = {h["key"]: h["value"] for h in request["header"] if not h.get("disabled")}
-        lowered = {name.lower(): value for name, value in headers.items()}
-        match = AUTHORIZATION.match(lowered["authorization"])
-        assert match, lowered["authorization"]
-        assert (match["key"], match["region"], match["service"]) == ("test", REGION, "execute-api")
-        signed = match["signed"].split(";")
-        assert {"host", "x-amz-date"} <= set(signed)
         url = request["url"]
         query = "&".join(f"{q['key']}={q['value']}" for q in url.get("query", []))
         full = f"{url['protocol']}://{'.'.join(url['host'])}:{url['port']}/{'/'.join(url['path'])}"
         full += f"?{query}" if query else ""
         body = (request.get("body") or {}).get("raw", "").encode()
-        to_sign = {name: lowered.get(name, f"{'.'.join(url['host'])}:{url['port']}") for name in signed}
-        expected = botocore_signature(request["method"], full, to_sign, body, lowered["x-amz-date"])
-        assert match["signature"] == expected, f"{request['method']} {full}"
+        authorization, expected = resign(request["method"], full, headers, body, CREDENTIALS)
+        assert (authorization["key"], authorization["region"], authorization["service"]) == (
+            "test",
+            REGION,
+            "execute-api",
+        )
+        assert {"host", "x-amz-date"} <= set(authorization["signed"].split(";"))
+        assert authorization["signature"] == expected, f"{request['method']} {full}"
     assert len(executions) == 8
