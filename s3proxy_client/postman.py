@@ -28,7 +28,6 @@ HELLO_ETAG = '"65a8e27d8879283831b664bd8b7f0ad4"'
 ROUTE = re.compile(r"^(?P<verb>[A-Z]+) (?P<path>/\S*?)(?:\?(?P<selector>\S+))? -> (?P<action>\S+)$")
 # API path parameter -> the collection variable that fills it.
 PATH_VARIABLES = {"{folder}": "{{bucket}}", "{item+}": "{{key}}"}
-CREDENTIAL_VARIABLES = ("accessKeyId", "secretAccessKey", "sessionToken")
 
 
 def _variable(key: str, value: str, description: str) -> dict[str, Any]:
@@ -89,6 +88,15 @@ def _declared_status(document: Mapping[str, Any], verb: str, path: str, status: 
     return status if not declared or str(status) in declared else 200
 
 
+def _key_prefix(document: Mapping[str, Any]) -> str:
+    """The stack's key prefix: the static `prefix` its listing integration pins (empty without one)."""
+    integration = (
+        document.get("paths", {}).get("/{folder}", {}).get("get", {}).get("x-amazon-apigateway-integration", {})
+    )
+    mapped = str(integration.get("requestParameters", {}).get("integration.request.querystring.prefix", ""))
+    return mapped[1:-1] if len(mapped) >= 2 and mapped[0] == mapped[-1] == "'" else ""  # '...' is a literal
+
+
 def _status_test(status: int) -> str:
     return f'pm.test("status {status}", () => pm.response.to.have.status({status}));'
 
@@ -119,7 +127,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
         "const contents = [].concat(listing.Contents);",
         'pm.test("one item: Readme.txt, 13 bytes, the seed\'s ETag", () => {',
         "    pm.expect(contents).to.have.lengthOf(1);",
-        '    pm.expect(contents[0].Key).to.eql("Readme.txt");',
+        f"    pm.expect(contents[0].Key).to.eql({json.dumps(_key_prefix(document) + 'Readme.txt')});",
         "    pm.expect(Number(contents[0].Size)).to.eql(13);",
         f"    pm.expect(contents[0].ETag).to.eql({json.dumps(HELLO_ETAG)});",
         "});",

@@ -142,6 +142,14 @@ def test_the_walkthrough_is_the_seeds_calls_in_order():
     assert "pm.response.to.have.status(204)" in tests[6]
 
 
+def test_under_a_key_prefix_the_listing_shows_the_prefixed_key():
+    prefixed = outputs_for({"allowed_actions": ["s3:*"], "key_prefix": "uploads/"})
+    listing = "\n".join(folders(build_collection(prefixed))["Walkthrough"][3]["event"][0]["script"]["exec"])
+    assert 'to.eql("uploads/Readme.txt")' in listing
+    plain = "\n".join(folders(build_collection(EVERYTHING))["Walkthrough"][3]["event"][0]["script"]["exec"])
+    assert 'to.eql("Readme.txt")' in plain
+
+
 def test_us_east_1_names_no_location_constraint():
     steps = folders(build_collection(outputs_for({"allowed_actions": ["s3:*"]}, region="us-east-1")))["Walkthrough"]
     assert "LocationConstraint" not in steps[0]["request"]["body"]["raw"]

@@ -49,11 +49,13 @@ def newman(collection: Path, report: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def walkthrough_run(dev: Deployed, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, Any]]:
+@pytest.fixture(scope="module", params=["dev", "prefixed"])
+def walkthrough_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """The walkthrough run by newman on the dev stack, and on a stack whose keys live under `uploads/`."""
+    stack: Deployed = request.getfixturevalue(request.param)
     directory = tmp_path_factory.mktemp("postman")
     collection, report = directory / "collection.json", directory / "report.json"
-    write_collection(dev.outputs.shown(), collection)  # as `pulumi stack output --json` shows them
+    write_collection(stack.outputs.shown(), collection)  # as `pulumi stack output --json` shows them
     ran = newman(collection, report)
     return ran, json.loads(report.read_text())
 
