@@ -161,6 +161,7 @@ def test_a_20_mb_file_round_trips_byte_exact(chromium, app_origin, browser_stack
     state, text = run(chromium, "upload")
     assert state == "ok", text
     assert "Uploaded media/video.bin: 20,000,000 bytes in 3 parts" in text
+    print(f"\nbrowser: {text}")  # the figure: the page reports its time
     stored = s3.get_object(Bucket=bucket, Key="media/video.bin")
     assert hashlib.sha256(stored["Body"].read()).hexdigest() == digest
     assert stored["ETag"].endswith('-3"')  # S3's multipart ETag: three parts
@@ -172,6 +173,7 @@ def test_a_20_mb_file_round_trips_byte_exact(chromium, app_origin, browser_stack
     state, text = run(chromium, "download")
     assert state == "ok", text
     assert "Downloaded media/video.bin: 20,000,000 bytes in 3 ranged reads" in text
+    print(f"browser: {text}")
     reads = [r for r in requests_seen(chromium) if r["method"] == "GET" and "Authorization" in r["headers"]]
     assert len(reads) == 3
     for read in reads:  # aws4fetch signs as botocore does (LocalStack does not check signatures)
