@@ -6,7 +6,6 @@ Where LocalStack differs, the test states AWS's documented answer and is a stric
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,19 +76,6 @@ def test_header_names_are_case_insensitive(cors_stack, s3, bucket):
     s3.put_object(Bucket=bucket, Key="ten.txt", Body=b"0123456789")
     answer = ranged_read(cors_stack, bucket, "range")
     assert (answer.status_code, answer.content) == (206, b"0123")
-
-
-@pytest.mark.xfail(strict=True, reason="LocalStack has no 10 MB payload limit: it stores the 11 MB body")
-def test_a_body_over_10_mb_is_refused(cors_stack, s3, bucket):
-    """API Gateway's payload quota is 10 MB, not raisable
-    (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html):
-    a larger PUT is refused (413), which is why the browser app and the client go multipart above 8 MiB."""
-    body = os.urandom(11_000_000)
-    answer = cors_stack.api.request(
-        "PUT", f"{bucket}/big.bin", body=body, headers=keyed(cors_stack, {"Content-Type": "application/octet-stream"})
-    )
-    assert answer.status_code == 413
-    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
 
 
 @pytest.mark.xfail(strict=True, reason="LocalStack stores gateway responses but answers its own errors without them")
