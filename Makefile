@@ -8,7 +8,7 @@ PROJECT ?= .
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer dist clean
+.PHONY: install node-deps browser demo preview up down postman localstack localstack-stop test lint bench bench-localstack bench-transfer dist clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# newman and aws4fetch, pinned by package-lock.json, into node_modules/ (ignored by git).
+node-deps: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm > /dev/null || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium and its WebDriver for the browser app's tests (CI runs as root on a fresh machine).
+browser:
+	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || \
+		{ apt-get update && apt-get install -y chromium chromium-driver; }
 
 # What `pulumi preview --stack $(STACK)` would create, run under the Pulumi SDK's mock runtime.
 preview: install
@@ -31,11 +44,22 @@ localstack-stop:
 
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
 # The last line on stdout is the stack outputs as one JSON object.
+# The outputs are also kept in .local/$(STACK)/outputs.json (secrets masked), for `make postman`.
+OUTPUTS ?= .local/$(STACK)/outputs.json
+COLLECTION ?= .local/$(STACK)/s3proxy.postman_collection.json
+
 up: install localstack
-	$(BIN)/python -m tooling.deploy up --stack $(STACK) --cwd $(PROJECT)
+	mkdir -p $(dir $(OUTPUTS))
+	$(BIN)/python -m tooling.deploy up --stack $(STACK) --cwd $(PROJECT) > $(OUTPUTS).new
+	mv $(OUTPUTS).new $(OUTPUTS)
+	cat $(OUTPUTS)
 
 down: install
 	$(BIN)/python -m tooling.deploy down --stack $(STACK) --cwd $(PROJECT)
+
+# A Postman v2.1 collection of the stack (deployed by `make up`, or OUTPUTS=file from `pulumi stack output --json`).
+postman: install
+	$(BIN)/python -m s3proxy_client postman --outputs $(OUTPUTS) -o $(COLLECTION)
 
 # The main job: LocalStack + deploy the dev stack + the seed walkthrough over signed HTTP.
 demo: install localstack
@@ -43,7 +67,7 @@ demo: install localstack
 	$(BIN)/python -m tooling.demo --stack $(STACK)
 	@echo "LocalStack keeps running: 'make down' deletes the stack, 'make localstack-stop' stops it."
 
-test: install
+test: install node-deps browser
 	$(BIN)/python -m pytest
 
 lint: install

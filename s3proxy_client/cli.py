@@ -9,6 +9,7 @@ rm, mb, rb and head through a deployed S3ProxyApi stack.
     s3proxy --outputs outputs.json rm s3p://bucket/isos/big.iso
     s3proxy --outputs outputs.json mb s3p://bucket
     s3proxy --outputs outputs.json rb s3p://bucket
+    s3proxy --outputs outputs.json postman -o s3proxy.postman_collection.json
 
 Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
 Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
@@ -40,6 +41,7 @@ from .parts import (
     validate_concurrency,
     validate_part_size,
 )
+from .postman import write_collection
 
 PROG = "s3proxy_client"
 SCHEME = "s3p://"
@@ -270,6 +272,10 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         if name == "mb":
             sub.add_argument("--bucket-region", help="the bucket's region (default: the API's)")
+
+    postman = commands.add_parser("postman", help="write a Postman v2.1 collection of the stack (no request made)")
+    postman.add_argument("--outputs", default=argparse.SUPPRESS, metavar="FILE", help="as before the command")
+    postman.add_argument("-o", "--output", required=True, type=Path, metavar="COLLECTION", help="the file to write")
     return top
 
 
@@ -299,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     options.threshold = getattr(options, "threshold", DEFAULT_THRESHOLD)
     try:
         outputs = stack_outputs(options)
+        if options.command == "postman":
+            report(options, write_collection(outputs, options.output, options.region))
+            return 0
         with S3ProxyClient.from_outputs(outputs, region=options.region, api_key=options.api_key) as client:
             code: int = options.run(client, options)
             return code

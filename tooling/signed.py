@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 from botocore.auth import SigV4Auth
@@ -41,3 +42,26 @@ class SignedApi:
         signed = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
         SigV4Auth(self.credentials, "execute-api", self.region).add_auth(signed)
         return self.http.request(method, url, data=body, headers=dict(signed.headers.items()), timeout=timeout)
+
+
+AUTHORIZATION = re.compile(
+    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request, "
+    r"SignedHeaders=(?P<signed>[^,]+), Signature=(?P<signature>[0-9a-f]{64})$"
+)
+
+
+def resign(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, credentials: Credentials
+) -> tuple[re.Match[str], str]:
+    """Check another client's SigV4 signature: (its parsed Authorization header, botocore's signature of the
+    same request, its signed headers and X-Amz-Date, for the service and region it names). Signatures AWS
+    accepts are botocore's; equal signatures mean that the other client signs as AWS verifies."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    match = AUTHORIZATION.match(lowered.get("authorization", ""))
+    if not match:
+        raise ValueError(f"not a SigV4 Authorization header: {lowered.get('authorization')!r}")
+    signed = {name: lowered.get(name, urlsplit(url).netloc) for name in match["signed"].split(";")}  # host: the URL's
+    request = AWSRequest(method=method, url=url, data=body, headers=signed)
+    request.context["timestamp"] = lowered["x-amz-date"]
+    signer = SigV4Auth(credentials, match["service"], match["region"])
+    return match, signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)

@@ -1,0 +1,225 @@
+"""The Postman collection generated from stack outputs: its v2.1 structure, its routes, its auth, no secrets.
+
+No npm package ships the Postman Collection v2.1 JSON schema (postman-collection, newman, the transformer
+and openapi-to-postmanv2 do not), so the schema's requirements used here are checked by hand
+(https://schema.getpostman.com/json/collection/v2.1.0/collection.json); newman parses and runs the file in
+tests/e2e/test_postman.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from components.config import validate_args
+from components.openapi import render_openapi
+from s3proxy_client.cli import main
+from s3proxy_client.outputs import OutputsError
+from s3proxy_client.postman import build_collection
+from tooling.program import ROOT
+
+ROLE = "arn:aws:iam::123456789012:role/s3proxy-role"
+URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/dev"
+
+
+def outputs_for(args: dict[str, Any], region: str = "eu-west-1", api_keys: Any = None) -> dict[str, Any]:
+    """What `pulumi stack output --json` shows for a stack of these component inputs."""
+    config = validate_args({"region": region} | args)
+    document = render_openapi(config, title="s3proxy", region=region, role_arn=ROLE)
+    return {
+        "url": URL,
+        "rest_api_id": "abc123",
+        "stage_name": "dev",
+        "execution_arn": f"arn:aws:execute-api:{region}:123456789012:abc123/dev",
+        "routes": [route.describe() for route in config.routes],
+        "openapi": json.dumps(document),
+        "api_keys": api_keys if api_keys is not None else {},
+    }
+
+
+EVERYTHING = outputs_for({"allowed_actions": ["s3:*"]})
+
+
+def folders(collection: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {folder["name"]: folder["item"] for folder in collection["item"]}
+
+
+def requests_of(collection: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for folder in collection["item"] for item in folder["item"]]
+
+
+def test_the_collection_has_the_v2_1_structure():
+    collection = build_collection(EVERYTHING)
+    assert collection["info"]["schema"] == "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+    assert collection["info"]["name"] and isinstance(collection["item"], list)
+    for variable in collection["variable"]:
+        assert set(variable) <= {"key", "value", "type", "description"} and variable["type"] == "string"
+    for item in requests_of(collection):
+        assert set(item) <= {"name", "request", "event"}
+        request = item["request"]
+        assert request["method"] in {"GET", "HEAD", "PUT", "POST", "DELETE"}
+        assert request["url"]["raw"].startswith("{{baseUrl}}") and request["url"]["host"] == ["{{baseUrl}}"]
+        for header in request["header"]:
+            assert set(header) == {"key", "value"}
+        if "body" in request:
+            assert request["body"]["mode"] == "raw" and isinstance(request["body"]["raw"], str)
+        for event in item.get("event", []):
+            assert event["listen"] in {"prerequest", "test"}
+            assert event["script"]["type"] == "text/javascript" and all(
+                isinstance(x, str) for x in event["script"]["exec"]
+            )
+
+
+def test_collection_level_sigv4_with_the_keys_as_variables():
+    collection = build_collection(EVERYTHING)
+    auth = collection["auth"]
+    assert auth["type"] == "awsv4"
+    assert {entry["key"]: entry["value"] for entry in auth["awsv4"]} == {
+        "accessKey": "{{accessKeyId}}",
+        "secretKey": "{{secretAccessKey}}",
+        "sessionToken": "{{sessionToken}}",
+        "region": "{{region}}",
+        "service": "execute-api",
+    }
+    variables = {v["key"]: v["value"] for v in collection["variable"]}
+    assert variables["region"] == "eu-west-1"  # from execution_arn
+    assert variables["baseUrl"] == URL
+    assert variables["accessKeyId"] == variables["secretAccessKey"] == variables["sessionToken"] == ""
+    assert all("auth" not in item["request"] for item in requests_of(collection))  # every request inherits it
+
+
+def test_one_request_per_deployed_route_and_only_those():
+    readonly = outputs_for({"allowed_actions": ["s3:GetObject", "s3:ListBucket"]})
+    routes = folders(build_collection(readonly))["Routes"]
+    assert [(r["request"]["method"], r["name"]) for r in routes] == [
+        ("GET", "GET /{folder}"),
+        ("HEAD", "HEAD /{folder}"),
+        ("GET", "GET /{folder}/{item+}"),
+        ("HEAD", "HEAD /{folder}/{item+}"),
+    ]
+    assert [r["request"]["url"]["raw"] for r in routes] == [
+        "{{baseUrl}}/{{bucket}}",
+        "{{baseUrl}}/{{bucket}}",
+        "{{baseUrl}}/{{bucket}}/{{key}}",
+        "{{baseUrl}}/{{bucket}}/{{key}}",
+    ]
+    every = folders(build_collection(EVERYTHING))["Routes"]
+    assert len(every) == 14 == len(EVERYTHING["routes"])
+
+
+def test_multipart_routes_carry_their_query_strings():
+    raws = {r["name"]: r["request"]["url"]["raw"] for r in folders(build_collection(EVERYTHING))["Routes"]}
+    assert raws["POST /{folder}/{item+}?uploads"] == "{{baseUrl}}/{{bucket}}/{{key}}?uploads=1"
+    assert raws["PUT /{folder}/{item+}?partNumber&uploadId"] == (
+        "{{baseUrl}}/{{bucket}}/{{key}}?partNumber={{partNumber}}&uploadId={{uploadId}}"
+    )
+    assert raws["POST /{folder}/{item+}?uploadId"] == "{{baseUrl}}/{{bucket}}/{{key}}?uploadId={{uploadId}}"
+    assert raws["GET /"] == "{{baseUrl}}"
+
+
+def test_the_walkthrough_is_the_seeds_calls_in_order():
+    steps = folders(build_collection(EVERYTHING))["Walkthrough"]
+    assert [(s["request"]["method"], s["request"]["url"]["raw"]) for s in steps] == [
+        ("PUT", "{{baseUrl}}/{{walkthroughBucket}}"),
+        ("PUT", "{{baseUrl}}/{{walkthroughBucket}}/Readme.txt"),
+        ("GET", "{{baseUrl}}/{{walkthroughBucket}}/Readme.txt"),
+        ("GET", "{{baseUrl}}/{{walkthroughBucket}}"),
+        ("HEAD", "{{baseUrl}}/{{walkthroughBucket}}/Readme.txt"),
+        ("GET", "{{baseUrl}}"),
+        ("DELETE", "{{baseUrl}}/{{walkthroughBucket}}/Readme.txt"),
+        ("DELETE", "{{baseUrl}}/{{walkthroughBucket}}"),
+    ]
+    assert steps[1]["request"]["body"]["raw"] == "Hello, World!"
+    create = steps[0]["request"]["body"]["raw"]
+    assert "<LocationConstraint>eu-west-1</LocationConstraint>" in create
+    tests = ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
+    assert all("pm.test(" in script for script in tests) and len(tests) == 8
+    assert '"\\"65a8e27d8879283831b664bd8b7f0ad4\\""' in tests[2]  # the seed's ETag, as a JS string
+    assert "pm.response.to.have.status(204)" in tests[6]
+
+
+def test_under_a_key_prefix_the_listing_shows_the_prefixed_key():
+    prefixed = outputs_for({"allowed_actions": ["s3:*"], "key_prefix": "uploads/"})
+    listing = "\n".join(folders(build_collection(prefixed))["Walkthrough"][3]["event"][0]["script"]["exec"])
+    assert 'to.eql("uploads/Readme.txt")' in listing
+    plain = "\n".join(folders(build_collection(EVERYTHING))["Walkthrough"][3]["event"][0]["script"]["exec"])
+    assert 'to.eql("Readme.txt")' in plain
+
+
+def test_us_east_1_names_no_location_constraint():
+    steps = folders(build_collection(outputs_for({"allowed_actions": ["s3:*"]}, region="us-east-1")))["Walkthrough"]
+    assert "LocationConstraint" not in steps[0]["request"]["body"]["raw"]
+
+
+def test_tutorial_status_mapping_expects_its_200s():
+    tutorial = outputs_for({"allowed_actions": ["s3:*"], "status_mapping": "tutorial"})
+    steps = folders(build_collection(tutorial))["Walkthrough"]
+    deletes = ["\n".join(e["script"]["exec"]) for s in steps[-2:] for e in s["event"]]
+    assert all("have.status(200)" in script for script in deletes)
+
+
+def test_no_walkthrough_without_its_routes():
+    readonly = outputs_for({"allowed_actions": ["s3:GetObject", "s3:ListBucket"]})
+    collection = build_collection(readonly)
+    assert list(folders(collection)) == ["Routes"]
+    assert "PUT /{folder}" in collection["info"]["description"]
+
+
+def test_api_keys_add_a_header_with_a_variable_never_the_secret():
+    keyed = outputs_for({"allowed_actions": ["s3:*"], "api_keys": {"names": ["web"]}}, api_keys="[secret]")
+    text = json.dumps(build_collection(keyed))
+    collection = json.loads(text)
+    for item in requests_of(collection):
+        assert {"key": "x-api-key", "value": "{{apiKey}}"} in item["request"]["header"]
+    assert {v["key"]: v["value"] for v in collection["variable"]}["apiKey"] == ""
+    assert "[secret]" not in text
+    plain = build_collection(EVERYTHING)
+    assert all(h["key"] != "x-api-key" for item in requests_of(plain) for h in item["request"]["header"])
+    assert "apiKey" not in {v["key"] for v in plain["variable"]}
+
+
+def test_no_secret_reaches_the_file(tmp_path, monkeypatch):
+    """Credentials in the environment and API key values in the outputs stay out of the collection."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID0001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMIexampleSecretKey")
+    keyed = outputs_for({"allowed_actions": ["s3:*"], "api_keys": {"names": ["web"]}}, api_keys={"web": "k3yV4lue"})
+    source, target = tmp_path / "outputs.json", tmp_path / "collection.json"
+    source.write_text(json.dumps(keyed))
+    assert main(["postman", "--outputs", str(source), "-o", str(target)]) == 0
+    text = target.read_text()
+    for secret in ("AKIAEXAMPLEKEYID0001", "wJalrXUtnFEMIexampleSecretKey", "k3yV4lue"):
+        assert secret not in text
+    assert "{{apiKey}}" in text
+
+
+def test_cli_errors_name_what_is_missing(tmp_path, capsys):
+    source = tmp_path / "outputs.json"
+    source.write_text(json.dumps({k: v for k, v in EVERYTHING.items() if k != "routes"}))
+    assert main(["postman", "--outputs", str(source), "-o", str(tmp_path / "c.json")]) == 1
+    assert "no `routes` list" in capsys.readouterr().err
+    source.write_text(json.dumps(EVERYTHING | {"routes": ["GET /x"]}))
+    assert main(["--outputs", str(source), "postman", "-o", str(tmp_path / "c.json")]) == 1
+    assert "'GET /x'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["postman", "--outputs", str(source)])
+    assert usage.value.code == 2  # -o is required
+
+
+def test_region_override_and_errors():
+    no_region = {k: v for k, v in EVERYTHING.items() if k != "execution_arn"} | {"url": "http://localhost:4566/x"}
+    with pytest.raises(OutputsError, match="region"):
+        build_collection(no_region)
+    variables = {v["key"]: v["value"] for v in build_collection(no_region, region="ap-south-1")["variable"]}
+    assert variables["region"] == "ap-south-1"
+
+
+def test_the_generator_does_not_import_pulumi():
+    code = (
+        "import sys, s3proxy_client.cli, s3proxy_client.postman; print(sorted(m for m in sys.modules if 'pulumi' in m))"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert ran.stdout.strip() == "[]"
