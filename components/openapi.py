@@ -247,6 +247,13 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         "paths": paths,
         "x-amazon-apigateway-binary-media-types": list(config.binary_media_types),
     }
+    if config.cors:
+        # API Gateway's own errors (a missing API key, a refused signature or token, throttling) are gateway
+        # responses: without CORS headers a browser cannot read them, only "a network error".
+        document["x-amazon-apigateway-gateway-responses"] = {
+            kind: {"responseParameters": {f"gatewayresponse.header.{h}": v for h, v in _cors_headers(config).items()}}
+            for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
+        }
     if config.endpoint_type == "PRIVATE":
         # In the body, not only on the RestApi: `put_rest_api_mode = overwrite` removes what the
         # body does not hold, and the provider would re-add the association on every change.

@@ -283,6 +283,22 @@ def test_method_paths_escape_slashes(method, method_path):
     assert method_path_of(method) == method_path
 
 
+# --- CORS on API Gateway's own errors ----------------------------------------------------------------------
+# A 403 for a missing API key, a refused signature or a 429 is a gateway response, not an integration
+# response: it carries CORS headers only when DEFAULT_4XX/DEFAULT_5XX set them (Developer Guide, "Enabling
+# CORS for a REST API resource": "... you must also add CORS headers to gateway responses"). LocalStack
+# stores them but does not apply them (tests/e2e/test_cors.py).
+
+
+def test_gateway_errors_carry_the_cors_headers_a_browser_needs_to_read_them():
+    doc = document(cors={"allow_origin": "https://app.example.com"})
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = doc["x-amazon-apigateway-gateway-responses"][kind]["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
+        assert "ETag" in headers["gatewayresponse.header.Access-Control-Expose-Headers"]
+    assert "x-amazon-apigateway-gateway-responses" not in document()
+
+
 # --- 8. Partitions --------------------------------------------------------------------------------------
 # Every partition botocore knows (botocore/data/partitions.json), including those a hand-written table
 # missed: aws-eusc (European Sovereign Cloud), aws-iso-e and aws-iso-f.

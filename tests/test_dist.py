@@ -79,7 +79,7 @@ def test_the_component_wheel_is_the_checkouts_components_package_renamed(wheels)
 
 def test_the_component_depends_on_compatible_pulumi_ranges_not_pins(wheels):
     requires = sorted(metadata(wheels["pulumi-s3proxy"])["Requires-Dist"])
-    assert requires == ["pulumi-aws<8,>=7", "pulumi<4,>=3.165"]
+    assert requires == ["botocore<2,>=1.35", "pulumi-aws<8,>=7", "pulumi<4,>=3.165"]
 
 
 def test_the_client_wheel_is_the_checkouts_client_with_its_console_script(wheels):
