@@ -5,9 +5,10 @@
 and permissions policies, assumed through STS, and every catalogue route's S3 call is made with the
 role's temporary credentials on buckets and keys inside and outside the configured scope. Allowed
 calls must succeed with the right result, every other call must be refused with 403 AccessDenied,
-and S3 (every bucket, key and body, every multipart upload and its parts, read as admin) must end
-exactly as the allowed calls alone leave it. What each configuration must permit is written out here
-(`CONFIGURATIONS`, `aws_allows`), independently of `render_policy`.
+and S3 (every bucket, key and body, every multipart upload and its parts, every version and delete
+marker of the versioned buckets, read as admin) must end exactly as the allowed calls alone leave it.
+What each configuration must permit is written out here (`CONFIGURATIONS`, `aws_allows`), independently
+of `render_policy`.
 
 What moto 5.2.5 enforces, read from `moto/core/authorization.py` and `moto/iam/access_control.py`:
   * Enforcement starts once `POST /moto-api/reset-auth` sets `INITIAL_NO_AUTH_ACTION_COUNT` (default
@@ -21,6 +22,9 @@ What moto 5.2.5 enforces, read from `moto/core/authorization.py` and `moto/iam/a
     The test evaluates the listing statements' `s3:prefix` condition itself (`listing_condition_allows`).
   * S3 authorizes HeadBucket as `s3:HeadBucket`, not as `s3:ListBucket` like AWS: no policy here grants
     it, so moto refuses HeadBucket in every configuration (`moto_allows` records this divergence).
+  * HeadObject with a `versionId` is authorized as `s3:GetObject` (moto's ACTION_MAP has no `versionId`
+    entry for HEAD), where AWS asks for `s3:GetObjectVersion`; GET and DELETE with a `versionId` are
+    authorized with the version actions, as on AWS (`moto_allows` records the HEAD divergence).
   * Trust policies are evaluated on `sts:AssumeRole`, but only `AWS` principals and `sts:ExternalId`
     are understood (conditions are never checked), and a statement whose Principal is only
     `{"Service": ...}` makes moto fail with HTTP 500 (TypeError). See `create_execution_role`.
@@ -59,6 +63,7 @@ ACTION_OF = {
     "ListBuckets": "s3:ListAllMyBuckets",
     "ListObjectsV2": "s3:ListBucket",
     "ListObjects": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
     "HeadBucket": "s3:ListBucket",
     "CreateBucket": "s3:CreateBucket",
     "DeleteBucket": "s3:DeleteBucket",
@@ -66,6 +71,11 @@ ACTION_OF = {
     "HeadObject": "s3:GetObject",
     "PutObject": "s3:PutObject",
     "DeleteObject": "s3:DeleteObject",
+    # With a versionId, S3 asks for the version actions and not GetObject/DeleteObject (GetObject, HeadObject
+    # and DeleteObject API references, "versionId": https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    "GetObjectVersion": "s3:GetObjectVersion",
+    "HeadObjectVersion": "s3:GetObjectVersion",
+    "DeleteObjectVersion": "s3:DeleteObjectVersion",
     "CreateMultipartUpload": "s3:PutObject",
     "UploadPart": "s3:PutObject",
     "CompleteMultipartUpload": "s3:PutObject",
@@ -73,6 +83,7 @@ ACTION_OF = {
     "ListParts": "s3:ListMultipartUploadParts",
 }
 EVERY_ACTION = frozenset(ACTION_OF.values())
+LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")  # narrowed by `s3:prefix` under a key prefix
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,19 @@ CONFIGURATIONS = {
         # component grants `StringEquals s3:prefix "uploads/"` (commit ee8d354), not `StringLike "uploads/*"`.
         Grant(EVERY_ACTION, frozenset({"alpha-bucket"}), "uploads/", listing_below_prefix=False),
     ),
+    "versions-under-prefix": (
+        {
+            "allowed_actions": ["s3:ListBucketVersions", "s3:GetObjectVersion", "s3:DeleteObjectVersion"],
+            "buckets": ["versions-bucket", "alpha-bucket"],
+            "key_prefix": "uploads/",
+        },
+        Grant(
+            frozenset({"s3:ListBucketVersions", "s3:GetObjectVersion", "s3:DeleteObjectVersion"}),
+            frozenset({"versions-bucket", "alpha-bucket"}),
+            "uploads/",
+            listing_below_prefix=False,
+        ),
+    ),
 }
 
 
@@ -115,12 +139,14 @@ class Probe:
     key: str | None = None
     prefix: str | None = None  # ListObjects' Prefix; None: no prefix parameter at all
     upload: str | None = None  # which of the admin's uploads a multipart call continues
+    version: int | None = None  # which of the admin's versions of the key (0: the first) a version call names
 
     def __str__(self) -> str:
         target = "/".join(part for part in (self.bucket, self.key) if part)
         prefix = f" prefix={self.prefix!r}" if self.prefix is not None else ""
         upload = f" ({self.upload} upload)" if self.upload else ""
-        return f"{self.operation}({target}{prefix}{upload})"
+        version = f" (version {self.version + 1})" if self.version is not None else ""
+        return f"{self.operation}({target}{prefix}{upload}{version})"
 
 
 def aws_allows(grant: Grant, probe: Probe) -> bool:
@@ -136,7 +162,7 @@ def aws_allows(grant: Grant, probe: Probe) -> bool:
         return True
     if probe.key is not None:
         return probe.key.startswith(grant.key_prefix)  # object ARNs bucket/<prefix>*
-    if action == "s3:ListBucket":  # only with an s3:prefix condition: HeadBucket sends none, so it is refused
+    if action in LISTING_ACTIONS:  # only with an s3:prefix condition: HeadBucket sends none, so it is refused
         if probe.prefix is None:
             return False
         return (
@@ -151,7 +177,9 @@ def moto_allows(grant: Grant, probe: Probe) -> bool:
     """What moto 5.2.5 decides for `probe`: AWS's answer, less what moto does not implement."""
     if probe.operation == "HeadBucket":
         return False  # moto authorizes HeadBucket as `s3:HeadBucket`, an action no policy here grants
-    if ACTION_OF[probe.operation] == "s3:ListBucket":
+    if probe.operation == "HeadObjectVersion":
+        return aws_allows(grant, replace(probe, operation="HeadObject"))  # moto: `s3:GetObject`, versionId or not
+    if ACTION_OF[probe.operation] in LISTING_ACTIONS:
         return aws_allows(replace(grant, key_prefix=None), probe)  # moto ignores the s3:prefix condition
     return aws_allows(grant, probe)
 
@@ -165,6 +193,9 @@ READ_KEYS = ("readme.txt", "uploads/report.csv", "private/notes.txt")  # read, t
 DOOMED_KEYS = ("trash.txt", "uploads/trash.txt", "private/trash.txt")  # deleted
 BIG_KEYS = ("big.bin", "uploads/big.bin")  # multipart uploads: one to complete, one to abort, each
 LIST_PREFIXES = (None, "uploads/", "uploads/r", "private/", "uploads")
+# Versioned buckets (one in the scope of `versions-under-prefix`, one outside), each key with two versions.
+VERSIONS, OTHER_VERSIONS = "versions-bucket", "other-versions-bucket"
+VERSIONED_KEYS = ("uploads/versioned.txt", "private/versioned.txt")
 
 
 def etag(body: bytes) -> str:
@@ -179,13 +210,23 @@ def new_body(bucket: str, key: str) -> bytes:
     return f"overwritten {bucket}/{key}".encode()
 
 
+def version_body(bucket: str, key: str, version: int) -> bytes:
+    return (f"version {version + 1} of {bucket}/{key}" + " and the current one" * version).encode()  # sizes differ
+
+
 @dataclass
 class Estate:
-    """What S3 holds: objects, and multipart uploads in progress with their parts' ETags."""
+    """What S3 holds: objects, multipart uploads in progress with their parts' ETags, and versions."""
 
     objects: dict[str, dict[str, bytes]] = field(default_factory=dict)  # bucket -> key -> body
     uploads: dict[str, dict[tuple[str, str], dict[int, str]]] = field(default_factory=dict)
     """bucket -> (key, upload id) -> part number -> ETag"""
+    versions: dict[str, dict[str, dict[str, bytes]]] = field(default_factory=dict)
+    """versioned bucket -> key -> version id -> body"""
+    delete_markers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """versioned bucket -> (key, version id) of its delete markers, where it has any"""
+    version_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict, compare=False)
+    """(bucket, key) -> ids of the versions the admin wrote, first one first"""
     upload_ids: dict[tuple[str, str, str], str] = field(default_factory=dict, compare=False)
     """(bucket, key, "complete" or "abort") -> id of the upload the admin started for the role to finish"""
 
@@ -208,11 +249,23 @@ def seed(admin_s3: Any) -> Estate:
                 admin_s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=body)
                 estate.uploads[bucket][key, upload_id] = {1: etag(body)}
                 estate.upload_ids[bucket, key, upload] = upload_id
+    for bucket in (VERSIONS, OTHER_VERSIONS):
+        admin_s3.create_bucket(Bucket=bucket)
+        admin_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        estate.objects[bucket], estate.uploads[bucket], estate.versions[bucket] = {}, {}, {}
+        for key in VERSIONED_KEYS:
+            estate.versions[bucket][key] = {}
+            for version in (0, 1):
+                body = version_body(bucket, key, version)
+                version_id = admin_s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
+                estate.versions[bucket][key][version_id] = body
+                estate.version_ids.setdefault((bucket, key), []).append(version_id)
+            estate.objects[bucket][key] = body
     return estate
 
 
 def snapshot(s3: Any) -> Estate:
-    """Every bucket, key and body, every multipart upload and its parts."""
+    """Every bucket, key and body, every multipart upload and its parts, every version of a versioned bucket."""
     estate = Estate()
     for bucket in sorted(b["Name"] for b in s3.list_buckets()["Buckets"]):
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
@@ -222,6 +275,15 @@ def snapshot(s3: Any) -> Estate:
             key, upload_id = upload["Key"], upload["UploadId"]
             parts = s3.list_parts(Bucket=bucket, Key=key, UploadId=upload_id).get("Parts", [])
             estate.uploads[bucket][key, upload_id] = {p["PartNumber"]: p["ETag"] for p in parts}
+        if s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled":
+            listing = s3.list_object_versions(Bucket=bucket)
+            estate.versions[bucket] = {}
+            for version in listing.get("Versions", []):
+                key, version_id = version["Key"], version["VersionId"]
+                body = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)["Body"].read()
+                estate.versions[bucket].setdefault(key, {})[version_id] = body
+            if markers := listing.get("DeleteMarkers"):
+                estate.delete_markers[bucket] = sorted((m["Key"], m["VersionId"]) for m in markers)
     return estate
 
 
@@ -231,9 +293,14 @@ def probes() -> list[Probe]:
     for bucket in (ALPHA, BETA, GAMMA, EMPTY_BUCKET):
         calls += [Probe(op, bucket, prefix=p) for op in ("ListObjectsV2", "ListObjects") for p in LIST_PREFIXES]
         calls.append(Probe("HeadBucket", bucket))
+    for bucket in (ALPHA, BETA, GAMMA, EMPTY_BUCKET, VERSIONS, OTHER_VERSIONS):  # of plain buckets: "null" versions
+        calls += [Probe("ListObjectVersions", bucket, prefix=p) for p in LIST_PREFIXES]
+    versioned = [(bucket, key) for bucket in (VERSIONS, OTHER_VERSIONS) for key in VERSIONED_KEYS]
+    calls += [Probe(op, b, k, version=0) for op in ("GetObjectVersion", "HeadObjectVersion") for b, k in versioned]
     objects = [(bucket, key) for bucket in (ALPHA, BETA, GAMMA) for key in READ_KEYS]
     calls += [Probe(op, bucket, key) for op in ("GetObject", "HeadObject", "PutObject") for bucket, key in objects]
     calls += [Probe("DeleteObject", bucket, key) for bucket in (ALPHA, BETA, GAMMA) for key in DOOMED_KEYS]
+    calls += [Probe("DeleteObjectVersion", bucket, key, version=0) for bucket, key in versioned]  # not the current one
     for bucket in (ALPHA, BETA, GAMMA):
         for key in BIG_KEYS:
             calls += [
@@ -253,6 +320,7 @@ def call(s3: Any, probe: Probe, estate: Estate) -> Any:
     bucket, key = probe.bucket, probe.key
     prefix = {} if probe.prefix is None else {"Prefix": probe.prefix}
     upload = {"UploadId": estate.upload_ids[bucket, key, probe.upload]} if probe.upload else {}
+    version = {} if probe.version is None else {"VersionId": estate.version_ids[bucket, key][probe.version]}
     match probe.operation:
         case "ListBuckets":
             return sorted(b["Name"] for b in s3.list_buckets()["Buckets"])
@@ -260,8 +328,18 @@ def call(s3: Any, probe: Probe, estate: Estate) -> Any:
             return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, **prefix).get("Contents", []))
         case "ListObjects":
             return sorted(o["Key"] for o in s3.list_objects(Bucket=bucket, **prefix).get("Contents", []))
+        case "ListObjectVersions":
+            versions = s3.list_object_versions(Bucket=bucket, **prefix).get("Versions", [])
+            return sorted((v["Key"], v["VersionId"]) for v in versions)
         case "HeadBucket":
             s3.head_bucket(Bucket=bucket)
+        case "GetObjectVersion":
+            return s3.get_object(Bucket=bucket, Key=key, **version)["Body"].read()
+        case "HeadObjectVersion":
+            head = s3.head_object(Bucket=bucket, Key=key, **version)
+            return head["VersionId"], head["ContentLength"]
+        case "DeleteObjectVersion":
+            return s3.delete_object(Bucket=bucket, Key=key, **version)["VersionId"]
         case "GetObject":
             return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         case "HeadObject":
@@ -302,10 +380,22 @@ def expected_result(probe: Probe, estate: Estate) -> Any:
             return sorted(estate.objects)
         case "ListObjectsV2" | "ListObjects":
             return sorted(k for k in estate.objects[bucket] if k.startswith(probe.prefix or ""))
+        case "ListObjectVersions":
+            if bucket not in estate.versions:  # never versioned: each object is its "null" version
+                return sorted((key, "null") for key in estate.objects[bucket] if key.startswith(probe.prefix or ""))
+            versions = estate.versions[bucket].items()
+            return sorted((key, id) for key, ids in versions if key.startswith(probe.prefix or "") for id in ids)
         case "GetObject":
             return estate.objects[bucket][key]
         case "HeadObject":
             return len(estate.objects[bucket][key])
+        case "GetObjectVersion":
+            return estate.versions[bucket][key][estate.version_ids[bucket, key][probe.version]]
+        case "HeadObjectVersion":
+            version_id = estate.version_ids[bucket, key][probe.version]
+            return version_id, len(estate.versions[bucket][key][version_id])
+        case "DeleteObjectVersion":
+            return estate.version_ids[bucket, key][probe.version]
         case "CreateMultipartUpload":
             return NEW_UPLOAD_ID
         case "UploadPart":
@@ -326,6 +416,8 @@ def apply(probe: Probe, estate: Estate, result: Any) -> None:
             estate.objects[bucket][key] = new_body(bucket, key)
         case "DeleteObject":
             estate.objects[bucket].pop(key, None)
+        case "DeleteObjectVersion":  # a version that is not the current one: the object stays as it is
+            del estate.versions[bucket][key][result]
         case "CreateMultipartUpload":
             estate.uploads[bucket][key, result] = {}
         case "UploadPart":
@@ -349,8 +441,8 @@ def refused_when_allowed(probe: Probe, estate: Estate) -> str | None:
     return None
 
 
-def listing_condition_allows(policy: dict[str, Any], bucket: str, prefix: str | None) -> bool:
-    """Whether some Allow statement grants s3:ListBucket on `bucket` with its conditions met for `prefix`.
+def listing_condition_allows(policy: dict[str, Any], action: str, bucket: str, prefix: str | None) -> bool:
+    """Whether some Allow statement grants the listing `action` on `bucket` with its conditions met for `prefix`.
 
     moto evaluates no condition on identity policies, so the `s3:prefix` condition of a key-prefix
     policy is checked here, with IAM's semantics for the operators it may use (an absent key never matches).
@@ -359,7 +451,7 @@ def listing_condition_allows(policy: dict[str, Any], bucket: str, prefix: str | 
         actions, resources = statement["Action"], statement["Resource"]
         actions = [actions] if isinstance(actions, str) else actions
         resources = [resources] if isinstance(resources, str) else resources
-        if statement["Effect"] != "Allow" or not any(fnmatchcase("s3:ListBucket", a) for a in actions):
+        if statement["Effect"] != "Allow" or not any(fnmatchcase(action, a) for a in actions):
             continue
         if not any(fnmatchcase(f"arn:aws:s3:::{bucket}", r) for r in resources):
             continue
@@ -500,10 +592,11 @@ def test_assumed_role_can_do_exactly_what_the_configuration_allows(moto: Moto, n
         counts["allowed" if allowed else "refused"] += 1
         if allowed != aws_allows(grant, probe):
             counts["moto differs from AWS"] += 1
-        if allowed and grant.key_prefix and ACTION_OF[probe.operation] == "s3:ListBucket":
+        if allowed and grant.key_prefix and ACTION_OF[probe.operation] in LISTING_ACTIONS:
             # moto let it through without looking at the condition: AWS would decide on the condition.
             counts["s3:prefix checked by the test"] += 1
-            if listing_condition_allows(policy, probe.bucket, probe.prefix) != aws_allows(grant, probe):
+            listing = listing_condition_allows(policy, ACTION_OF[probe.operation], probe.bucket, probe.prefix)
+            if listing != aws_allows(grant, probe):
                 verdict = "allow" if aws_allows(grant, probe) else "refuse"
                 failures.append(f"{probe}: the policy's s3:prefix condition must {verdict} it (moto ignores it)")
 
