@@ -291,6 +291,11 @@ def _partitions() -> list[dict]:
     return json.loads(resources.files("botocore").joinpath("data/partitions.json").read_text())["partitions"]
 
 
+def partition_ids() -> tuple[str, ...]:
+    """Every partition botocore knows, e.g. `aws`, `aws-cn`, `aws-us-gov`."""
+    return tuple(str(partition["id"]) for partition in _partitions())
+
+
 def partition_for(region: str) -> str | None:
     """The AWS partition a region belongs to (it prefixes every ARN), or None for no known partition.
 

@@ -65,6 +65,9 @@ _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _MEDIA_TYPE = re.compile(r"^(\*|[A-Za-z0-9][\w!#$&^.+-]*)/(\*|[\w!#$&^.+-]+)$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# A pattern ends in its only `*`: IAM's `*` also matches `/`, so a `*` inside (`a*b/*`) would match object ARNs of
+# other buckets (`axx/yyb/key`), and `?` or `${...}` would widen it too. Three literal characters at least: never `*`.
+_BUCKET_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{2,61}\*$")
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # A key prefix lands in IAM ARNs and conditions and in the integration URI: only S3's "safe"
@@ -138,6 +141,7 @@ class ProxyConfig:
     region: str | None = None
     binary_media_types: tuple[str, ...] = DEFAULT_BINARY_MEDIA_TYPES
     buckets: tuple[str, ...] | None = None
+    bucket_patterns: tuple[str, ...] | None = None
     stage_name: str = DEFAULT_STAGE_NAME
     authorization: str = "AWS_IAM"
     status_mapping: str = "faithful"
@@ -172,6 +176,13 @@ class ProxyConfig:
         return routes_for(
             self.allowed_actions, prefixed=self.key_prefix is not None, encrypted=self.sse_kms_key_arn is not None
         )
+
+    @property
+    def bucket_scope(self) -> tuple[str, ...] | None:
+        """The bucket names and name patterns the role may touch, in that order; None for every bucket."""
+        if self.buckets is None and self.bucket_patterns is None:
+            return None
+        return (self.buckets or ()) + (self.bucket_patterns or ())
 
 
 def _string_list(field: str, value: Any) -> list[str]:
@@ -232,6 +243,19 @@ def _buckets(value: Any) -> tuple[str, ...]:
         if problem:
             raise S3ProxyConfigError("buckets", f"{name!r} is not a valid S3 bucket name: {problem}")
     return tuple(dict.fromkeys(names))
+
+
+def _bucket_patterns(value: Any) -> tuple[str, ...]:
+    patterns = _string_list("bucket_patterns", value)
+    for pattern in patterns:
+        if not _BUCKET_PATTERN.match(pattern):
+            raise S3ProxyConfigError(
+                "bucket_patterns",
+                f"{pattern!r} must be a bucket name prefix followed by one '*', e.g. 'acme-tenant-*': at least 3 "
+                "lowercase letters, digits, '.' or '-' (the first a letter or digit), at most 63 characters in all; "
+                "'*' is the only wildcard and only at the end",
+            )
+    return tuple(dict.fromkeys(patterns))
 
 
 def _stage_name(value: Any) -> str:
@@ -554,6 +578,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "region": _region,
     "binary_media_types": _binary_media_types,
     "buckets": _buckets,
+    "bucket_patterns": _bucket_patterns,
     "stage_name": _stage_name,
     "authorization": _one_of("authorization", AUTHORIZATION_TYPES, str.upper),
     "status_mapping": _one_of("status_mapping", STATUS_MAPPINGS, str.lower),
@@ -588,6 +613,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
 STAND_INS: dict[str, Any] = {
     "binary_media_types[]": "application/octet-stream",
     "buckets[]": "pending-bucket",
+    "bucket_patterns[]": "pending-*",
     "stage_name": "pending",
     "status_mapping": "faithful",
     "throttling_rate_limit": 0.0,
@@ -674,6 +700,9 @@ def _check_combination(config: ProxyConfig) -> None:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:
         raise S3ProxyConfigError("custom_domain", "is supported for REGIONAL and EDGE endpoints, not PRIVATE")
+    if config.bucket_patterns and config.key_prefix:
+        # IAM's `*` also matches `/`: `acme-*/uploads/*` would match the key `x/uploads/y` of `acme-b`, outside it.
+        raise S3ProxyConfigError("bucket_patterns", "cannot be combined with `key_prefix`: name the buckets instead")
     routes = {f"{route.verb} {route.path}" for route in config.routes}
     for method, _ in config.method_throttling:
         if method not in routes:

@@ -14,7 +14,8 @@ POLICY_VERSION = "2012-10-17"
 def render_policy(config: ProxyConfig, partition: str, region: str | None = None) -> dict[str, Any]:
     """Allow exactly the actions the generated routes call, one statement per kind of resource.
 
-    Scoped to `config.buckets` when given (their ARNs, and `bucket/*` for object actions), and to
+    Scoped to `config.buckets` and `config.bucket_patterns` when given (their ARNs, and `bucket/*` for
+    object actions; a pattern's `*` is IAM's wildcard), and to
     keys under `config.key_prefix` (object ARNs `bucket/prefix*`; listing only with `s3:prefix`
     equal to it, the prefix the API pins listing to). Only ListAllMyBuckets, which has no
     resource-level permissions, is granted on `*`. With KMS keys (`kms_keys`), S3 may use exactly
@@ -59,7 +60,7 @@ def _statement(route: Route, config: ProxyConfig, partition: str) -> dict[str, A
     """The statement granting `route`'s action, less the action itself."""
     statement: dict[str, Any] = {
         "Sid": f"{route.scope.value.capitalize()}Actions",
-        "Resource": resource_arns(route.scope, config.buckets, partition, config.key_prefix),
+        "Resource": resource_arns(route.scope, config.bucket_scope, partition, config.key_prefix),
     }
     if config.key_prefix and route.under_prefix is PrefixRule.LISTING:
         statement["Sid"] = "ListingUnderPrefix"
@@ -85,14 +86,18 @@ def render_trust_policy() -> dict[str, Any]:
     }
 
 
-def render_deployer_policy(config: ProxyConfig, *, name: str, partition: str, region: str, account_id: str) -> dict:
+def render_deployer_policy(
+    config: ProxyConfig, *, name: str, partition: str, region: str, account_id: str, managed_policies: int = 0
+) -> dict:
     """What the identity running `pulumi up`/`destroy` of this component needs, and no more.
 
     Resource ARNs follow the children's names: the role is auto-named `<name>-role-<random>` and
     the log group `<name>-access-logs-<random>`; API Gateway's management API is authorized as
     `apigateway:<HTTP verb>` on `arn:<partition>:apigateway:<region>::<resource path>` (IDs are not
     known before creation, so REST APIs, keys and usage plans are `/restapis/*` and the like).
-    `iam:PassRole` is allowed only towards API Gateway, for this component's role only.
+    `iam:PassRole` is allowed only towards API Gateway, for this component's role only. With
+    `managed_policies` (the role's policy split over customer-managed policies `<name>-policy-<i>-<random>`),
+    creating, versioning and deleting those, and attaching only those to the role.
     """
     role = f"arn:{partition}:iam::{account_id}:role/{name}-role-*"
     gateway = f"arn:{partition}:apigateway:{region}::"
@@ -138,6 +143,35 @@ def render_deployer_policy(config: ProxyConfig, *, name: str, partition: str, re
             "Resource": [gateway + path for path in gateway_paths],
         },
     ]
+    if managed_policies:
+        policies = f"arn:{partition}:iam::{account_id}:policy/{name}-policy-*"
+        statements.append(
+            {
+                "Sid": "ManagedPolicies",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreatePolicy",
+                    "iam:CreatePolicyVersion",
+                    "iam:DeletePolicy",
+                    "iam:DeletePolicyVersion",
+                    "iam:GetPolicy",
+                    "iam:GetPolicyVersion",
+                    "iam:ListPolicyVersions",
+                    "iam:TagPolicy",
+                    "iam:UntagPolicy",
+                ],
+                "Resource": policies,
+            }
+        )
+        statements.append(
+            {
+                "Sid": "AttachManagedPolicies",
+                "Effect": "Allow",
+                "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+                "Resource": role,
+                "Condition": {"ArnLike": {"iam:PolicyARN": policies}},
+            }
+        )
     if config.access_logs:
         group = f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}-access-logs-*"
         statements.append(

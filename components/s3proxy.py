@@ -16,6 +16,7 @@ from .catalogue import partition_of
 from .config import ProxyConfig, Throttle, validate_args, with_stand_ins
 from .openapi import digest, render_openapi, to_json
 from .policy import render_deployer_policy, render_policy, render_trust_policy
+from .policy_split import plan_managed_policies, split_policy
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
 T = TypeVar("T")
@@ -164,7 +165,15 @@ class S3ProxyApiArgs(TypedDict):
     """Media types API Gateway passes as raw bytes. Default `["*/*"]`: every payload, byte-exact."""
     buckets: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Bucket names the API may touch; the policy is scoped to them, e.g. `[bucket.bucket]` of a bucket
-    of your stack. Default: all buckets."""
+    of your stack. Default: all buckets (unless `bucket_patterns` is given). Beyond what the role's inline
+    policy holds (about 150 names), the grants are split over customer-managed policies attached to the role,
+    within IAM's quota of 10 (about 1,000 names of 16 characters); more is an error. Give a list (its items may
+    be Outputs): one whole Output has an unknown length, so only the inline policy is planned for it."""
+    bucket_patterns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Bucket name patterns the API may touch, as well as `buckets`: a prefix of at least 3 characters and
+    one `*` at the end, e.g. `acme-tenant-*`, rendered as IAM ARN wildcards (`arn:aws:s3:::acme-tenant-*` and
+    `arn:aws:s3:::acme-tenant-*/*`): every bucket whose name starts with the prefix, in any account, today's
+    and future ones. Opt-in; not with `key_prefix` (IAM's `*` also matches `/`). Default: none."""
     stage_name: NotRequired[pulumi.Input[str]]
     """Name of the stage, part of the URL. Default `dev`."""
     authorization: NotRequired[str]
@@ -241,7 +250,8 @@ class S3ProxyApi(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
     """ARN of the role API Gateway assumes to call S3."""
     policy: pulumi.Output[str]
-    """The role's permissions policy (JSON)."""
+    """The role's permissions policy (JSON), whole: when it is too large for the role's inline policy, it
+    is split over that and customer-managed policies attached to the role (`<name>-policy-<i>`)."""
     openapi: pulumi.Output[str]
     """The OpenAPI document deployed as the API (JSON)."""
     routes: pulumi.Output[list[str]]
@@ -257,7 +267,11 @@ class S3ProxyApi(pulumi.ComponentResource):
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, every literal input is checked (a bad one builds nothing), and so is
         # the shape of the API: which routes and children exist, decided by the plain inputs alone.
-        shape = validate_args(with_stand_ins(args, lambda value: isinstance(value, pulumi.Output)))
+        def is_output(value: object) -> bool:
+            return isinstance(value, pulumi.Output)
+
+        shape = validate_args(with_stand_ins(args, is_output))
+        managed = plan_managed_policies(shape, args, is_output)  # how many the policy is split over, if any
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Outputs among the inputs are checked by the same validators when they resolve. Everything the
         # children and outputs take is derived from this one validated configuration, so a bad resolved
@@ -278,10 +292,13 @@ class S3ProxyApi(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        policy_json = pulumi.Output.all(config, region).apply(
-            lambda values: json.dumps(render_policy(values[0], partition_of(values[1]), values[1]), indent=2)
+        whole_policy = pulumi.Output.all(config, region).apply(
+            lambda values: render_policy(values[0], partition_of(values[1]), values[1])
         )
-        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json, opts=child)
+        policy_json = whole_policy.apply(lambda document: json.dumps(document, indent=2))
+        parts = whole_policy.apply(lambda document: [json.dumps(p, indent=2) for p in split_policy(document, managed)])
+        grants = self._managed_policies(name, managed, parts, role, tags)
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=parts[0], opts=child)
         document = pulumi.Output.all(config, region, role.arn).apply(
             lambda values: to_json(render_openapi(values[0], title=name, region=values[1], role_arn=values[2]))
         )
@@ -304,7 +321,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             rest_api=api.id,
             triggers={"openapi-sha256": document.apply(digest)},
             region=shape.region,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, *grants])),
         )
         stage = aws.apigateway.Stage(
             f"{name}-stage",
@@ -354,7 +371,12 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.deployer_policy = pulumi.Output.all(config, region, account_id).apply(
             lambda values: json.dumps(
                 render_deployer_policy(
-                    values[0], name=name, partition=partition_of(values[1]), region=values[1], account_id=values[2]
+                    values[0],
+                    name=name,
+                    partition=partition_of(values[1]),
+                    region=values[1],
+                    account_id=values[2],
+                    managed_policies=managed,
                 ),
                 indent=2,
             )
@@ -374,6 +396,32 @@ class S3ProxyApi(pulumi.ComponentResource):
                 "deployer_policy": self.deployer_policy,
             }
         )
+
+    def _managed_policies(
+        self,
+        name: str,
+        managed: int,
+        parts: pulumi.Output[list[str]],
+        role: aws.iam.Role,
+        tags: pulumi.Output[dict[str, str] | None],
+    ) -> list[aws.iam.RolePolicyAttachment]:
+        """The parts of the policy beyond the inline one (`parts[0]`), each a customer-managed policy attached
+        to the role; returns the attachments, which the deployment waits for."""
+        attachments = []
+        for i in range(1, managed + 1):
+            part = aws.iam.Policy(
+                f"{name}-policy-{i}",
+                description=f"Part {i} of the permissions of the S3 proxy API {name}'s role",
+                policy=parts[i],
+                tags=tags,
+                opts=self._child,
+            )
+            attachments.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-policy-{i}-attachment", role=role.name, policy_arn=part.arn, opts=self._child
+                )
+            )
+        return attachments
 
     def _throttling(
         self,
