@@ -296,6 +296,12 @@ def partition_ids() -> tuple[str, ...]:
     return tuple(str(partition["id"]) for partition in _partitions())
 
 
+def regions_of(partition: str) -> tuple[str, ...]:
+    """The regions botocore lists for a partition (not its `*-global` pseudo-regions)."""
+    (regions,) = [p["regions"] for p in _partitions() if p["id"] == partition]
+    return tuple(region for region in regions if not region.endswith("-global"))
+
+
 def partition_for(region: str) -> str | None:
     """The AWS partition a region belongs to (it prefixes every ARN), or None for no known partition.
 

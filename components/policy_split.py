@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .catalogue import partition_ids, partition_of
+from .catalogue import partition_ids, partition_of, regions_of
 from .config import ProxyConfig, S3ProxyConfigError
 from .policy import render_policy
 
@@ -100,16 +100,25 @@ def plan_managed_policies(shape: ProxyConfig, args: Mapping[str, Any], is_output
         # In the order given and not deduplicated: the resolved names are a subsequence of these, none longer.
         return tuple(item or f"{n:0>{LONGEST_BUCKET_NAME}}" for n, item in enumerate(items))
 
-    document = render_policy(bounded(literal, SHORTEST_KEY_PREFIX), min(partitions, key=len))
+    def region_in(partition: str, pick: Callable[..., str]) -> str:
+        # KMS grants name the region (kms:ViaService): the provider's may be any of the partition's.
+        return shape.region or pick(regions_of(partition), key=len)
+
+    shortest = min(partitions, key=len)
+    document = render_policy(bounded(literal, SHORTEST_KEY_PREFIX), shortest, region_in(shortest, min))
     needed = managed_policies_needed(document)
     if needed > ATTACHED_POLICY_QUOTA:
         raise S3ProxyConfigError("buckets", _too_large(document, needed, ATTACHED_POLICY_QUOTA))
     if (shape.buckets is not None and buckets is None) or (shape.bucket_patterns is not None and patterns is None):
         return 0
     longest_prefix = "a" * (LONGEST_KEY_PREFIX - 1) + "/"
+    largest = bounded(longest, longest_prefix)
     return min(
         ATTACHED_POLICY_QUOTA,
-        managed_policies_needed(render_policy(bounded(longest, longest_prefix), max(partitions, key=len))),
+        max(
+            managed_policies_needed(render_policy(largest, partition, region_in(partition, max)))
+            for partition in partitions
+        ),
     )
 
 

@@ -174,7 +174,7 @@ def test_spare_policies_are_never_empty_and_add_nothing() -> None:
 
 
 def test_more_than_planned_is_an_error_naming_buckets() -> None:
-    with pytest.raises(S3ProxyConfigError, match=r"invalid `buckets`: the role's policy has 13,616 characters") as e:
+    with pytest.raises(S3ProxyConfigError, match=r"invalid `buckets`: the role's policy has 13,687 characters") as e:
         split_policy(policy_of(200), 0)
     assert e.value.field == "buckets"
 
@@ -372,7 +372,7 @@ def test_policy_with_patterns_permits_exactly_what_the_routes_need() -> None:
                                 expected = action in allowed
                             elif arn == "*" or action not in allowed:
                                 expected = False
-                            elif action in ("s3:ListBucket", "s3:CreateBucket", "s3:DeleteBucket"):
+                            elif action in ("s3:ListBucket", "s3:ListBucketVersions", "s3:CreateBucket", "s3:DeleteBucket"):
                                 # A pattern's `*` spans `/`, so its bucket ARN matches object ARNs too: S3 authorizes
                                 # bucket actions on bucket ARNs only, so that grants nothing (as `*` in test_policy).
                                 expected = in_scope and (not is_object or any(fnmatchcase(bucket, p) for p in patterns))
