@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pytest
 from conftest import OUTPUT_NAMES
 
 from tooling.deploy import down, record_path, up
-from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, Deployment, UnsupportedResourceError
+from tooling.inventory import inventory
+from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, UnsupportedResourceError
 from tooling.program import ROOT
 from tooling.signed import SignedApi
 
@@ -63,33 +65,69 @@ def test_cli_up_prints_the_stack_outputs_last_and_down_deletes_everything(tmp_pa
     assert not record_path("cli", project).exists()
 
 
-def test_up_again_replaces_the_previous_deployment(tmp_path, endpoint, apigateway):
+def test_up_again_with_nothing_changed_keeps_every_id_and_the_url(tmp_path, endpoint, apigateway):
+    """Like `pulumi up` on an unchanged stack: nothing is recreated, apps keep their URL."""
     project = project_copy(tmp_path, "again", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
-    first = up("again", project, endpoint)["rest_api_id"]
-    second = up("again", project, endpoint)["rest_api_id"]
+    first = up("again", project, endpoint)
+    recorded = json.loads(record_path("again", project).read_text())["resources"]
     try:
-        assert first != second
-        assert first not in api_ids(apigateway) and second in api_ids(apigateway)
+        second = up("again", project, endpoint)
+        assert (second["rest_api_id"], second["url"], second["role_arn"]) == (
+            first["rest_api_id"],
+            first["url"],
+            first["role_arn"],
+        )
+        again = json.loads(record_path("again", project).read_text())["resources"]
+        assert [(r["urn"], r["id"]) for r in again] == [(r["urn"], r["id"]) for r in recorded]
+        assert len([a for a in api_ids(apigateway) if a == first["rest_api_id"]]) == 1
     finally:
         down("again", project)
 
 
-def test_an_unsupported_resource_type_is_named_and_nothing_is_left(tmp_path, endpoint, apigateway, iam, monkeypatch):
+def test_unsupported_types_are_refused_before_anything_is_created_naming_each(tmp_path, endpoint):
     project = project_copy(tmp_path, "bad", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
     program = (project / "__main__.py").read_text()
-    # Registered once the API exists (it depends on its id), so the run fails half-way through.
+    # Registered once the API exists (they depend on its id): a run that provisioned as it went
+    # would have created the role, its policy and the API first.
     (project / "__main__.py").write_text(
-        program + '\nimport pulumi_aws\npulumi_aws.sns.Topic("alerts", name=api.rest_api_id)\n'
+        program
+        + "\nimport pulumi_aws\n"
+        + 'pulumi_aws.sns.Topic("alerts", name=api.rest_api_id)\n'
+        + 'pulumi_aws.wafv2.WebAclAssociation("waf", resource_arn=api.execution_arn, web_acl_arn="arn:x")\n'
     )
-    created: list[dict[str, Any]] = []
-    record = Deployment.add
-    monkeypatch.setattr(Deployment, "add", lambda self, entry: (created.append(entry), record(self, entry)))
-    with pytest.raises(UnsupportedResourceError, match="'aws:sns/topic:Topic'"):
+    before = inventory(endpoint)
+    with pytest.raises(UnsupportedResourceError) as refused:
         up("bad", project, endpoint)
-    assert {entry["name"] for entry in created} >= {"s3proxy-role", "s3proxy-policy", "s3proxy-api"}
-    ids = {entry["type"].split(":")[-1]: entry["id"] for entry in created}
-    assert ids["RestApi"] not in api_ids(apigateway) and ids["Role"] not in role_names(iam)
-    assert not record_path("bad", project).exists()
+    message = str(refused.value)
+    assert "aws:sns/topic:Topic" in message and "aws:wafv2/webAclAssociation:WebAclAssociation" in message
+    assert "alerts" in message and "waf" in message and "nothing was created" in message
+    assert inventory(endpoint) == before
+
+    command = [sys.executable, "-m", "tooling.deploy", "up", "--stack", "bad", "--cwd", str(project)]
+    skipped = subprocess.run(
+        [*command, "--skip-unsupported"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"LOCALSTACK_ENDPOINT": endpoint},
+    )
+    try:
+        assert skipped.returncode == 0, skipped.stderr
+        lines = [line for line in skipped.stderr.splitlines() if "skipped" in line]
+        assert sorted(line.split()[1] for line in lines) == [
+            "aws:sns/topic:Topic",
+            "aws:wafv2/webAclAssociation:WebAclAssociation",
+        ]
+        assert json.loads(skipped.stdout.splitlines()[-1])["rest_api_id"] in api_ids_of(endpoint)
+    finally:
+        down("bad", project, endpoint)
+    assert inventory(endpoint) == before
+
+
+def api_ids_of(endpoint: str) -> set[str]:
+    from .conftest import client
+
+    return api_ids(client("apigateway", endpoint))
 
 
 def test_localstack_holds_the_document_we_deployed(dev, apigateway):
