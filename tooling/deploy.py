@@ -53,7 +53,7 @@ def plan(stack: str, root: Path = ROOT) -> tuple[list[Step], list[tuple[str, str
     """The steps `up` would take against the recorded state (all creations without one), and the
     (type, name) of every resource LocalStack cannot hold. No call is made."""
     region = stack_config(stack, root).get("aws:region", "us-east-1")
-    mocks = PlanMocks(StackState.load(record_path(stack, root)), region)
+    mocks = PlanMocks(StackState.load(record_path(stack, root)), region, root)
     run_program(stack, mocks, root, mocks.monitor)
     return mocks.steps + mocks.deletions(), mocks.unsupported
 

@@ -21,10 +21,12 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pulumi
+import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime.mocks import MockMonitor
@@ -94,8 +96,11 @@ def decide(kind: Kind, entry: Entry | None, typ: str, name: str, inputs: dict[st
 class StackEngine(pulumi.runtime.Mocks):
     """What planning and deploying share: providers' regions, lookups, URNs, the decision per resource."""
 
-    def __init__(self, state: StackState | None, region: str, skip_unsupported: bool = False) -> None:
+    def __init__(
+        self, state: StackState | None, region: str, skip_unsupported: bool = False, root: Path | None = None
+    ) -> None:
         self.state = state
+        self.root = root or (state.path.parents[2] if state else Path.cwd())  # <root>/.local/<stack>/...
         self.region = region
         self.skip_unsupported = skip_unsupported
         self.monitor = Registrations(self)
@@ -122,6 +127,8 @@ class StackEngine(pulumi.runtime.Mocks):
         return (self.state.account if self.state else None) or ACCOUNT_ID
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":  # read, not registered: `custom` is unset
+            return args.name, {"name": args.name, "outputs": self.referenced_outputs(args.name)}
         if not args.custom:  # a component: nothing to provision
             return f"{args.name}-component", dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
@@ -140,6 +147,22 @@ class StackEngine(pulumi.runtime.Mocks):
         with self.lock:
             self.steps.append(step)
         return self.apply(step, kind, entry, args, urn, dependencies)
+
+    def referenced_outputs(self, reference: str) -> dict[str, Any]:
+        """A StackReference `<organization>/<project>/<stack>`, read as a local backend would: the
+        outputs recorded by `up` of that project's stack, in this project's directory or beside it."""
+        project, stack = reference.split("/")[-2:]
+        root = self.root
+        for candidate in [root, *sorted(root.parent.iterdir())]:
+            manifest = candidate / "Pulumi.yaml"
+            if manifest.is_file() and yaml.safe_load(manifest.read_text()).get("name") == project:
+                recorded = StackState.load(candidate / ".local" / stack / "deployment.json")
+                if recorded is not None and recorded.outputs:
+                    return recorded.outputs
+        raise UnsupportedResourceError(
+            f"StackReference {reference!r}: no `up` of stack {stack!r} of project {project!r} is recorded "
+            f"in {root} or beside it; deploy that stack first"
+        )
 
     def unprovisioned(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         return f"skipped-{hashlib.sha256(args.name.encode()).hexdigest()[:10]}", dict(args.inputs)
@@ -170,8 +193,8 @@ class PlanMocks(StackEngine, PreviewMocks):
     """The decisions against the recorded state, without a call: recorded ids and attributes for
     what stays, AWS-shaped placeholders (the preview's) for what would be created."""
 
-    def __init__(self, state: StackState | None, region: str) -> None:
-        StackEngine.__init__(self, state, region)
+    def __init__(self, state: StackState | None, region: str, root: Path | None = None) -> None:
+        StackEngine.__init__(self, state, region, root=root)
         PreviewMocks.__init__(self, region)
 
     def unprovisioned(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
