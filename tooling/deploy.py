@@ -75,6 +75,7 @@ def up(stack: str, root: Path = ROOT, endpoint: str | None = None, skip_unsuppor
     state = load_state(stack, root, endpoint)
     mocks = LocalStackMocks(state, skip_unsupported, log)
     mocks.recover()
+    mocks.refresh()
     _, unsupported = plan(stack, root)
     if unsupported and not skip_unsupported:
         refuse_unsupported(unsupported)

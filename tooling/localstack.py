@@ -19,6 +19,7 @@ import hashlib
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from .preview import ACCOUNT_ID, PreviewMocks
 from .program import provider_id
-from .resources import KINDS, NOT_FOUND, TOP_LEVEL_MEDIA_TYPES, Entry, Kind, as_json, changed_inputs
+from .resources import EXISTS, KINDS, NOT_FOUND, TOP_LEVEL_MEDIA_TYPES, Entry, Kind, as_json, changed_inputs
 from .state import StackState, deletion_order
 
 __all__ = ["TOP_LEVEL_MEDIA_TYPES", "LocalStackMocks", "PlanMocks", "UnsupportedResourceError", "default_endpoint"]
@@ -217,6 +218,7 @@ class LocalStackMocks(StackEngine):
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.sessions: dict[str, boto3.Session] = {}
         self.clients: dict[tuple[str, str], Any] = {}
+        self.vanished: dict[str, dict[str, Any]] = {}  # URN -> identity of what LocalStack forgot
 
     @property
     def endpoint(self) -> str:
@@ -260,7 +262,8 @@ class LocalStackMocks(StackEngine):
             self.state.change(entry, inputs=recorded, attributes=attributes, dependencies=dependencies)
             self.log(f"  ~ {args.typ} {args.name} ({entry['id']}): {', '.join(step.changed)}")
             return entry["id"], inputs | attributes
-        keys = kind.identity(args.name, inputs)
+        keys = self.vanished.pop(urn, None) if entry is None else None
+        keys = keys or kind.identity(args.name, inputs)
         if entry is not None:  # a replacement: the new one first, the old one deleted at the end
             if keys.get("id") is not None and keys == entry["keys"]:  # the same physical name: delete first
                 self.delete(entry)
@@ -317,6 +320,18 @@ class LocalStackMocks(StackEngine):
             if not gone:
                 self.log(f"  - left by an interrupted create: {operation['type']} {resource_id}")
         self.state.settle(operation, None)
+
+    def refresh(self) -> list[Entry]:
+        """Forget the recorded resources LocalStack no longer holds (it keeps nothing across a
+        restart), so this run creates them again; returns them."""
+        with ThreadPoolExecutor(8) as pool:
+            held = list(pool.map(lambda e: EXISTS[e["type"]](self, e["region"], e), list(self.state.resources)))
+        vanished = [entry for entry, exists in zip(list(self.state.resources), held, strict=True) if not exists]
+        for entry in vanished:
+            self.log(f"  gone from LocalStack (it will be created again): {entry['type']} {entry['name']}")
+            self.state.forget(entry)
+            self.vanished[entry["urn"]] = entry["keys"]  # made again under the same names and ids
+        return vanished
 
     def recover(self) -> None:
         """Finish what an interrupted run left: every pending create is found and deleted."""

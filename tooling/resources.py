@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 Inputs = dict[str, Any]
 Entry = dict[str, Any]
 
@@ -902,8 +904,80 @@ KINDS: dict[str, Kind] = {
 
 # What "already gone" looks like in each service, for deletes that may repeat after a kill.
 NOT_FOUND = frozenset(
-    {"NotFoundException", "NoSuchEntity", "NoSuchBucket", "ResourceNotFoundException", "NoSuchEntityException"}
+    {"NotFoundException", "NoSuchEntity", "NoSuchBucket", "ResourceNotFoundException", "NoSuchEntityException", "404"}
 )
+
+
+def _held(check: Callable[[Context, str, Entry], Any]) -> Callable[[Context, str, Entry], bool]:
+    def exists(ctx: Context, region: str, entry: Entry) -> bool:
+        try:
+            return check(ctx, region, entry) is not False
+        except ClientError as error:
+            if error.response["Error"]["Code"] in NOT_FOUND:
+                return False
+            raise
+
+    return exists
+
+
+def _api(method: str, **arguments: str) -> Callable[[Context, str, Entry], Any]:
+    return lambda ctx, region, entry: getattr(ctx.client(KINDS[entry["type"]].service, region), method)(
+        **{p: ({"id": entry["id"]} | entry["keys"])[k] for p, k in arguments.items()}
+    )
+
+
+# How to tell that a recorded resource still exists (LocalStack forgets everything when it restarts).
+EXISTS: dict[str, Callable[[Context, str, Entry], bool]] = {
+    typ: _held(check)
+    for typ, check in {
+        "aws:iam/role:Role": _api("get_role", RoleName="id"),
+        "aws:iam/rolePolicy:RolePolicy": _api("get_role_policy", RoleName="role", PolicyName="policy_name"),
+        "aws:iam/policy:Policy": _api("get_policy", PolicyArn="id"),
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": lambda ctx, region, entry: (
+            entry["keys"]["policy_arn"]
+            in [
+                a["PolicyArn"]
+                for a in ctx.client("iam", region).list_attached_role_policies(RoleName=entry["keys"]["role"])[
+                    "AttachedPolicies"
+                ]
+            ]
+        ),
+        "aws:apigateway/restApi:RestApi": _api("get_rest_api", restApiId="id"),
+        "aws:apigateway/deployment:Deployment": _api("get_deployment", restApiId="rest_api_id", deploymentId="id"),
+        "aws:apigateway/stage:Stage": _api("get_stage", restApiId="rest_api_id", stageName="stage_name"),
+        "aws:apigateway/methodSettings:MethodSettings": _api(
+            "get_stage", restApiId="rest_api_id", stageName="stage_name"
+        ),
+        "aws:apigateway/apiKey:ApiKey": _api("get_api_key", apiKey="id"),
+        "aws:apigateway/usagePlan:UsagePlan": _api("get_usage_plan", usagePlanId="id"),
+        "aws:apigateway/usagePlanKey:UsagePlanKey": lambda ctx, region, entry: (
+            entry["id"]
+            in [
+                k["id"]
+                for k in ctx.client("apigateway", region).get_usage_plan_keys(
+                    usagePlanId=entry["keys"]["usage_plan_id"]
+                )["items"]
+            ]
+        ),
+        "aws:apigateway/domainName:DomainName": _api("get_domain_name", domainName="id"),
+        "aws:apigateway/basePathMapping:BasePathMapping": lambda ctx, region, entry: ctx.client(
+            "apigateway", region
+        ).get_base_path_mapping(
+            domainName=entry["keys"]["domain_name"], basePath=entry["keys"]["base_path"] or "(none)"
+        ),
+        "aws:cloudwatch/logGroup:LogGroup": lambda ctx, region, entry: (
+            entry["id"]
+            in [
+                g["logGroupName"]
+                for g in ctx.client("logs", region).describe_log_groups(logGroupNamePrefix=entry["id"])["logGroups"]
+            ]
+        ),
+        "aws:s3/bucket:Bucket": _api("head_bucket", Bucket="id"),
+        "aws:kms/key:Key": lambda ctx, region, entry: (
+            ctx.client("kms", region).describe_key(KeyId=entry["id"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
+        ),
+    }.items()
+}
 
 
 def supported_types() -> Iterable[str]:
