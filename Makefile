@@ -6,7 +6,7 @@ STACK ?= dev
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer clean
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer bench-load bench-crash clean
 
 install: $(VENV)/.installed
 
@@ -16,7 +16,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# What `pulumi preview --stack $(STACK)` would create, run under the Pulumi SDK's mock runtime.
+# `pulumi preview --diff`: the plan against the stack's recorded LocalStack state (+ ~ +- - per
+# resource), or what would be created when it was never deployed; under the SDK's mock runtime.
 preview: install
 	$(BIN)/python -m tooling.preview --stack $(STACK)
 
@@ -29,8 +30,9 @@ localstack-stop:
 
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
 # The last line on stdout is the stack outputs as one JSON object.
+# SKIP_UNSUPPORTED=1 deploys without the resource types LocalStack cannot hold (listed as skipped).
 up: install localstack
-	$(BIN)/python -m tooling.deploy up --stack $(STACK)
+	$(BIN)/python -m tooling.deploy up --stack $(STACK) $(if $(SKIP_UNSUPPORTED),--skip-unsupported)
 
 down: install
 	$(BIN)/python -m tooling.deploy down --stack $(STACK)
@@ -58,6 +60,12 @@ bench-localstack: install
 
 bench-transfer: install
 	$(BIN)/python benchmarks/transfer.py
+
+bench-load: install
+	$(BIN)/python benchmarks/load.py
+
+bench-crash: install
+	$(BIN)/python benchmarks/crash.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

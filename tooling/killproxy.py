@@ -9,11 +9,21 @@ reaped before the proxy answers anything else.
 from __future__ import annotations
 
 import http.client
+import os
+import random
+import signal
 import subprocess
+import sys
 import threading
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
+
+from .program import ROOT
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 
@@ -89,3 +99,67 @@ class KillingProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def production_config(**changes: Any) -> dict[str, Any]:
+    """The prod stack's config (every resource type the component makes) without its WAF
+    association, which LocalStack cannot hold."""
+    config = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    del config["s3proxy:webAclArn"]
+    return dict(config) | changes
+
+
+# Runs alternate between these, so kills also land in updates and replacements.
+VARIANTS = [
+    production_config(),
+    production_config(**{"s3proxy:tags": {"environment": "prod", "owner": "storage-team"}}),
+    production_config(
+        **{
+            "s3proxy:allowedActions": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+            "s3proxy:throttlingBurstLimit": 9,
+        }
+    ),
+]
+
+
+def write_config(project: Path, stack: str, config: dict[str, Any]) -> None:
+    (project / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+
+
+def start(command: str, stack: str, project: Path, endpoint: str) -> subprocess.Popen[bytes]:
+    """`python -m tooling.deploy <command>` in a child process, talking to `endpoint`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tooling.deploy", command, "--stack", stack, "--cwd", str(project)],
+        cwd=ROOT,
+        env=os.environ | {"LOCALSTACK_ENDPOINT": endpoint},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+@dataclass
+class KillLoop:
+    killed: int = 0
+    finished: int = 0
+    moments: list[tuple[str, int, str]] = field(default_factory=list)  # (command, k, before/after)
+
+
+def kill_loop(proxy: KillingProxy, project: Path, stack: str, calls: int, kills: int, seed: int) -> KillLoop:
+    """`kills` runs of `up` (every fourth a `down`), each killed at a random one of `calls` AWS calls,
+    alternating between the VARIANTS. A run that ends by itself must have succeeded."""
+    rng = random.Random(seed)
+    loop = KillLoop()
+    for attempt in range(kills):
+        write_config(project, stack, VARIANTS[attempt % len(VARIANTS)])
+        command = "down" if attempt % 4 == 3 else "up"
+        victim = start(command, stack, project, proxy.url)
+        moment = (command, rng.randint(1, calls), rng.choice(["before", "after"]))
+        proxy.arm(victim, moment[1], moment[2])
+        code = victim.wait()
+        proxy.disarm()
+        if code != -signal.SIGKILL and code != 0:
+            raise RuntimeError(f"{command} failed by itself: {victim.stderr.read().decode() if victim.stderr else ''}")
+        loop.killed += code == -signal.SIGKILL
+        loop.finished += code == 0
+        loop.moments.append(moment)
+    return loop

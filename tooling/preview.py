@@ -11,12 +11,13 @@ import argparse
 import hashlib
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
-from .program import provider_id, run_program, stack_config
+from .program import ROOT, provider_id, run_program, stack_config
 
 ACCOUNT_ID = "123456789012"
 
@@ -96,9 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", default="dev")
     parser.add_argument("--json", action="store_true", help="print the full stack outputs as one JSON object")
+    parser.add_argument("--cwd", type=Path, default=ROOT, help="the project directory (like `pulumi --cwd`)")
     options = parser.parse_args(argv)
-    region = stack_config(options.stack).get("aws:region", "us-east-1")
-    outputs, monitor = run_program(options.stack, PreviewMocks(region))
+    from .deploy import main as deploy, record_path
+
+    if not options.json and record_path(options.stack, options.cwd).is_file():
+        # Deployed locally: the plan against the recorded state, like `pulumi preview --diff`.
+        return deploy(["preview", "--stack", options.stack, "--cwd", str(options.cwd)])
+    region = stack_config(options.stack, options.cwd).get("aws:region", "us-east-1")
+    outputs, monitor = run_program(options.stack, PreviewMocks(region), options.cwd)
     if options.json:
         print(json.dumps(outputs.shown(), indent=2, sort_keys=True))
         return 0
