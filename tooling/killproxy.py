@@ -54,7 +54,7 @@ class KillingProxy:
                     proxy.kill()
                     self.close_connection = True
                     return
-                connection = http.client.HTTPConnection(proxy.target.hostname, proxy.target.port, timeout=120)
+                connection = http.client.HTTPConnection(proxy.target.netloc, timeout=120)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 connection.request(self.command, self.path, body=body, headers=headers)
                 response = connection.getresponse()

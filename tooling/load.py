@@ -47,11 +47,10 @@ class LoadResult:
         ]
         for operation in OPERATIONS:
             if self.latencies[operation]:
-                lines.append(
-                    f"  {operation:<6} n={len(self.latencies[operation]):<5} p50 {self.percentile(operation, 0.5) * 1000:6.1f} ms"
-                    f"  p99 {self.percentile(operation, 0.99) * 1000:6.1f} ms"
-                    f"  mean {statistics.fmean(self.latencies[operation]) * 1000:6.1f} ms"
-                )
+                p50, p99 = (self.percentile(operation, q) * 1000 for q in (0.5, 0.99))
+                mean = statistics.fmean(self.latencies[operation]) * 1000
+                count = len(self.latencies[operation])
+                lines.append(f"  {operation:<6} n={count:<5} p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  mean {mean:6.1f} ms")
         return lines
 
 

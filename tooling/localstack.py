@@ -19,8 +19,8 @@ import hashlib
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,7 @@ class Registrations(MockMonitor):
         super().__init__(mocks)
         self.current = threading.local()  # registrations run on several threads at once
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (the gRPC method's name)
+    def RegisterResource(self, request: Any) -> Any:
         self.current.urn = self.make_urn(request.parent, request.type, request.name)
         self.current.dependencies = sorted(set(request.dependencies))
         return super().RegisterResource(request)

@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the full stack outputs as one JSON object")
     parser.add_argument("--cwd", type=Path, default=ROOT, help="the project directory (like `pulumi --cwd`)")
     options = parser.parse_args(argv)
-    from .deploy import main as deploy, record_path
+    from .deploy import main as deploy
+    from .deploy import record_path
 
     if not options.json and record_path(options.stack, options.cwd).is_file():
         # Deployed locally: the plan against the recorded state, like `pulumi preview --diff`.

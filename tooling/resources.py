@@ -44,7 +44,8 @@ TOP_LEVEL_MEDIA_TYPES = [
 
 
 class Context(Protocol):
-    endpoint: str
+    @property
+    def endpoint(self) -> str: ...
 
     def client(self, service: str, region: str) -> Any: ...
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from s3proxy_client import S3ProxyClient, S3ProxyError
 
+from s3proxy_client import S3ProxyClient, S3ProxyError
 from tooling.deploy import down, up
 from tooling.files import MiB, file_sha256, write_random
 from tooling.program import ROOT
