@@ -716,7 +716,7 @@ def client_of(service: str, method: str, **arguments: str) -> Callable[[Context,
     """A deleter that calls `method` with entry keys (`arguments`: API parameter -> key)."""
 
     def delete(ctx: Context, region: str, entry: Entry) -> Any:
-        values = {"id": entry["id"]} | entry.get("keys", {})
+        values = entry.get("keys", {}) | {"id": entry["id"]}
         return getattr(ctx.client(service, region), method)(**{p: values[k] for p, k in arguments.items()})
 
     return delete
@@ -923,7 +923,7 @@ def _held(check: Callable[[Context, str, Entry], Any]) -> Callable[[Context, str
 
 def _api(method: str, **arguments: str) -> Callable[[Context, str, Entry], Any]:
     return lambda ctx, region, entry: getattr(ctx.client(KINDS[entry["type"]].service, region), method)(
-        **{p: ({"id": entry["id"]} | entry["keys"])[k] for p, k in arguments.items()}
+        **{p: (entry["keys"] | {"id": entry["id"]})[k] for p, k in arguments.items()}
     )
 
 

@@ -134,3 +134,27 @@ def resource_id(apigateway: Any, api_id: str) -> str:
     return next(
         r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/{folder}/{item+}"
     )
+
+
+def test_up_makes_again_what_localstack_forgot_under_the_same_id_and_url(tmp_path, endpoint):
+    """LocalStack keeps nothing across a restart; `up` then sees the recorded resources are gone and
+    makes them again, the REST API under its recorded id (LocalStack's `_custom_id_`): apps keep the URL."""
+    project = project_copy(tmp_path, "forgot", {"aws:region": REGION, "s3proxy:allowedActions": ["s3:GetObject"]})
+    apigateway, iam = client("apigateway", endpoint), client("iam", endpoint)
+    first = up("forgot", project, endpoint)
+    try:
+        recorded = ids(project, "forgot")
+        apigateway.delete_rest_api(restApiId=first["rest_api_id"])  # with its deployment and stage
+        iam.delete_role_policy(RoleName=recorded["s3proxy-role"], PolicyName=recorded["s3proxy-policy"].split(":")[1])
+        iam.delete_role(RoleName=recorded["s3proxy-role"])
+        again = up("forgot", project, endpoint)
+        assert (again["rest_api_id"], again["url"], again["role_arn"]) == (
+            first["rest_api_id"],
+            first["url"],
+            first["role_arn"],
+        )
+        stage = apigateway.get_stage(restApiId=again["rest_api_id"], stageName="dev")
+        assert stage["deploymentId"] == ids(project, "forgot")["s3proxy-deployment"]
+        assert iam.get_role(RoleName=recorded["s3proxy-role"])["Role"]["Arn"] == first["role_arn"]
+    finally:
+        down("forgot", project, endpoint)
