@@ -8,7 +8,7 @@ PROJECT ?= .
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install node-deps browser demo preview up down postman localstack localstack-stop test lint bench bench-localstack bench-transfer dist clean
+.PHONY: install node-deps browser demo preview up down postman localstack localstack-stop test lint bench bench-localstack bench-transfer bench-load bench-crash dist clean
 
 install: $(VENV)/.installed
 
@@ -31,7 +31,8 @@ browser:
 	@command -v chromium > /dev/null && command -v chromedriver > /dev/null || \
 		{ apt-get update && apt-get install -y chromium chromium-driver; }
 
-# What `pulumi preview --stack $(STACK)` would create, run under the Pulumi SDK's mock runtime.
+# `pulumi preview --diff`: the plan against the stack's recorded LocalStack state (+ ~ +- - per
+# resource), or what would be created when it was never deployed; under the SDK's mock runtime.
 preview: install
 	$(BIN)/python -m tooling.preview --stack $(STACK) --cwd $(PROJECT)
 
@@ -45,12 +46,13 @@ localstack-stop:
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
 # The last line on stdout is the stack outputs as one JSON object.
 # The outputs are also kept in .local/$(STACK)/outputs.json (secrets masked), for `make postman`.
+# SKIP_UNSUPPORTED=1 deploys without the resource types LocalStack cannot hold (listed as skipped).
 OUTPUTS ?= .local/$(STACK)/outputs.json
 COLLECTION ?= .local/$(STACK)/s3proxy.postman_collection.json
 
 up: install localstack
 	mkdir -p $(dir $(OUTPUTS))
-	$(BIN)/python -m tooling.deploy up --stack $(STACK) --cwd $(PROJECT) > $(OUTPUTS).new
+	$(BIN)/python -m tooling.deploy up --stack $(STACK) --cwd $(PROJECT) $(if $(SKIP_UNSUPPORTED),--skip-unsupported) > $(OUTPUTS).new
 	mv $(OUTPUTS).new $(OUTPUTS)
 	cat $(OUTPUTS)
 
@@ -91,6 +93,12 @@ dist: install
 	rm -rf $(DIST)
 	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/pulumi-s3proxy
 	$(BIN)/python -m build --wheel --outdir $(DIST) packaging/s3proxy-client
+
+bench-load: install
+	$(BIN)/python benchmarks/load.py
+
+bench-crash: install
+	$(BIN)/python benchmarks/crash.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tooling import localstack  # noqa: E402
+from tooling import resources as localstack  # noqa: E402  (where the LocalStack fix-ups live)
 from tooling.deploy import down, up  # noqa: E402
 from tooling.localstack import aws_session, default_endpoint  # noqa: E402
 from tooling.signed import SignedApi  # noqa: E402

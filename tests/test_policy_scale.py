@@ -372,7 +372,12 @@ def test_policy_with_patterns_permits_exactly_what_the_routes_need() -> None:
                                 expected = action in allowed
                             elif arn == "*" or action not in allowed:
                                 expected = False
-                            elif action in ("s3:ListBucket", "s3:ListBucketVersions", "s3:CreateBucket", "s3:DeleteBucket"):
+                            elif action in (
+                                "s3:ListBucket",
+                                "s3:ListBucketVersions",
+                                "s3:CreateBucket",
+                                "s3:DeleteBucket",
+                            ):
                                 # A pattern's `*` spans `/`, so its bucket ARN matches object ARNs too: S3 authorizes
                                 # bucket actions on bucket ARNs only, so that grants nothing (as `*` in test_policy).
                                 expected = in_scope and (not is_object or any(fnmatchcase(bucket, p) for p in patterns))

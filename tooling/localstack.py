@@ -1,39 +1,43 @@
-"""Deploy the unchanged program into LocalStack without the Pulumi CLI.
+"""Deploy the unchanged program into LocalStack the way the Pulumi engine would, without its CLI.
 
-`LocalStackMocks` is a `pulumi.runtime.Mocks` that *provisions* every resource the program registers
-in LocalStack through boto3 and answers with the real ids and attributes, so the program's outputs
-(its `url` included) are LocalStack's usable values. Every resource created is written to a
-`Deployment` record as soon as it exists, so `down` can always delete what `up` made.
+`LocalStackMocks` is a `pulumi.runtime.Mocks` that compares every resource the program registers
+with the stack's recorded state (`tooling.state`) and then, like the engine: leaves it alone when its
+inputs are unchanged (same id, same URL), updates it in place where AWS can, replaces it (new one
+first, old one deleted once nothing uses it) where the provider must, and creates what is new; what
+the program no longer registers is deleted afterwards. The answers are the real ids and attributes,
+so the program's outputs (its `url` included) are LocalStack's usable values.
 
-LocalStack 2026.3.0 divergences from AWS are worked around here, never in the product:
-- its binary matcher skips `*/...` entries, so `*/*` is sent as the list of top-level types;
-- its OpenAPI import drops integrations' `credentials`, methods' AWS_IAM `authorizationType` and
-  integration responses' `contentHandling`, so they are re-applied after the import.
+`PlanMocks` makes no call: it computes the same decisions against the recorded state, for
+`make preview` and for refusing, before anything is created, the types LocalStack cannot hold.
+
+LocalStack 2026.3.0 divergences from AWS are worked around in `tooling.resources`, never in the product.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
-import secrets
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pulumi
+import yaml
 from botocore.config import Config
+from botocore.exceptions import ClientError
+from pulumi.runtime.mocks import MockMonitor
 
+from .preview import ACCOUNT_ID, PreviewMocks
 from .program import provider_id
+from .resources import EXISTS, KINDS, NOT_FOUND, TOP_LEVEL_MEDIA_TYPES, Entry, Kind, as_json, changed_inputs
+from .state import StackState, deletion_order
 
-# Every top-level media type (IANA's, plus S3's default `binary/octet-stream`): together they mean
-# what `*/*` means on AWS, and LocalStack's matcher honours them.
-TOP_LEVEL_MEDIA_TYPES = [
-    f"{t}/*"
-    for t in ("application", "audio", "binary", "font", "image", "message", "model", "multipart", "text", "video")
-]
+__all__ = ["TOP_LEVEL_MEDIA_TYPES", "LocalStackMocks", "PlanMocks", "UnsupportedResourceError", "default_endpoint"]
 
 
 def default_endpoint() -> str:
@@ -48,323 +52,300 @@ def aws_session(region: str) -> boto3.Session:
     return session
 
 
-# What a provisioner returns: the physical id, the output attributes, and what deleting it needs.
-Provisioned = tuple[str, dict[str, Any], dict[str, Any]]
-
-
 class UnsupportedResourceError(RuntimeError):
-    """The program registered a resource type the LocalStack provisioner does not know."""
+    """The program registers resource types LocalStack cannot hold."""
+
+
+class Registrations(MockMonitor):
+    """The mock monitor, also telling the mocks each registration's URN and dependencies (which
+    `MockResourceArgs` lacks): the state is keyed by URN, and deletions follow dependencies."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.current = threading.local()  # registrations run on several threads at once
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.current.urn = self.make_urn(request.parent, request.type, request.name)
+        self.current.dependencies = sorted(set(request.dependencies))
+        return super().RegisterResource(request)
 
 
 @dataclass
-class Deployment:
-    """What `up` created for one stack, persisted after every creation."""
+class Step:
+    """One decision about one resource: `+` create, `~` update, `+-` replace, `-` delete, ` ` same."""
 
-    path: Path
-    endpoint: str
-    region: str
-    resources: list[dict[str, Any]] = field(default_factory=list)  # creation order
-    outputs: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: Path) -> Deployment | None:
-        if not path.is_file():
-            return None
-        data = json.loads(path.read_text())
-        return cls(path=path, **data)
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"endpoint": self.endpoint, "region": self.region, "resources": self.resources, "outputs": self.outputs}
-        self.path.write_text(json.dumps(data, indent=2))
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self.resources.append(entry)
-        self.save()
-
-    def destroy(self, log: Callable[[str], None] = print) -> None:
-        """Delete every recorded resource, newest first; an already missing one is not an error."""
-        while self.resources:
-            entry = self.resources[-1]
-            service = entry["type"].split(":")[1].split("/")[0]  # aws:<service>/<resource>:<Type>
-            client = aws_session(entry["region"]).client(service, endpoint_url=self.endpoint)
-            try:
-                DELETERS[entry["type"]](client, entry)
-                log(f"  - deleted {entry['type']} {entry['name']} ({entry['id']})")
-            except client.exceptions.ClientError as error:
-                if error.response["Error"]["Code"] not in ("NotFoundException", "NoSuchEntity", "NoSuchBucket"):
-                    raise
-                log(f"  - already gone: {entry['type']} {entry['name']}")
-            self.resources.pop()
-            self.save()
-        self.path.unlink(missing_ok=True)
+    op: str
+    type: str
+    name: str
+    changed: tuple[str, ...] = ()
+    old: dict[str, Any] | None = None
+    new: dict[str, Any] | None = None
 
 
-class LocalStackMocks(pulumi.runtime.Mocks):
-    """Provision each registered resource in LocalStack; answer with its real id and attributes."""
+def decide(kind: Kind, entry: Entry | None, typ: str, name: str, inputs: dict[str, Any]) -> Step:
+    """What the engine does with a registered resource, given its recorded entry (if any)."""
+    if entry is None:
+        return Step("+", typ, name, new=inputs)
+    changed = changed_inputs(entry["inputs"], inputs)
+    if not changed:
+        return Step(" ", typ, name)
+    op = "+-" if kind.needs_replacement(changed) else "~"
+    # "*": the recorded inputs are unknown (an update was interrupted), so everything is applied.
+    return Step(op, typ, name, tuple(sorted(changed)), entry["inputs"], inputs)
 
-    def __init__(self, deployment: Deployment) -> None:
-        self.deployment = deployment
+
+class StackEngine(pulumi.runtime.Mocks):
+    """What planning and deploying share: providers' regions, lookups, URNs, the decision per resource."""
+
+    def __init__(
+        self, state: StackState | None, region: str, skip_unsupported: bool = False, root: Path | None = None
+    ) -> None:
+        self.state = state
+        self.root = root or (state.path.parents[2] if state else Path.cwd())  # <root>/.local/<stack>/...
+        self.region = region
+        self.skip_unsupported = skip_unsupported
+        self.monitor = Registrations(self)
         self.provider_regions: dict[str, str] = {}  # explicit provider id -> region
-        self.sessions: dict[str, boto3.Session] = {}
-        self.clients: dict[tuple[str, str], Any] = {}
-        self.identities: dict[str, dict[str, str]] = {}
+        self.steps: list[Step] = []
+        self.unsupported: list[tuple[str, str]] = []  # (type, name)
+        self.seen: set[str] = set()  # URNs registered in this run
+        self.lock = threading.Lock()
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """One boto3 client per service and region (creating one costs tens of milliseconds)."""
-        region = region or self.deployment.region
-        if region not in self.sessions:
-            self.sessions[region] = aws_session(region)  # a shared session loads each model once
-        if (service, region) not in self.clients:
-            self.clients[service, region] = self.sessions[region].client(
-                service, endpoint_url=self.deployment.endpoint, config=Config(retries={"mode": "standard"})
-            )
-        return self.clients[service, region]
-
-    def caller_identity(self, region: str) -> dict[str, str]:
-        if region not in self.identities:
-            identity = self.client("sts", region).get_caller_identity()
-            self.identities[region] = {
-                "accountId": identity["Account"],
-                "arn": identity["Arn"],
-                "userId": identity["UserId"],
-                "id": identity["Account"],
-            }
-        return self.identities[region]
+    def region_of(self, args: pulumi.runtime.MockResourceArgs | pulumi.runtime.MockCallArgs) -> str:
+        inputs = getattr(args, "inputs", None) or {}
+        return inputs.get("region") or self.provider_regions.get(provider_id(args.provider), self.region)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
-        region = self.provider_regions.get(provider_id(args.provider), self.deployment.region)
+        region = self.region_of(args)
         if args.token == "aws:index/getRegion:getRegion":
             return {"region": region, "name": region, "id": region}
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return self.caller_identity(region)
-        raise UnsupportedResourceError(f"the LocalStack provisioner cannot answer function {args.token}")
+            account = self.account(region)
+            return {"accountId": account, "arn": f"arn:aws:iam::{account}:root", "userId": account, "id": account}
+        raise UnsupportedResourceError(f"the LocalStack tooling cannot answer function {args.token}")
+
+    def account(self, region: str) -> str:
+        return (self.state.account if self.state else None) or ACCOUNT_ID
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":  # read, not registered: `custom` is unset
+            return args.name, {"name": args.name, "outputs": self.referenced_outputs(args.name)}
         if not args.custom:  # a component: nothing to provision
             return f"{args.name}-component", dict(args.inputs)
-        if args.typ == "pulumi:providers:aws":
-            provider_id = f"provider-{args.name}"
-            self.provider_regions[provider_id] = args.inputs.get("region", self.deployment.region)
-            return provider_id, dict(args.inputs)
-        provision = PROVISIONERS.get(args.typ)
-        if provision is None:
-            raise UnsupportedResourceError(
-                f"cannot provision resource type {args.typ!r} (resource {args.name!r}) in LocalStack; "
-                f"supported types: {', '.join(sorted(PROVISIONERS))}"
-            )
-        region = args.inputs.get("region") or self.deployment.region
-        resource_id, attributes, keys = provision(self, args.name, args.inputs, region)
-        self.deployment.add({"type": args.typ, "name": args.name, "id": resource_id, "region": region, **keys})
-        return resource_id, dict(args.inputs) | attributes
+        if args.typ.startswith("pulumi:providers:"):
+            self.provider_regions[f"provider-{args.name}"] = args.inputs.get("region", self.region)
+            return f"provider-{args.name}", dict(args.inputs)
+        urn, dependencies = self.monitor.current.urn, self.monitor.current.dependencies
+        kind = KINDS.get(args.typ)
+        if kind is None:
+            with self.lock:
+                self.unsupported.append((args.typ, args.name))
+            return self.unprovisioned(args)
+        with self.lock:
+            self.seen.add(urn)
+        entry = self.state.current(urn) if self.state else None
+        step = decide(kind, entry, args.typ, args.name, dict(args.inputs))
+        with self.lock:
+            self.steps.append(step)
+        return self.apply(step, kind, entry, args, urn, dependencies)
 
-    # --- one provisioner per resource type: (id, output attributes, what deletion needs) ---
-
-    def provision_role(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        role_name = f"{name}-{secrets.token_hex(4)}"  # auto-naming, as Pulumi does
-        role = self.client("iam", region).create_role(
-            RoleName=role_name,
-            AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
-            Description=inputs.get("description", ""),
-            Tags=[{"Key": k, "Value": v} for k, v in (inputs.get("tags") or {}).items()],
-        )["Role"]
-        return role_name, {"arn": role["Arn"], "name": role_name, "uniqueId": role["RoleId"]}, {}
-
-    def provision_role_policy(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        role_name, policy_name = inputs["role"], f"{name}-{secrets.token_hex(4)}"
-        self.client("iam", region).put_role_policy(
-            RoleName=role_name, PolicyName=policy_name, PolicyDocument=inputs["policy"]
-        )
-        return f"{role_name}:{policy_name}", {"name": policy_name}, {"role": role_name, "policy_name": policy_name}
-
-    def provision_rest_api(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        apigateway = self.client("apigateway", region)
-        document = json.loads(inputs["body"])
-        if "*/*" in document.get("x-amazon-apigateway-binary-media-types", []):
-            document["x-amazon-apigateway-binary-media-types"] = TOP_LEVEL_MEDIA_TYPES
-        api = apigateway.create_rest_api(
-            name=inputs.get("name", name),
-            endpointConfiguration={"types": [inputs.get("endpointConfiguration", {}).get("types", "EDGE")]},
-            tags=inputs.get("tags") or {},
-        )
-        api_id = api["id"]
-        try:
-            apigateway.put_rest_api(
-                restApiId=api_id,
-                mode=inputs.get("putRestApiMode", "overwrite"),
-                failOnWarnings=bool(inputs.get("failOnWarnings")),
-                body=json.dumps(document).encode(),
-            )
-            reapply_dropped_settings(apigateway, api_id, document)
-        except Exception:
-            apigateway.delete_rest_api(restApiId=api_id)
-            raise
-        account = self.caller_identity(region)
-        return (
-            api_id,
-            {
-                "rootResourceId": api.get("rootResourceId", ""),
-                "executionArn": f"arn:aws:execute-api:{region}:{account['accountId']}:{api_id}",
-                "arn": f"arn:aws:apigateway:{region}::/restapis/{api_id}",
-            },
-            {},
+    def referenced_outputs(self, reference: str) -> dict[str, Any]:
+        """A StackReference `<organization>/<project>/<stack>`, read as a local backend would: the
+        outputs recorded by `up` of that project's stack, in this project's directory or beside it."""
+        project, stack = reference.split("/")[-2:]
+        root = self.root
+        for candidate in [root, *sorted(root.parent.iterdir())]:
+            manifest = candidate / "Pulumi.yaml"
+            if manifest.is_file() and yaml.safe_load(manifest.read_text()).get("name") == project:
+                recorded = StackState.load(candidate / ".local" / stack / "deployment.json")
+                if recorded is not None and recorded.outputs:
+                    return recorded.outputs
+        raise UnsupportedResourceError(
+            f"StackReference {reference!r}: no `up` of stack {stack!r} of project {project!r} is recorded "
+            f"in {root} or beside it; deploy that stack first"
         )
 
-    def provision_deployment(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        api_id = inputs["restApi"]
-        created = self.client("apigateway", region).create_deployment(
-            restApiId=api_id, description=inputs.get("description", "")
-        )
-        return created["id"], {}, {"rest_api_id": api_id}
+    def unprovisioned(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"skipped-{hashlib.sha256(args.name.encode()).hexdigest()[:10]}", dict(args.inputs)
 
-    def provision_stage(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        api_id, stage_name = inputs["restApi"], inputs["stageName"]
-        self.client("apigateway", region).create_stage(
-            restApiId=api_id,
-            stageName=stage_name,
-            deploymentId=inputs["deployment"],
-            tracingEnabled=bool(inputs.get("xrayTracingEnabled")),
-            tags=inputs.get("tags") or {},
-        )
-        account = self.caller_identity(region)
-        return (
-            f"ags-{api_id}-{stage_name}",
-            {
-                "invokeUrl": f"{self.deployment.endpoint}/restapis/{api_id}/{stage_name}/_user_request_",
-                "executionArn": f"arn:aws:execute-api:{region}:{account['accountId']}:{api_id}/{stage_name}",
-            },
-            {"rest_api_id": api_id, "stage_name": stage_name},
-        )
+    def apply(
+        self,
+        step: Step,
+        kind: Kind,
+        entry: Entry | None,
+        args: pulumi.runtime.MockResourceArgs,
+        urn: str,
+        dependencies: list[str],
+    ) -> tuple[str | None, dict[str, Any]]:
+        raise NotImplementedError
 
-    def provision_method_settings(self, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-        api_id, stage_name, method_path = inputs["restApi"], inputs["stageName"], inputs["methodPath"]
-        settings = inputs.get("settings") or {}
-        paths = {"throttlingRateLimit": "throttling/rateLimit", "throttlingBurstLimit": "throttling/burstLimit"}
-        # The engine passes numbers as doubles; UpdateStage reads the burst limit as an integer.
-        operations = [
-            {
-                "op": "replace",
-                "path": f"/{method_path}/{paths[key]}",
-                "value": str(int(value) if key == "throttlingBurstLimit" else value),
-            }
-            for key, value in settings.items()
-            if key in paths
+    def deletions(self) -> list[Step]:
+        """What the program no longer registers (and replaced resources), once the run is complete."""
+        if self.state is None:
+            return []
+        return [
+            Step("-", e["type"], e["name"])
+            for e in self.state.resources
+            if e["urn"] not in self.seen and not e.get("replaced")
         ]
-        self.client("apigateway", region).update_stage(
-            restApiId=api_id, stageName=stage_name, patchOperations=operations
-        )
-        return f"{api_id}-{stage_name}-{method_path}", {}, {"rest_api_id": api_id, "stage_name": stage_name}
 
 
-def _bucket(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-    bucket = inputs.get("bucket") or f"{name}-{secrets.token_hex(4)}"
-    s3 = mocks.client("s3", region)
-    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    s3.create_bucket(Bucket=bucket, **location)
-    if tags := inputs.get("tags"):
-        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]})
-    return bucket, {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}, {}
+class PlanMocks(StackEngine, PreviewMocks):
+    """The decisions against the recorded state, without a call: recorded ids and attributes for
+    what stays, AWS-shaped placeholders (the preview's) for what would be created."""
+
+    def __init__(self, state: StackState | None, region: str, root: Path | None = None) -> None:
+        StackEngine.__init__(self, state, region, root=root)
+        PreviewMocks.__init__(self, region)
+
+    def unprovisioned(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return PreviewMocks.new_resource(self, args)
+
+    def apply(self, step, kind, entry, args, urn, dependencies):  # type: ignore[no-untyped-def]
+        if entry is not None and step.op in (" ", "~"):
+            return entry["id"], dict(args.inputs) | entry["attributes"]
+        return PreviewMocks.new_resource(self, args)
 
 
-def _api_key(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-    key = mocks.client("apigateway", region).create_api_key(
-        name=inputs.get("name", name), enabled=inputs.get("enabled", True), tags=inputs.get("tags") or {}
-    )
-    return key["id"], {"value": key["value"], "name": key["name"]}, {}
+class LocalStackMocks(StackEngine):
+    """Provision each registered resource in LocalStack as its recorded state requires."""
 
+    def __init__(
+        self, state: StackState, skip_unsupported: bool = False, log: Callable[[str], None] | None = None
+    ) -> None:
+        super().__init__(state, state.region, skip_unsupported)
+        self.state: StackState = state
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.sessions: dict[str, boto3.Session] = {}
+        self.clients: dict[tuple[str, str], Any] = {}
+        self.vanished: dict[str, dict[str, Any]] = {}  # URN -> identity of what LocalStack forgot
 
-def _usage_plan(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-    request: dict[str, Any] = {
-        "name": inputs.get("name", name),
-        "apiStages": [{"apiId": s["apiId"], "stage": s["stage"]} for s in inputs.get("apiStages", [])],
-    }
-    # Numbers come through the engine as floats; boto3 wants the API's own types.
-    if quota := inputs.get("quotaSettings"):
-        request["quota"] = {"limit": int(quota["limit"]), "period": quota["period"]}
-    if throttle := inputs.get("throttleSettings"):
-        request["throttle"] = {
-            key: cast(value)
-            for key, cast in (("rateLimit", float), ("burstLimit", int))
-            if (value := throttle.get(key)) is not None
-        }
-    plan = mocks.client("apigateway", region).create_usage_plan(**request)
-    return plan["id"], {}, {}
+    @property
+    def endpoint(self) -> str:
+        return self.state.endpoint
 
-
-def _usage_plan_key(mocks: LocalStackMocks, name: str, inputs: dict[str, Any], region: str) -> Provisioned:
-    plan_id, key_id = inputs["usagePlanId"], inputs["keyId"]
-    mocks.client("apigateway", region).create_usage_plan_key(
-        usagePlanId=plan_id, keyId=key_id, keyType=inputs["keyType"]
-    )
-    return key_id, {}, {"usage_plan_id": plan_id}
-
-
-def reapply_dropped_settings(apigateway: Any, api_id: str, document: dict[str, Any]) -> None:
-    """Restore what LocalStack's OpenAPI import drops: each integration's `credentials` (the
-    execution role), AWS_IAM `authorizationType` from `security: sigv4`, and `contentHandling`.
-    The patches are independent, so they are sent concurrently."""
-    resource_ids = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id, limit=500)["items"]}
-    patches: list[tuple[Callable[..., Any], dict[str, Any]]] = []
-    for path, verbs in document["paths"].items():
-        for verb, operation in verbs.items():
-            method = {"restApiId": api_id, "resourceId": resource_ids[path], "httpMethod": verb.upper()}
-            integration = operation["x-amazon-apigateway-integration"]
-            if "credentials" in integration:
-                patches.append(
-                    (apigateway.update_integration, method | replace("/credentials", integration["credentials"]))
+    def client(self, service: str, region: str | None = None) -> Any:
+        """One boto3 client per service and region (creating one costs tens of milliseconds)."""
+        region = region or self.region
+        with self.lock:
+            if region not in self.sessions:
+                self.sessions[region] = aws_session(region)  # a shared session loads each model once
+            if (service, region) not in self.clients:
+                self.clients[service, region] = self.sessions[region].client(
+                    service, endpoint_url=self.endpoint, config=Config(retries={"mode": "standard"})
                 )
-            if operation.get("security"):
-                patches.append((apigateway.update_method, method | replace("/authorizationType", "AWS_IAM")))
-            for response in integration.get("responses", {}).values():
-                if "contentHandling" in response:
-                    patches.append(
-                        (
-                            apigateway.update_integration_response,
-                            method
-                            | {"statusCode": response["statusCode"]}
-                            | replace("/contentHandling", response["contentHandling"]),
-                        )
-                    )
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda patch: patch[0](**patch[1]), patches))
+            return self.clients[service, region]
 
+    def account(self, region: str) -> str:
+        with self.state.lock:
+            if self.state.account is None:
+                self.state.account = self.client("sts", region).get_caller_identity()["Account"]
+                self.state.save()
+            return self.state.account
 
-def replace(path: str, value: str) -> dict[str, Any]:
-    return {"patchOperations": [{"op": "replace", "path": path, "value": value}]}
+    def unprovisioned(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not self.skip_unsupported:  # the plan refused it before anything was created
+            raise UnsupportedResourceError(f"cannot provision resource type {args.typ!r} (resource {args.name!r})")
+        self.log(f"  skipped {args.typ} {args.name}: LocalStack cannot hold it")
+        return super().unprovisioned(args)
 
+    def apply(self, step, kind, entry, args, urn, dependencies):  # type: ignore[no-untyped-def]
+        region, inputs = self.region_of(args), dict(args.inputs)
+        recorded = as_json(inputs)
+        if entry is not None and step.op == " ":
+            self.state.change(entry, dependencies=dependencies)
+            return entry["id"], inputs | entry["attributes"]
+        if entry is not None and step.op == "~":
+            old = entry["inputs"] or {}
+            self.state.change(entry, inputs=None)  # a kill during the update: the next run applies it all again
+            attributes = entry["attributes"] | (kind.update(self, region, entry, old, inputs) or {})  # type: ignore[misc]
+            self.state.change(entry, inputs=recorded, attributes=attributes, dependencies=dependencies)
+            self.log(f"  ~ {args.typ} {args.name} ({entry['id']}): {', '.join(step.changed)}")
+            return entry["id"], inputs | attributes
+        keys = self.vanished.pop(urn, None) if entry is None else None
+        keys = keys or kind.identity(args.name, inputs)
+        if entry is not None:  # a replacement: the new one first, the old one deleted at the end
+            if keys.get("id") is not None and keys == entry["keys"]:  # the same physical name: delete first
+                self.delete(entry)
+            else:
+                self.state.change(entry, replaced=True)
+        operation = {"urn": urn, "type": args.typ, "region": region, "keys": keys}
+        self.state.intend(operation)
+        try:
+            resource_id, attributes = kind.create(self, region, inputs, keys)
+        except BaseException:
+            self.sweep(operation)  # whatever the failed create left
+            raise
+        created = {
+            "urn": urn,
+            "type": args.typ,
+            "name": args.name,
+            "id": resource_id,
+            "region": region,
+            "keys": keys,
+            "inputs": recorded,
+            "attributes": attributes,
+            "dependencies": dependencies,
+        }
+        self.state.settle(operation, created)
+        self.log(f"  {step.op} {args.typ} {args.name} ({resource_id})")
+        return resource_id, inputs | attributes
 
-Provisioner = Callable[[LocalStackMocks, str, dict[str, Any], str], Provisioned]
-PROVISIONERS: dict[str, Provisioner] = {
-    "aws:iam/role:Role": LocalStackMocks.provision_role,
-    "aws:iam/rolePolicy:RolePolicy": LocalStackMocks.provision_role_policy,
-    "aws:apigateway/restApi:RestApi": LocalStackMocks.provision_rest_api,
-    "aws:apigateway/deployment:Deployment": LocalStackMocks.provision_deployment,
-    "aws:apigateway/stage:Stage": LocalStackMocks.provision_stage,
-    "aws:apigateway/methodSettings:MethodSettings": LocalStackMocks.provision_method_settings,
-    "aws:s3/bucket:Bucket": _bucket,
-    "aws:apigateway/apiKey:ApiKey": _api_key,
-    "aws:apigateway/usagePlan:UsagePlan": _usage_plan,
-    "aws:apigateway/usagePlanKey:UsagePlanKey": _usage_plan_key,
-}
+    # --- deleting ---
 
-DELETERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
-    "aws:iam/role:Role": lambda iam, e: iam.delete_role(RoleName=e["id"]),
-    "aws:iam/rolePolicy:RolePolicy": lambda iam, e: iam.delete_role_policy(
-        RoleName=e["role"], PolicyName=e["policy_name"]
-    ),
-    "aws:apigateway/restApi:RestApi": lambda apigw, e: apigw.delete_rest_api(restApiId=e["id"]),
-    "aws:apigateway/deployment:Deployment": lambda apigw, e: apigw.delete_deployment(
-        restApiId=e["rest_api_id"], deploymentId=e["id"]
-    ),
-    "aws:apigateway/stage:Stage": lambda apigw, e: apigw.delete_stage(
-        restApiId=e["rest_api_id"], stageName=e["stage_name"]
-    ),
-    # Method settings live in the stage, deleted just after (newest first) or with it.
-    "aws:apigateway/methodSettings:MethodSettings": lambda apigw, e: None,
-    "aws:s3/bucket:Bucket": lambda s3, e: s3.delete_bucket(Bucket=e["id"]),
-    "aws:apigateway/apiKey:ApiKey": lambda apigw, e: apigw.delete_api_key(apiKey=e["id"]),
-    "aws:apigateway/usagePlan:UsagePlan": lambda apigw, e: apigw.delete_usage_plan(usagePlanId=e["id"]),
-    "aws:apigateway/usagePlanKey:UsagePlanKey": lambda apigw, e: apigw.delete_usage_plan_key(
-        usagePlanId=e["usage_plan_id"], keyId=e["id"]
-    ),
-}
+    def delete(self, entry: Entry) -> None:
+        """Delete a recorded resource (already gone is not an error) and forget it."""
+        kind = KINDS[entry["type"]]
+        gone = self.delete_quietly(kind, entry["region"], entry)
+        self.log(f"  - {'already gone: ' if gone else ''}{entry['type']} {entry['name']} ({entry['id']})")
+        self.state.forget(entry)
+
+    def delete_quietly(self, kind: Kind, region: str, entry: Entry) -> bool:
+        """True when it was already gone."""
+        try:
+            kind.delete(self, region, entry)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in NOT_FOUND:
+                raise
+            return True
+        return False
+
+    def sweep(self, operation: Entry) -> None:
+        """Delete what an interrupted create may have made, found by the identity chosen before it."""
+        kind, keys, region = KINDS[operation["type"]], operation["keys"], operation["region"]
+        known = {e["id"] for e in self.state.resources}
+        found = kind.find(self, region, keys, known) if kind.find else [keys["id"]]
+        for resource_id in found:
+            gone = self.delete_quietly(kind, region, {"id": resource_id, "keys": keys, "inputs": {}})
+            if not gone:
+                self.log(f"  - left by an interrupted create: {operation['type']} {resource_id}")
+        self.state.settle(operation, None)
+
+    def refresh(self) -> list[Entry]:
+        """Forget the recorded resources LocalStack no longer holds (it keeps nothing across a
+        restart), so this run creates them again; returns them."""
+        with ThreadPoolExecutor(8) as pool:
+            held = list(pool.map(lambda e: EXISTS[e["type"]](self, e["region"], e), list(self.state.resources)))
+        vanished = [entry for entry, exists in zip(list(self.state.resources), held, strict=True) if not exists]
+        for entry in vanished:
+            self.log(f"  gone from LocalStack (it will be created again): {entry['type']} {entry['name']}")
+            self.state.forget(entry)
+            self.vanished[entry["urn"]] = entry["keys"]  # made again under the same names and ids
+        return vanished
+
+    def recover(self) -> None:
+        """Finish what an interrupted run left: every pending create is found and deleted."""
+        for operation in list(self.state.pending):
+            self.sweep(operation)
+
+    def delete_unregistered(self) -> None:
+        """After a complete run: replaced resources and those the program no longer registers,
+        each after everything that depends on it."""
+        stale = [e for e in self.state.resources if e.get("replaced") or e["urn"] not in self.seen]
+        for entry in deletion_order(stale):
+            self.delete(entry)
+
+    def destroy(self) -> None:
+        self.recover()
+        for entry in deletion_order(self.state.resources):
+            self.delete(entry)

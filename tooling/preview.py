@@ -104,6 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the full stack outputs as one JSON object")
     parser.add_argument("--cwd", type=Path, default=ROOT, help="the project directory (like `pulumi --cwd`)")
     options = parser.parse_args(argv)
+    from .deploy import main as deploy
+    from .deploy import record_path
+
+    if not options.json and record_path(options.stack, options.cwd).is_file():
+        # Deployed locally: the plan against the recorded state, like `pulumi preview --diff`.
+        return deploy(["preview", "--stack", options.stack, "--cwd", str(options.cwd)])
     region = stack_config(options.stack, options.cwd).get("aws:region", "us-east-1")
     outputs, monitor = run_reporting_errors(lambda: run_program(options.stack, PreviewMocks(region), options.cwd))
     if options.json:

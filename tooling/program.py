@@ -152,9 +152,12 @@ def provide_checkout_as_installed_package() -> None:
 SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
 
 
-def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> tuple[StackOutputs, MockMonitor]:
-    """Run the program `root/__main__.py` for `stack`; return its stack outputs (values resolved,
-    secrets included: use `shown` to display them) and the mock monitor."""
+def run_program(
+    stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT, monitor: MockMonitor | None = None
+) -> tuple[StackOutputs, MockMonitor]:
+    """Run the program `root/__main__.py` for `stack` (through `monitor`, a `MockMonitor` over `mocks`
+    by default); return its stack outputs (values resolved, secrets included: use `shown` to display
+    them) and the mock monitor."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
     provide_checkout_as_installed_package()
@@ -166,7 +169,7 @@ def run_program(stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT) -> t
         return {"values": exported, "secret": secret}
 
     result, monitor = run_with_mocks(
-        program, mocks, project=project_name(root), stack=stack, config=stack_config(stack, root)
+        program, mocks, project=project_name(root), stack=stack, config=stack_config(stack, root), monitor=monitor
     )
     secret = frozenset(name for name, is_secret in result["secret"].items() if is_secret)
     return StackOutputs(result["values"], secret), monitor
