@@ -15,6 +15,7 @@ from .client import (
     ObjectInfo,
     S3ProxyClient,
     TransferResult,
+    UploadedPart,
 )
 from .errors import (
     AccessDeniedError,
@@ -61,6 +62,7 @@ __all__ = [
     "StackOutputs",
     "ThrottledError",
     "TransferResult",
+    "UploadedPart",
     "parse_outputs",
     "plan_parts",
 ]

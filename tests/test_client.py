@@ -4,21 +4,23 @@ moto's S3 served on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
 import os
 import random
+import re
 import socket
 import struct
 import threading
-import time
-from collections.abc import Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 import pytest
@@ -43,6 +45,7 @@ from s3proxy_client import (
     S3ProxyError,
     ServerError,
     ThrottledError,
+    UploadedPart,
     cli,
 )
 from s3proxy_client.client import MULTIPART_ROUTES, multipart_etag
@@ -254,15 +257,14 @@ class ScriptedHandler(BaseHTTPRequestHandler):
     def handle_any(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         action = self.server.script.next((self.command, self.path, dict(self.headers.items()), body))
+        while callable(action):  # scripted with events: it may block until the test (or another request) says
+            action = action()
         payload = self.server.script.payload
         if action == "drop":  # abruptly: a TCP reset, no answer at all
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        if action == "slow":  # answers after the client's read timeout
-            time.sleep(0.6)
-            action = "ok"
         status, extra, content = 200, {}, payload
         if isinstance(action, tuple):
             status, content, extra = action
@@ -274,6 +276,9 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         if action == "short":  # announces the whole body, sends half, and drops the connection
             content = content[: len(content) // 2]
             self.close_connection = True
+        elif action == "short range":  # well-formed HTTP whose body is shorter than its Content-Range says
+            content = content[: len(content) // 2]
+            announced = len(content)
         self.send_response(status)
         for name, value in {"Content-Length": str(announced), "ETag": '"e1"', **extra}.items():
             self.send_header(name, value)
@@ -349,9 +354,31 @@ def test_dot_segments_of_a_key_go_out_encoded_exactly_as_signed(scripted):
     assert script.received[0][1] == "/restapis/abc/dev/_user_request_/bkt/a/%2E%2E/b/%2E/c"
 
 
+def held_until(event: threading.Event, then: Any = "ok") -> Callable[[], Any]:
+    """An answer held until `event` is set. Bounded, so that a client that never gives up fails the test
+    instead of hanging it."""
+
+    def hold() -> Any:
+        event.wait(30)
+        return then
+
+    return hold
+
+
+def setting(event: threading.Event, then: Any = "ok") -> Callable[[], Any]:
+    """An answer that first sets `event` (releasing whatever waits for this request)."""
+
+    def signal() -> Any:
+        event.set()
+        return then
+
+    return signal
+
+
 def test_a_read_timeout_is_retried(scripted):
     script, url = scripted
-    script.actions = ["slow"]
+    retried = threading.Event()
+    script.actions = [held_until(retried), setting(retried)]  # the first answer waits for the retry itself
     client = client_for(url, read_timeout=0.2)
     assert client.get_object("bkt", "k").body == script.payload
     assert len(script.received) == 2 and client.transport.stats["ReadTimeout"] == 1
@@ -412,6 +439,305 @@ def test_backoff_is_exponential_with_full_jitter_and_capped():
         assert max(delays) > ceiling * 0.8  # jitter spreads over the whole interval
     assert policy.delay(1, rng, retry_after=0.5) >= 0.5  # a server's Retry-After is a floor
     assert policy.delay(1, rng, retry_after=30) == 1.0  # within our ceiling
+
+
+def test_a_retry_after_is_waited_for_at_least(scripted):
+    """S3's and API Gateway's Retry-After (seconds) is a floor on the back-off, within its ceiling."""
+    script, url = scripted
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "3"}), (429, b"{}", {"Retry-After": "9"})]
+    waited: list[float] = []
+    transport = Transport(url, "us-east-1", CREDENTIALS, retry=RetryPolicy(3, 0.001, 5.0), sleep=waited.append)
+    assert transport.send("GET", "bkt/k").status_code == 200
+    assert waited[0] >= 3 and waited[1] == 5.0  # the floor, then capped at max_delay
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})]
+    waited.clear()
+    transport.send("GET", "bkt/k")  # an HTTP date is ignored: the jittered back-off applies
+    assert len(waited) == 1 and waited[0] <= 0.001
+
+
+def test_a_well_formed_body_shorter_than_its_range_is_read_again(scripted, tmp_path):
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB + 123)
+    script.actions = ["ok", "short range"]  # the second range: Content-Length right, the body half its range
+    client = client_for(url)
+    client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert (tmp_path / "out").read_bytes() == script.payload
+    assert len(script.received) == 3 and client.transport.stats["IncompleteBodyError"] == 1
+
+
+def test_a_range_answered_at_another_offset_fails_and_leaves_no_file(scripted, tmp_path):
+    """The right length and end, one byte early: written as told, it would overwrite part 1's last byte."""
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB)
+    early = script.payload[5 * MiB - 1 :]
+    script.actions = ["ok", (206, early, {"Content-Range": f"bytes {5 * MiB - 1}-{6 * MiB - 1}/{6 * MiB}"})]
+    with pytest.raises(S3ProxyError, match=rf"unexpected Content-Range 'bytes {5 * MiB - 1}-") as raised:
+        client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert raised.value.code == "MalformedResponse"
+    assert list(tmp_path.iterdir()) == []
+
+
+# Multipart uploads against a scripted S3: each operation answered as S3 does, faults injected on events
+
+
+def b64_sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+@dataclass
+class FakeS3(Script):
+    """S3's multipart operations for the scripted server: a part is answered with its MD5 ETag and its SHA-256
+    checksum (x-amz-checksum-sha256, as S3 does), Complete assembles the object (ETag and composite checksum
+    as S3 computes them), HEAD finds it. `faults[request]` (a `log` name: `UploadPart 2`, `HeadObject`) lists
+    functions that turn the next answers to that request (computed, and acted upon, as usual) into other
+    actions, called in the handler's thread (so they may wait on events); `log` is what happened, in order."""
+
+    faults: dict[str, list[Callable[[Any], Any]]] = field(default_factory=dict)
+    parts: dict[int, bytes] = field(default_factory=dict)
+    state: str = "none"  # then "open", "aborted" or "completed"
+    etag: str | None = None
+    log: list[str] = field(default_factory=list)
+    aborted: threading.Event = field(default_factory=threading.Event)
+
+    def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
+        method, path, _, body = entry
+        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
+        with self.lock:
+            self.received.append(entry)
+            operation = self.operation(method, query)
+            request = operation + (f" {query['partNumber'][0]}" if "partNumber" in query else "")
+            self.log.append(request)
+            answer = self.answer(operation, query, body)
+            faults = self.faults.get(request) or []
+            fault = faults.pop(0) if faults else None
+        return answer if fault is None else (lambda: fault(answer))
+
+    @staticmethod
+    def operation(method: str, query: dict[str, list[str]]) -> str:
+        if method == "POST":
+            return "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload"
+        if "uploadId" in query:
+            return {"PUT": "UploadPart", "DELETE": "AbortMultipartUpload", "GET": "ListParts"}[method]
+        return {"PUT": "PutObject", "HEAD": "HeadObject", "GET": "GetObject", "DELETE": "DeleteObject"}[method]
+
+    def answer(self, operation: str, query: dict[str, list[str]], body: bytes) -> Any:
+        no_such_upload = (404, xml_error("NoSuchUpload"), {})
+        if operation == "CreateMultipartUpload":
+            self.state, self.parts = "open", {}
+            return (
+                200,
+                b"<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>",
+                {},
+            )
+        if operation == "UploadPart":
+            if self.state != "open":
+                return no_such_upload
+            self.parts[int(query["partNumber"][0])] = body
+            return (200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"', "x-amz-checksum-sha256": b64_sha256(body)})
+        if operation == "CompleteMultipartUpload":
+            if self.state != "open":
+                return no_such_upload
+            self.state = "completed"
+            digests = [hashlib.md5(self.parts[n]).digest() for n in sorted(self.parts)]
+            self.etag = f'"{hashlib.md5(b"".join(digests)).hexdigest()}-{len(digests)}"'
+            sha = [hashlib.sha256(self.parts[n]).digest() for n in sorted(self.parts)]
+            composite = f"{b64_sha256(b''.join(sha))}-{len(sha)}"
+            result = f"<CompleteMultipartUploadResult><ETag>{self.etag}</ETag><ChecksumSHA256>{composite}"
+            return (200, f"{result}</ChecksumSHA256></CompleteMultipartUploadResult>".encode(), {})
+        if operation == "AbortMultipartUpload":
+            if self.state != "open":
+                return no_such_upload
+            self.state = "aborted"
+            self.aborted.set()
+            return (204, b"", {})
+        if operation == "HeadObject":
+            return (200, b"", {"ETag": self.etag}) if self.state == "completed" else (404, b"", {})
+        if operation == "PutObject":
+            return (200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"', "x-amz-checksum-sha256": b64_sha256(body)})
+        raise AssertionError(f"not scripted: {operation}")
+
+    def sent(self, operation: str) -> list[tuple[str, str, dict[str, str], bytes]]:
+        return [
+            entry
+            for entry in self.received
+            if self.operation(entry[0], parse_qs(urlsplit(entry[1]).query)) == operation
+        ]
+
+
+@pytest.fixture
+def fake_s3() -> Iterator[tuple[FakeS3, str]]:
+    fake = FakeS3([])
+    server = QuietServer(("127.0.0.1", 0), ScriptedHandler)
+    server.script = fake  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake, f"http://127.0.0.1:{server.server_address[1]}/dev"
+    server.shutdown()
+    server.server_close()
+
+
+def parts_of(path: Path, part_size: int) -> list[bytes]:
+    data = path.read_bytes()
+    return [data[offset : offset + part_size] for offset in range(0, len(data), part_size)]
+
+
+def test_every_part_and_single_put_carries_its_sha256_checksum_and_no_content_md5(fake_s3, tmp_path):
+    """API Gateway drops Content-MD5 from requests (its developer guide's important notes), so S3's flexible
+    checksum carries integrity: x-amz-checksum-sha256 = base64 of the body's SHA-256, which S3 verifies."""
+    fake, url = fake_s3
+    client = client_for(url)
+    client.put_object("bkt", "hello.txt", b"Hello, World!")
+    (put,) = fake.sent("PutObject")
+    assert put[2]["x-amz-checksum-sha256"] == "3/1gIbsr1bCvZ2KQgJ7DpTGR3YHH9wpLKGiKNiGCmG8="  # sha256sum | base64
+    assert "Content-MD5" not in put[2]
+
+    source = random_file(tmp_path / "in.bin", 11 * MiB)
+    result = client.upload_file(source, "bkt", "k", part_size=5 * MiB, concurrency=2)
+    (create,) = fake.sent("CreateMultipartUpload")
+    assert create[2]["x-amz-checksum-algorithm"] == "SHA256"
+    expected = [b64_sha256(part) for part in parts_of(source, 5 * MiB)]
+    sent = {int(parse_qs(urlsplit(p[1]).query)["partNumber"][0]): p[2] for p in fake.sent("UploadPart")}
+    assert [sent[n]["x-amz-checksum-sha256"] for n in (1, 2, 3)] == expected
+    assert not any("Content-MD5" in headers for headers in sent.values())
+    # S3 requires each part's checksum in the Complete's list when the upload was created with an algorithm
+    # (CompletedPart in the S3 API reference; S3 answers InvalidRequest otherwise, aws/aws-sdk-php#2648).
+    (complete,) = fake.sent("CompleteMultipartUpload")
+    listed = ET.fromstring(complete[3])
+    namespace = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    assert [p.findtext("s3:ChecksumSHA256", namespaces=namespace) for p in listed] == expected
+    assert [p.findtext("s3:PartNumber", namespaces=namespace) for p in listed] == ["1", "2", "3"]
+    assert result.etag == fake.etag and fake.state == "completed"
+
+
+def test_without_checksums_no_part_and_no_complete_names_one(fake_s3, tmp_path):
+    fake, url = fake_s3
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0, checksum=False)
+    assert all("x-amz-checksum-algorithm" not in e[2] and "x-amz-checksum-sha256" not in e[2] for e in fake.received)
+    assert b"Checksum" not in fake.sent("CompleteMultipartUpload")[0][3]
+
+
+@pytest.mark.parametrize("operation", ["PutObject", "UploadPart", "CompleteMultipartUpload"])
+def test_a_checksum_s3_answers_that_is_not_ours_is_an_error(fake_s3, tmp_path, operation):
+    fake, url = fake_s3
+    other = b64_sha256(b"other bytes")
+
+    def replaced(answer: Any) -> Any:
+        status, body, headers = answer
+        if operation == "CompleteMultipartUpload":
+            body = re.sub(rb"<ChecksumSHA256>[^<]*", f"<ChecksumSHA256>{other}-2".encode(), body)
+        return (status, body, headers | {"x-amz-checksum-sha256": other})
+
+    fake.faults["UploadPart 2" if operation == "UploadPart" else operation] = [replaced]
+    client = client_for(url)
+    with pytest.raises(S3ProxyError, match=f"{operation}.*answered the SHA-256 checksum {re.escape(other)}") as raised:
+        if operation == "PutObject":
+            client.put_object("bkt", "k", b"data")
+        else:
+            client.upload_file(
+                random_file(tmp_path / "in.bin", 6 * MiB), "bkt", "k", part_size=5 * MiB, threshold=0, concurrency=1
+            )
+    assert raised.value.code == "ChecksumMismatch"
+
+
+def test_a_failed_part_aborts_at_once_and_stops_the_parts_in_flight(fake_s3, tmp_path):
+    """Part 1 fails while part 2 is held in the server: the upload is aborted before part 2 is answered (not
+    after waiting for it), and part 2, answered 503 then, is not retried: the transfer is being cancelled."""
+    fake, url = fake_s3
+    part_2_held = threading.Event()
+    released_by_the_abort: list[bool] = []
+
+    def fail_part_1(answer: Any) -> Any:
+        part_2_held.wait(10)
+        return (403, xml_error("AccessDenied"), {})
+
+    def hold_part_2(answer: Any) -> Any:
+        part_2_held.set()
+        released_by_the_abort.append(fake.aborted.wait(10))
+        fake.log.append("part 2 answered")
+        return (503, xml_error("SlowDown"), {})
+
+    fake.faults = {"UploadPart 1": [fail_part_1], "UploadPart 2": [hold_part_2]}
+    source = random_file(tmp_path / "in.bin", 10 * MiB)
+    with pytest.raises(AccessDeniedError):
+        client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, concurrency=2)
+    assert released_by_the_abort == [True]
+    assert fake.log.index("AbortMultipartUpload") < fake.log.index("part 2 answered")
+    assert fake.log.count("UploadPart 2") == 1  # not retried once cancelled
+    assert "CompleteMultipartUpload" not in fake.log and fake.state == "aborted"
+
+
+def test_a_complete_whose_answer_was_lost_is_recognised_as_done(fake_s3, tmp_path):
+    """S3 completed it, the answer was lost (connection reset), the retry gets NoSuchUpload: the object's ETag
+    being these parts' multipart ETag, the upload counts as completed and nothing is aborted."""
+    fake, url = fake_s3
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: "drop"]
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    result = client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    digests = b"".join(hashlib.md5(part).digest() for part in parts_of(source, 5 * MiB))
+    assert result.etag == f'"{hashlib.md5(digests).hexdigest()}-2"' == fake.etag
+    assert fake.log[-3:] == ["CompleteMultipartUpload", "CompleteMultipartUpload", "HeadObject"]
+    assert "AbortMultipartUpload" not in fake.log and result.parts == 2
+
+
+def test_a_no_such_upload_at_the_first_complete_is_an_error_without_looking_for_the_object(fake_s3, tmp_path):
+    fake, url = fake_s3
+    client = client_for(url)
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    client.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    parts = [UploadedPart(f'"{hashlib.md5(p).hexdigest()}"', b64_sha256(p)) for p in parts_of(source, 5 * MiB)]
+    with pytest.raises(NotFoundError, match="NoSuchUpload"):
+        client.complete_multipart_upload("bkt", "k", "up-1", parts)  # the object exists, but not by this call
+    assert fake.log[-1] == "CompleteMultipartUpload"
+
+
+def test_a_lost_complete_whose_object_differs_is_not_taken_for_done(fake_s3, tmp_path):
+    fake, url = fake_s3
+
+    def lost_and_replaced(answer: Any) -> Any:
+        fake.etag = '"someone-else"'
+        return "drop"
+
+    fake.faults["CompleteMultipartUpload"] = [lost_and_replaced]
+    with pytest.raises(NotFoundError, match="NoSuchUpload"):
+        client_for(url).upload_file(
+            random_file(tmp_path / "in.bin", 6 * MiB), "bkt", "k", part_size=5 * MiB, threshold=0
+        )
+    assert fake.log[-2:] == ["HeadObject", "AbortMultipartUpload"]
+
+
+def test_a_200_error_on_complete_is_retried_when_transient_and_raised_otherwise(fake_s3, tmp_path):
+    """CompleteMultipartUpload can answer 200 and fail in the body (S3 API reference): an InternalError is
+    retried like a 500; InvalidPart is final, and the upload is aborted."""
+    fake, url = fake_s3
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: (200, xml_error("InternalError"), {})]
+    client = client_for(url)
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    result = client.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    assert fake.log.count("CompleteMultipartUpload") == 2 and result.etag == fake.etag
+
+    fake.log.clear()
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: (200, xml_error("InvalidPart", "bad part"), {})]
+    with pytest.raises(S3ProxyError, match="InvalidPart") as raised:
+        client.upload_file(source, "bkt", "k2", part_size=5 * MiB, threshold=0)
+    assert raised.value.status == 200
+    assert fake.log[-2:] == ["CompleteMultipartUpload", "AbortMultipartUpload"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "raised"),
+    [((404, xml_error("NoSuchUpload"), {}), None), ((404, xml_error("NoSuchBucket"), {}), NotFoundError)],
+)
+def test_abort_of_an_upload_that_is_gone_counts_as_aborted(scripted, answer, raised):
+    script, url = scripted
+    script.actions = [answer]
+    client = client_for(url)
+    if raised is None:
+        client.abort_multipart_upload("bkt", "k", "up-1")
+    else:
+        with pytest.raises(raised, match="NoSuchBucket"):
+            client.abort_multipart_upload("bkt", "k", "up-1")
+    assert script.received[0][:2] == ("DELETE", "/restapis/abc/dev/_user_request_/bkt/k?uploadId=up-1")
 
 
 # Part planning and paths
