@@ -6,7 +6,7 @@ STACK ?= dev
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer clean
+.PHONY: install demo preview up down localstack localstack-stop test lint bench bench-localstack bench-transfer mutate clean
 
 install: $(VENV)/.installed
 
@@ -50,6 +50,12 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/mypy provider/__main__.py  # a second `__main__` module: checked on its own
 
+# Mutation testing (mutmut) of components/ and s3proxy_client/, each against its offline tests; slow, so not
+# part of `make test`: prints each package's score and its surviving mutants (see docs/mutation.md).
+mutate: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	$(BIN)/python -m tooling.mutate $(MUTATE_ARGS)
+
 bench: install
 	$(BIN)/python benchmarks/program.py
 
@@ -60,4 +66,4 @@ bench-transfer: install
 	$(BIN)/python benchmarks/transfer.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .mutate
