@@ -3,6 +3,7 @@ call, a 100 MB object up and down, transfers through a faulty TCP proxy, interru
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -151,16 +152,20 @@ def test_100_mb_up_and_down_byte_exact(client, s3, bucket, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["copy.bin"]
 
 
-def test_multipart_etag_is_the_one_s3_computes(client, s3, bucket, tmp_path):
+def test_multipart_etag_and_checksum_are_the_ones_s3_computes(client, s3, bucket, tmp_path):
+    """S3 received every part's SHA-256 checksum (it stores the checksum of their checksums, `-3`) and the
+    single PUT's: S3 itself verified each body (the document passes the x-amz-checksum-* headers)."""
     source = tmp_path / "in.bin"
     write_random(source, 11 * MiB)
     up = client.upload_file(source, bucket, "k", part_size=5 * MiB, threshold=0)
     parts = [source.read_bytes()[i : i + 5 * MiB] for i in range(0, 11 * MiB, 5 * MiB)]
-    assert (
-        s3.head_object(Bucket=bucket, Key="k")["ETag"]
-        == up.etag
-        == multipart_etag([f'"{hashlib.md5(p).hexdigest()}"' for p in parts])
-    )
+    stored = s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert stored["ETag"] == up.etag == multipart_etag([f'"{hashlib.md5(p).hexdigest()}"' for p in parts])
+    digests = b"".join(hashlib.sha256(p).digest() for p in parts)
+    assert stored["ChecksumSHA256"] == f"{base64.b64encode(hashlib.sha256(digests).digest()).decode()}-3"
+    client.put_object(bucket, "hello.txt", b"Hello, World!")
+    single = s3.head_object(Bucket=bucket, Key="hello.txt", ChecksumMode="ENABLED")
+    assert single["ChecksumSHA256"] == "3/1gIbsr1bCvZ2KQgJ7DpTGR3YHH9wpLKGiKNiGCmG8="
 
 
 class FaultyProxy:
