@@ -137,10 +137,6 @@ class TransferResult:
     """1 for a single request; the number of parts (uploads) or ranged reads (downloads) otherwise."""
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
 def _xml(body: bytes) -> ET.Element:
     try:
         return ET.fromstring(body)

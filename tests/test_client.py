@@ -13,6 +13,7 @@ import random
 import re
 import socket
 import struct
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from s3proxy_client import (
     AccessDeniedError,
+    Bucket,
     ConflictError,
     ConnectionFailedError,
     InvalidRangeError,
@@ -242,6 +244,7 @@ class Script:
     actions: list[Any]
     payload: bytes = b"0123456789" * 100
     received: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    signed: list[bool] = field(default_factory=list)  # whether each request's SigV4 signature is right
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
@@ -250,12 +253,39 @@ class Script:
             return self.actions.pop(0) if self.actions else "ok"
 
 
+SECRETS = {"test": "test", CREDENTIALS.access_key: CREDENTIALS.secret_key}
+AUTHORIZATION = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/execute-api/aws4_request, "
+    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$"
+)
+
+
+def signature_is_valid(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+    """Verify a request's SigV4 signature as API Gateway would: recomputed (with botocore) from what arrived:
+    the method, path and query, the headers it names as signed, and the body."""
+    match = AUTHORIZATION.match(headers.get("Authorization", ""))
+    if not match:
+        return False
+    key_id, region, signed_names, signature = match.groups()
+    lowered = {name.lower(): value for name, value in headers.items()}
+    request = AWSRequest(
+        method=method,
+        url=f"http://{lowered['host']}{path}",
+        data=body,
+        headers={name: lowered[name] for name in signed_names.split(";")},
+    )
+    request.context["timestamp"] = lowered["x-amz-date"]
+    auth = SigV4Auth(Credentials(key_id, SECRETS[key_id]), "execute-api", region)
+    return auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request) == signature
+
+
 class ScriptedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Any
 
     def handle_any(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.script.signed.append(signature_is_valid(self.command, self.path, dict(self.headers.items()), body))
         action = self.server.script.next((self.command, self.path, dict(self.headers.items()), body))
         while callable(action):  # scripted with events: it may block until the test (or another request) says
             action = action()
@@ -453,6 +483,10 @@ def test_a_retry_after_is_waited_for_at_least(scripted):
     waited.clear()
     transport.send("GET", "bkt/k")  # an HTTP date is ignored: the jittered back-off applies
     assert len(waited) == 1 and waited[0] <= 0.001
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "0"}), (503, b"", {"Retry-After": "-5"})]
+    waited.clear()
+    transport.send("GET", "bkt/k")
+    assert len(waited) == 2 and max(waited) <= 0.002  # no floor (the ceilings: 0.001, 0.002), none negative
 
 
 def test_a_well_formed_body_shorter_than_its_range_is_read_again(scripted, tmp_path):
@@ -475,6 +509,75 @@ def test_a_range_answered_at_another_offset_fails_and_leaves_no_file(scripted, t
         client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
     assert raised.value.code == "MalformedResponse"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_call_is_sent_as_s3_expects_and_signed_as_sent(scripted):
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    script.actions = [
+        (
+            200,
+            f"<ListAllMyBucketsResult {xmlns}><Buckets><Bucket><Name>a-bucket</Name><CreationDate>"
+            f"2026-01-02T03:04:05.000Z</CreationDate></Bucket><Bucket><Name>b-bucket</Name></Bucket></Buckets>"
+            "</ListAllMyBucketsResult>".encode(),
+            {},
+        ),
+        "ok",
+        "ok",
+        (204, b"", {}),
+        (204, b"", {}),
+        (206, b"56789", {"Content-Range": "bytes 5-9/10", "Content-Type": "text/plain"}),
+        (
+            200,
+            f'<ListPartsResult {xmlns}><Part><PartNumber>1</PartNumber><ETag>"e1"</ETag><Size>5242880</Size>'
+            '</Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag><Size>7</Size></Part></ListPartsResult>'.encode(),
+            {},
+        ),
+        (200, b"", {"x-amzn-Remapped-Content-Length": "1234", "Last-Modified": "Wed, 21 Oct 2026 07:28:00 GMT"}),
+    ]
+    client = client_for(url)
+    assert client.list_buckets() == [Bucket("a-bucket", "2026-01-02T03:04:05.000Z"), Bucket("b-bucket", None)]
+    client.create_bucket("new-bucket", region="eu-west-1")
+    client.create_bucket("east-bucket")  # the API's region, us-east-1: no LocationConstraint
+    client.delete_bucket("new-bucket")
+    client.delete_object("bkt", "a b")
+    got = client.get_object("bkt", "k", range=(5, None), if_match='"e1"', if_none_match='"e0"')
+    assert (got.bucket, got.key, got.status, got.body, got.size) == ("bkt", "k", 206, b"56789", 10)
+    assert (got.content_range, got.content_type, got.etag) == ("bytes 5-9/10", "text/plain", '"e1"')
+    assert client.list_parts("bkt", "k", "up-1") == [(1, '"e1"', 5242880), (2, '"e2"', 7)]
+    info = client.head_object("bkt", "k", if_match='"e1"')
+    assert (info.bucket, info.key, info.size, info.last_modified) == ("bkt", "k", 1234, "Wed, 21 Oct 2026 07:28:00 GMT")
+
+    base = "/restapis/abc/dev/_user_request_"
+    sent = [(method, path.removeprefix(base), body) for method, path, _, body in script.received]
+    configuration = f"<CreateBucketConfiguration {xmlns}>"
+    assert sent == [
+        ("GET", "/", b""),
+        (
+            "PUT",
+            "/new-bucket",
+            f"{configuration}<LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>".encode(),
+        ),
+        ("PUT", "/east-bucket", f"{configuration}</CreateBucketConfiguration>".encode()),
+        ("DELETE", "/new-bucket", b""),
+        ("DELETE", "/bkt/a%20b", b""),
+        ("GET", "/bkt/k", b""),
+        ("GET", "/bkt/k?uploadId=up-1", b""),
+        ("HEAD", "/bkt/k", b""),
+    ]
+    assert script.signed == [True] * 8
+    headers = [entry[2] for entry in script.received]
+    assert headers[1]["Content-Type"] == headers[2]["Content-Type"] == "application/xml"
+    assert (headers[5]["Range"], headers[5]["If-Match"], headers[5]["If-None-Match"]) == ("bytes=5-", '"e1"', '"e0"')
+    assert headers[7]["If-Match"] == '"e1"' and "If-Match" not in headers[6]
+
+
+def test_a_signature_is_verified_by_the_scripted_server(scripted):
+    """The verifier itself: a signature made with another secret fails it."""
+    script, url = scripted
+    S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "not-the-secret")).delete_object("bkt", "k")
+    client_for(url).delete_object("bkt", "k")
+    assert script.signed == [False, True]
 
 
 # Multipart uploads against a scripted S3: each operation answered as S3 does, faults injected on events
@@ -1010,3 +1113,259 @@ def test_cli_sizes_and_uris():
     assert cli.split_uri("s3p://b") == ("b", "")
     with pytest.raises(cli.UsageError):
         cli.split_uri("s3://b/k")
+
+
+@pytest.fixture
+def cli_env(moto, moto_url, tmp_path, monkeypatch) -> tuple[Any, str, tuple[str, str]]:
+    """boto3 on moto, a fresh bucket, and the `--outputs` arguments of a stack served by moto."""
+    _, s3, bucket = moto
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"url": moto_url, "execution_arn": ARN.replace("eu-west-1", "us-east-1")}))
+    return s3, bucket, ("--outputs", str(outputs))
+
+
+def test_cli_options_and_their_defaults(monkeypatch):
+    monkeypatch.setenv("S3PROXY_API_KEY", "key-from-env")
+    top = cli.parser()
+    listed = top.parse_args(["ls"])
+    assert (listed.run, listed.location, listed.recursive) == (cli.command_ls, None, False)
+    assert (listed.outputs, listed.stack, listed.region, listed.quiet, listed.api_key) == (
+        None,
+        None,
+        None,
+        False,
+        "key-from-env",
+    )
+    every = top.parse_args(
+        ["--outputs", "o.json", "--stack", "prod", "--region", "eu-west-1", "-q", "--api-key", "k2", "ls", "-r", "x"]
+    )
+    assert (every.outputs, every.stack, every.region, every.quiet, every.api_key) == (
+        "o.json",
+        "prod",
+        "eu-west-1",
+        True,
+        "k2",
+    )
+    assert (every.recursive, every.location) == (True, "x")
+    copy = top.parse_args(["cp", "a", "s3p://b/k"])
+    assert (copy.run, copy.source, copy.destination) == (cli.command_cp, "a", "s3p://b/k")
+    assert (copy.part_size, copy.concurrency, copy.threshold, copy.content_type, copy.progress) == (
+        8 * MiB,
+        4,
+        8 * MiB,
+        None,
+        None,
+    )
+    tuned = top.parse_args(
+        ["cp", "a", "b", "--part-size", "5MiB", "--concurrency", "2", "--threshold", "1M", "--content-type", "t/p"]
+    )
+    assert (tuned.part_size, tuned.concurrency, tuned.threshold, tuned.content_type) == (5 * MiB, 2, 10**6, "t/p")
+    assert top.parse_args(["cp", "a", "b", "--progress"]).progress is True
+    assert top.parse_args(["cp", "a", "b", "--no-progress"]).progress is False
+    for name in ("rm", "mb", "rb", "head"):
+        parsed = top.parse_args([name, "s3p://b/k"])
+        assert (parsed.command, parsed.run, parsed.location) == (name, getattr(cli, f"command_{name}"), "s3p://b/k")
+    assert top.parse_args(["mb", "s3p://b", "--bucket-region", "eu-west-1"]).bucket_region == "eu-west-1"
+    for wrong in (["mb"], ["rb", "s3p://b", "--bucket-region", "x"], [], ["cp", "a"]):
+        with pytest.raises(SystemExit):
+            top.parse_args(wrong)
+
+
+# What `--help` tells, per command: hand-written from the options' purpose (README's CLI section).
+HELP = {
+    (): [
+        "usage: python -m s3proxy_client",
+        "--outputs FILE",
+        "the stack outputs (`pulumi stack output --json` saved)",
+        "--stack STACK",
+        "the Pulumi stack to read outputs from (when --outputs is absent)",
+        "--region REGION",
+        "the API's region (default: from the outputs' execution_arn)",
+        "--quiet, -q",
+        "no summary lines",
+        "--api-key API_KEY",
+        "the API key, when the stack requires one (default: $S3PROXY_API_KEY)",
+        "list buckets, or objects under s3p://bucket/prefix",
+        "copy a file to s3p://bucket/key, or an object to a file",
+        "delete s3p://bucket/key",
+        "create s3p://bucket",
+        "delete the empty bucket s3p://bucket",
+        "show an object's size, ETag, type and date (JSON)",
+        "4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.",
+    ],
+    ("ls",): ["s3p://bucket[/prefix]", "--recursive, -r", "every key, not one level"],
+    ("cp",): [
+        "--part-size PART_SIZE",
+        "e.g. 8MiB (5 MiB to < 10 MB)",
+        "--concurrency CONCURRENCY",
+        "parallel requests (default 4)",
+        "--threshold THRESHOLD",
+        "multipart above this size",
+        "--content-type CONTENT_TYPE",
+        "of an upload (default: guessed from the file name)",
+        "--progress, --no-progress",
+        "progress bar (default: on a tty)",
+    ],
+    ("mb",): ["--bucket-region BUCKET_REGION", "the bucket's region (default: the API's)"],
+}
+
+
+@pytest.mark.parametrize("command", list(HELP), ids=lambda c: " ".join(c) or "top")
+def test_cli_help_says_what_each_option_does(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit) as done:
+        cli.parser().parse_args([*command, "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    for phrase in HELP[command]:
+        assert phrase in shown, phrase
+
+
+def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, monkeypatch, tmp_path):
+    _, bucket, (_, outputs) = cli_env
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pulumi = bin_dir / "pulumi"  # a stand-in for the Pulumi CLI: records its arguments, prints the outputs
+    pulumi.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/args\n'
+        f'if [ "$5" = missing ]; then echo "warning: x" >&2; echo "error: no stack named missing" >&2; exit 255; fi\n'
+        f"cat {outputs}\n"
+    )
+    pulumi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    code, out, _ = run_cli(capsys, "--stack", "dev", "ls")
+    assert code == 0 and bucket in out
+    assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
+    run_cli(capsys, "ls")
+    assert (tmp_path / "args").read_text() == "stack output --json\n"
+    code, _, err = run_cli(capsys, "--stack", "missing", "ls")
+    assert code == cli.EXIT_ERROR
+    assert err == "s3proxy_client: error: `stack output --json --stack missing` failed: error: no stack named missing\n"
+    monkeypatch.setenv("S3PROXY_OUTPUTS", outputs)
+    (tmp_path / "args").unlink()
+    assert run_cli(capsys, "ls")[0] == 0 and not (tmp_path / "args").exists()  # the environment first
+
+
+def test_cli_lists_buckets_and_objects_in_columns(cli_env, capsys):
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="d/a.bin", Body=b"x" * 1234)
+    s3.put_object(Bucket=bucket, Key="top.txt", Body=b"y")
+    code, out, _ = run_cli(capsys, *base, "ls")
+    (line,) = [line for line in out.splitlines() if line.endswith(f"  {bucket}")]
+    assert code == 0 and re.fullmatch(rf"\d{{4}}-\d\d-\d\dT[0-9:.]+Z? *  {bucket}", line), line
+    code, out, _ = run_cli(capsys, *base, "ls", f"s3p://{bucket}")
+    assert out.splitlines()[0] == f"{'':<24}  {'PRE':>14}  d/"
+    assert re.fullmatch(r".{24}  {14}1  top\.txt", out.splitlines()[1]), out
+    code, out, _ = run_cli(capsys, *base, "ls", "-r", f"s3p://{bucket}/d/")
+    assert [line[26:] for line in out.splitlines()] == [f"{'1,234':>14}  d/a.bin"]
+
+
+def test_cli_copies_name_keys_and_files_and_report_what_they_did(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    source = random_file(tmp_path / "in.txt", 6 * MiB)
+    args = ("--part-size", "5MiB", "--threshold", "5MiB", "--no-progress")
+    code, out, _ = run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}", *args, "--content-type", "x/y")
+    assert code == 0 and out.startswith(f"upload: {source} -> s3p://{bucket}/in.txt: 6,291,456 bytes in ")
+    assert out.endswith(" MiB/s)\n")
+    assert s3.head_object(Bucket=bucket, Key="in.txt")["ContentType"] == "x/y"
+    code, out, _ = run_cli(capsys, *base, "-q", "cp", str(source), f"s3p://{bucket}/d/", *args)
+    assert (code, out) == (0, "")
+    assert s3.head_object(Bucket=bucket, Key="d/in.txt")["ContentType"] == "text/plain"  # guessed from the name
+    assert s3.head_object(Bucket=bucket, Key="d/in.txt")["ETag"].endswith('-2"')  # above the threshold
+    (tmp_path / "down").mkdir()
+    code, out, _ = run_cli(capsys, *base, "cp", f"s3p://{bucket}/d/in.txt", f"{tmp_path}/down/", "--no-progress")
+    assert out.startswith(f"download: s3p://{bucket}/d/in.txt -> {tmp_path}/down/in.txt: 6,291,456 bytes in ")
+    assert (tmp_path / "down" / "in.txt").read_bytes() == source.read_bytes()
+    code, _, _ = run_cli(capsys, *base, "cp", f"s3p://{bucket}/in.txt", str(tmp_path / "named.bin"), "--progress")
+    assert code == 0 and (tmp_path / "named.bin").read_bytes() == source.read_bytes()
+
+    for argv, expected_code, message in (
+        (("cp", f"s3p://{bucket}/d/", str(tmp_path)), cli.EXIT_USAGE, f"s3p://{bucket}/d/ names no object"),
+        (("cp", str(source), str(tmp_path / "x")), cli.EXIT_USAGE, "exactly one side must be remote"),
+        (("cp", str(tmp_path / "nope"), f"s3p://{bucket}/k"), cli.EXIT_NOT_FOUND, f"{tmp_path}/nope: no such file"),
+        (("cp", str(source), f"s3p://{bucket}/k", "--concurrency", "0"), cli.EXIT_USAGE, "concurrency must be"),
+        (("cp", f"s3p://{bucket}/missing", str(tmp_path / "m")), cli.EXIT_NOT_FOUND, f"s3p://{bucket}/missing: "),
+    ):
+        code, out, err = run_cli(capsys, *base, *argv)
+        assert (code, out) == (expected_code, ""), argv
+        assert err.startswith("s3proxy_client: error: ") and message in err and err.count("\n") == 1, err
+
+
+def test_cli_bucket_and_object_commands_say_what_they_did(cli_env, capsys):
+    s3, bucket, base = cli_env
+    name = f"{bucket}-mb"
+    assert run_cli(capsys, *base, "mb", f"s3p://{name}", "--bucket-region", "eu-west-1")[:2] == (
+        0,
+        f"make_bucket: {name}\n",
+    )
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    assert run_cli(capsys, *base, "rb", f"s3p://{name}")[:2] == (0, f"remove_bucket: {name}\n")
+    s3.put_object(Bucket=bucket, Key="k.txt", Body=b"hello", ContentType="text/plain")
+    code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/k.txt")
+    shown = json.loads(out)
+    assert code == 0 and list(shown) == ["bucket", "key", "size", "etag", "content_type", "last_modified"]
+    assert (shown["bucket"], shown["key"], shown["size"], shown["content_type"]) == (bucket, "k.txt", 5, "text/plain")
+    assert shown["etag"] == '"5d41402abc4b2a76b9719d911017c592"'  # md5 of "hello"
+    assert run_cli(capsys, *base, "rm", f"s3p://{bucket}/k.txt")[:2] == (0, f"delete: s3p://{bucket}/k.txt\n")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    for argv, message in (
+        (("rm", f"s3p://{bucket}"), "names no object (use rb to delete a bucket)"),
+        (("head", f"s3p://{bucket}/"), "names no object"),
+        (("mb", f"s3p://{bucket}/k"), f"s3p://{bucket}/k: a bucket has no key"),
+        (("rb", f"s3p://{bucket}/k"), "a bucket has no key"),
+        (("ls", "s3://b"), "not a remote location"),
+    ):
+        code, _, err = run_cli(capsys, *base, *argv)
+        assert code == cli.EXIT_USAGE and message in err, (argv, err)
+
+
+def test_cli_errors_are_one_line_with_their_exit_code(cli_env, capsys, monkeypatch):
+    s3, bucket, base = cli_env
+    code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}-absent")
+    assert code == cli.EXIT_NOT_FOUND and err.startswith(f"s3proxy_client: error: s3p://{bucket}-absent: NoSuchBucket")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}")
+    assert code == cli.EXIT_CONFLICT and "BucketNotEmpty" in err
+    for error, expected in (
+        (NotFoundError(404, "NoSuchKey", "m"), cli.EXIT_NOT_FOUND),
+        (FileNotFoundError("f"), cli.EXIT_NOT_FOUND),
+        (AccessDeniedError(403, "AccessDenied", "m"), cli.EXIT_DENIED),
+        (PermissionError("p"), cli.EXIT_DENIED),
+        (PreconditionFailedError(412, "PreconditionFailed", "m"), cli.EXIT_CONFLICT),
+        (cli.UsageError("u"), cli.EXIT_USAGE),
+        (ServerError(500, "InternalError", "m"), cli.EXIT_ERROR),
+    ):
+        assert cli.exit_code(error) == expected, error
+    missing = FileNotFoundError(2, "No such file or directory", "/x/y")
+    noted = ValueError("first\nline")
+    noted.add_note("a note")
+    assert (cli.one_line(missing), cli.one_line(noted), cli.one_line(KeyError())) == (
+        "/x/y: No such file or directory",
+        "first line; a note",
+        "KeyError",
+    )
+
+    def broken(client: Any, options: Any) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "command_ls", broken)
+    code, _, err = run_cli(capsys, *base, "ls")
+    assert (code, err) == (cli.EXIT_ERROR, "s3proxy_client: internal error: RuntimeError: a bug\n")
+    monkeypatch.setenv("S3PROXY_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main([*base, "ls"])
+
+
+def test_cli_rates_and_progress_choices(monkeypatch):
+    assert cli.rate(3 * MiB, 2.0) == "3,145,728 bytes in 2.0 s (1.5 MiB/s)"
+    assert cli.rate(10, 0.0).startswith("10 bytes in 0.0 s (")  # no division by zero
+    options = cli.parser().parse_args(["cp", "a", "b"])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.wants_progress(options, 8 * MiB + 1) and not cli.wants_progress(options, 8 * MiB)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not cli.wants_progress(options, 100 * MiB)
+    options.progress = True
+    assert cli.wants_progress(options, 0)
