@@ -121,6 +121,72 @@ def test_bad_outputs_are_one_clear_error(source, message):
         parse_outputs(source)
 
 
+def test_outputs_errors_say_exactly_what_is_wrong(tmp_path):
+    """The messages an app developer reads: which key is missing, which file, what was expected."""
+    cases = [
+        (
+            {"execution_arn": ARN, "stage_name": "dev"},
+            "the stack outputs have no usable `url` (keys: execution_arn, stage_name)",
+        ),
+        ({}, "the stack outputs have no usable `url` (keys: none)"),
+        (
+            {"url": "http://localhost:4566/x"},
+            "cannot tell the API's region: no `execution_arn` (arn:aws:execute-api:<region>:...) and the url's host "
+            "is not <id>.execute-api.<region>.amazonaws.com; pass a region",
+        ),
+        (
+            str(tmp_path / "none.json"),
+            f"cannot read stack outputs from {tmp_path}/none.json: No such file or directory",
+        ),
+        ("[1, 2]", "the outputs text is JSON but not an object of stack outputs"),
+        ("progress\nnot json", "the outputs text is not JSON (expected `pulumi stack output --json`)"),
+    ]
+    (tmp_path / "list.json").write_text("[1]")
+    cases.append((str(tmp_path / "list.json"), f"{tmp_path}/list.json is JSON but not an object of stack outputs"))
+    for source, message in cases:
+        with pytest.raises(OutputsError) as raised:
+            parse_outputs(source)
+        assert str(raised.value) == message
+
+
+def test_outputs_are_kept_whole_and_the_url_without_its_trailing_slash():
+    progress = "Deploying stack dev\n  + created a\n  + created b\n" + json.dumps(
+        OUTPUTS | {"url": OUTPUTS["url"] + "/"}
+    )
+    parsed = parse_outputs(progress)  # the last line of `make up`, after several lines of progress
+    assert parsed.url == OUTPUTS["url"] and parsed.raw == OUTPUTS | {"url": OUTPUTS["url"] + "/"}
+    assert parse_outputs("   " + json.dumps(OUTPUTS)).region == "eu-west-1"  # blanks before the object: text
+    assert parse_outputs({"url": "https://x.example.com/p", "execution_arn": ARN}).routes is None
+    assert parse_outputs({"url": "https://q1.execute-api.sa-east-1.amazonaws.com/p", "execution_arn": 5}).region == (
+        "sa-east-1"
+    )
+
+
+def test_a_client_from_outputs_takes_the_overrides_and_the_options():
+    client = S3ProxyClient.from_outputs(
+        OUTPUTS, region="us-west-2", url="http://127.0.0.1:9/p", credentials=CREDENTIALS, read_timeout=7, max_attempts=2
+    )
+    assert (client.url, client.region, client.transport.timeout) == ("http://127.0.0.1:9/p", "us-west-2", (10.0, 7))
+    assert client.transport.retry.max_attempts == 2 and client.transport.credentials is CREDENTIALS
+    assert repr(client) == "S3ProxyClient('http://127.0.0.1:9/p', region='us-west-2')"
+
+
+def test_credentials_come_from_the_boto3_chain_else_localstack_test_keys(monkeypatch, tmp_path):
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    found = Transport("http://127.0.0.1:9", "us-east-1").credentials.get_frozen_credentials()
+    assert (found.access_key, found.secret_key) == ("AKIDFROMENV", "secret-from-env")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    fallback = Transport("http://127.0.0.1:9", "us-east-1").credentials.get_frozen_credentials()
+    assert (fallback.access_key, fallback.secret_key) == ("test", "test")
+
+
 # Signing
 
 
