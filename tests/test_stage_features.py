@@ -198,3 +198,54 @@ def test_bad_feature_inputs_name_the_field(args, field):
     with pytest.raises(S3ProxyConfigError) as error:
         validate_args(ALL | args)
     assert error.value.field == field
+
+
+def test_the_preflight_of_the_object_path_is_exactly_a_mock_answering_the_cors_headers():
+    doc = document(
+        cors={"allow_origin": "*", "allow_headers": ["Authorization", "X-Custom", "X-Custom"], "max_age": 60},
+        allowed_actions=["s3:GetObject", "s3:PutObject"],
+    )
+    headers = {
+        "Access-Control-Allow-Origin": "'*'",
+        "Access-Control-Allow-Methods": "'GET,HEAD,PUT,POST,OPTIONS'",  # GetObject, HeadObject, PutObject and multipart
+        "Access-Control-Allow-Headers": "'Authorization,X-Custom'",  # each once, in the order given
+        "Access-Control-Max-Age": "'60'",
+    }
+    assert doc["paths"]["/{folder}/{item+}"]["options"] == {
+        "operationId": "PreflightFolderItem",
+        "parameters": [
+            {"name": "folder", "in": "path", "required": True, "type": "string"},
+            {"name": "item", "in": "path", "required": True, "type": "string"},
+        ],
+        "responses": {"200": {"description": "CORS preflight", "headers": {h: {"type": "string"} for h in headers}}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "contentHandling": "CONVERT_TO_TEXT",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "when_no_match",
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {f"method.response.header.{h}": v for h, v in headers.items()},
+                }
+            },
+        },
+    }
+    root = document(cors={"allow_origin": "*"}, allowed_actions=["s3:ListAllMyBuckets"])["paths"]["/"]["options"]
+    assert (root["operationId"], root["parameters"]) == ("PreflightRoot", [])
+
+
+def test_cors_header_names_are_kept_once_in_order_and_checked():
+    config = validate_args(ALL | {"cors": {"allow_origin": "*", "allow_headers": ["A-b", "X-1", "A-b"]}})
+    assert config.cors is not None and config.cors.allow_headers == ("A-b", "X-1")
+    assert validate_args(ALL | {"cors": {"allow_origin": "*", "expose_headers": ["ETag"]}}).cors.expose_headers == (
+        "ETag",
+    )
+    for bad, message in (
+        (["X Bad"], "'X Bad' is not an HTTP header name"),
+        (["x" * 65], "is not an HTTP header name"),
+        ("ETag", "list of strings"),
+    ):
+        with pytest.raises(S3ProxyConfigError, match=message) as error:
+            validate_args(ALL | {"cors": {"allow_origin": "*", "allow_headers": bad}})
+        assert error.value.field == "cors.allow_headers"
