@@ -249,3 +249,15 @@ def test_cors_header_names_are_kept_once_in_order_and_checked():
         with pytest.raises(S3ProxyConfigError, match=message) as error:
             validate_args(ALL | {"cors": {"allow_origin": "*", "allow_headers": bad}})
         assert error.value.field == "cors.allow_headers"
+
+
+def test_cors_origins_and_max_age():
+    for origin in ("*", "https://App.Example.com", "http://localhost:8080"):
+        assert validate_args(ALL | {"cors": {"allow_origin": origin}}).cors.allow_origin == origin
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(ALL | {"cors": {"allow_origin": "app.example.com"}})
+    assert error.value.field == "cors.allow_origin"
+    assert "'app.example.com' must be '*' or one origin such as 'https://app.example.com'" in str(error.value)
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(ALL | {"cors": {"allow_origin": "*", "max_age": -1}})
+    assert error.value.field == "cors.max_age"
