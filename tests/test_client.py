@@ -50,7 +50,7 @@ from s3proxy_client import (
     UploadedPart,
     cli,
 )
-from s3proxy_client.client import MULTIPART_ROUTES, multipart_etag
+from s3proxy_client.client import MULTIPART_ROUTES, ObjectEntry, multipart_etag
 from s3proxy_client.errors import error_for
 from s3proxy_client.outputs import parse_outputs
 from s3proxy_client.parts import (
@@ -636,6 +636,48 @@ def test_every_call_is_sent_as_s3_expects_and_signed_as_sent(scripted):
     assert headers[1]["Content-Type"] == headers[2]["Content-Type"] == "application/xml"
     assert (headers[5]["Range"], headers[5]["If-Match"], headers[5]["If-None-Match"]) == ("bytes=5-", '"e1"', '"e0"')
     assert headers[7]["If-Match"] == '"e1"' and "If-Match" not in headers[6]
+
+
+def test_listing_sends_s3s_query_decodes_every_field_and_follows_tokens(scripted):
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+    def page(body: str, truncated: str) -> tuple[int, bytes, dict[str, str]]:
+        return (
+            200,
+            f"<ListBucketResult {xmlns}>{body}<IsTruncated>{truncated}</IsTruncated></ListBucketResult>".encode(),
+            {},
+        )
+
+    entry = (
+        "<Contents><Key>a%2Fb+c%3F</Key><Size>42</Size><ETag>&quot;e42&quot;</ETag>"
+        "<LastModified>2026-01-02T03:04:05.000Z</LastModified><StorageClass>STANDARD</StorageClass></Contents>"
+    )
+    script.actions = [
+        page(f"<EncodingType>url</EncodingType>{entry}<NextContinuationToken>t/1+</NextContinuationToken>", "true"),
+        page("<EncodingType>url</EncodingType><CommonPrefixes><Prefix>d%2F</Prefix></CommonPrefixes>", "false"),
+    ]
+    client = client_for(url)
+    listed = list(client.list_objects("bkt", "a", delimiter="/", start_after="a0", page_size=7))
+    assert listed == [
+        ObjectEntry("a/b c?", 42, '"e42"', "2026-01-02T03:04:05.000Z", "STANDARD"),
+        ObjectEntry("d/", is_prefix=True),
+    ]
+    base = "/restapis/abc/dev/_user_request_/bkt?list-type=2&encoding-type=url&prefix=a&delimiter=%2F&start-after=a0"
+    assert [path for _, path, _, _ in script.received] == [
+        f"{base}&max-keys=7",
+        f"{base}&max-keys=7&continuation-token=t%2F1%2B",
+    ]
+    script.actions = [page("<Contents><Key>a+b</Key></Contents>", "false")]  # not URL-encoded: kept as it is
+    assert [(e.key, e.size, e.etag) for e in client.list_objects("bkt")] == [("a+b", 0, None)]
+    assert script.received[-1][1].endswith("/bkt?list-type=2&encoding-type=url")
+    script.actions = [page(entry, "true")]
+    with pytest.raises(S3ProxyError) as raised:
+        list(client.list_objects("bkt"))
+    assert (raised.value.code, raised.value.message) == (
+        "MalformedResponse",
+        "a truncated listing came without a continuation token",
+    )
 
 
 def test_a_signature_is_verified_by_the_scripted_server(scripted):
