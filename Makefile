@@ -8,7 +8,7 @@ PROJECT ?= .
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install node-deps browser demo preview up down postman localstack localstack-stop test lint bench bench-localstack bench-transfer bench-load bench-crash dist clean
+.PHONY: install node-deps browser demo preview up down postman localstack localstack-stop test lint bench bench-localstack bench-transfer bench-load bench-crash mutate dist clean
 
 install: $(VENV)/.installed
 
@@ -78,6 +78,12 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/mypy provider/__main__.py  # a second `__main__` module: checked on its own
 
+# Mutation testing (mutmut) of components/ and s3proxy_client/, each against its offline tests; slow, so not
+# part of `make test`: prints each package's score and its surviving mutants (see docs/mutation.md).
+mutate: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	$(BIN)/python -m tooling.mutate $(MUTATE_ARGS)
+
 bench: install
 	$(BIN)/python benchmarks/program.py
 
@@ -101,4 +107,4 @@ bench-crash: install
 	$(BIN)/python benchmarks/crash.py
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .mutate

@@ -7,7 +7,7 @@ peak memory.
 1. Throughput: runs interleaved (the order alternates run by run), median MB/s of each side, and the
    ratio client / boto3 for uploads and downloads (goal >= 0.7x). Every transfer is checked byte-exact.
    The CPU seconds each transfer costs this process (the client) and LocalStack (when this checkout runs
-   it) tell where the time goes; uploads are also run without the parts' Content-MD5.
+   it) tell where the time goes; uploads are also run without the parts' SHA-256 checksums.
 2. Memory: a subprocess uploads, another downloads, each reporting its own peak RSS (ru_maxrss), minus
    that of a baseline subprocess that only imports the client and builds it (goal: the difference
    <= part_size x concurrency x 2 + 100 MB).
@@ -181,7 +181,7 @@ def main() -> None:
         def ours_up() -> None:
             client.upload_file(source, bucket, "ours.bin", part_size=part_size, concurrency=options.concurrency)
 
-        def ours_up_unchecked() -> None:  # without the parts' Content-MD5 (which LocalStack's S3 verifies)
+        def ours_up_unchecked() -> None:  # without the parts' SHA-256 checksums (which S3 verifies)
             client.upload_file(
                 source, bucket, "ours.bin", part_size=part_size, concurrency=options.concurrency, checksum=False
             )
@@ -198,7 +198,7 @@ def main() -> None:
         localstack_pid = read_pid(ROOT / ".local" / "localstack.pid")
         samples: dict[str, list[Sample]] = {}
         for run in range(options.runs):
-            ups = [("client", ours_up), ("boto3", boto_up), ("client, no MD5", ours_up_unchecked)]
+            ups = [("client", ours_up), ("boto3", boto_up), ("client, no checksums", ours_up_unchecked)]
             for name, action in ups if run % 2 == 0 else ups[::-1]:
                 samples.setdefault(f"up {name}", []).append(measure(action, localstack_pid))
             downs = [("client", ours_down), ("boto3", boto_down)]

@@ -17,6 +17,7 @@ from .client import (
     ObjectInfo,
     S3ProxyClient,
     TransferResult,
+    UploadedPart,
 )
 from .errors import (
     AccessDeniedError,
@@ -67,6 +68,7 @@ __all__ = [
     "StackOutputs",
     "ThrottledError",
     "TransferResult",
+    "UploadedPart",
     "__version__",
     "parse_outputs",
     "plan_parts",

@@ -33,7 +33,6 @@ from .errors import (
     PreconditionFailedError,
     RouteNotAllowedError,
     S3ProxyError,
-    error_for,
 )
 from .outputs import parse_outputs
 from .parts import (
@@ -116,6 +115,19 @@ class GetObjectResult(ObjectInfo):
 
 
 @dataclass(frozen=True)
+class UploadedPart:
+    """What CompleteMultipartUpload needs of an uploaded part: its ETag, and its checksum when the upload
+    was created with one."""
+
+    etag: str
+    checksum_sha256: str | None = None
+
+    def xml(self, number: int) -> str:
+        checksum = f"<ChecksumSHA256>{self.checksum_sha256}</ChecksumSHA256>" if self.checksum_sha256 else ""
+        return f"<Part><PartNumber>{number}</PartNumber><ETag>{escape(self.etag)}</ETag>{checksum}</Part>"
+
+
+@dataclass(frozen=True)
 class TransferResult:
     bucket: str
     key: str
@@ -123,10 +135,6 @@ class TransferResult:
     etag: str | None
     parts: int
     """1 for a single request; the number of parts (uploads) or ranged reads (downloads) otherwise."""
-
-
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
 
 
 def _xml(body: bytes) -> ET.Element:
@@ -147,8 +155,31 @@ def _children(element: ET.Element, name: str) -> list[ET.Element]:
     return element.findall(f"{{{S3_NS}}}{name}") or element.findall(name)
 
 
-def _md5_base64(data: bytes) -> str:
-    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+# API Gateway drops Content-MD5 from requests (the "important notes" of its developer guide), so integrity
+# rides on S3's flexible checksums instead: `x-amz-checksum-sha256` on every PutObject and UploadPart, which
+# S3 verifies against the bytes it received (BadDigest otherwise) and echoes back.
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
+CHECKSUM_ALGORITHM = "SHA256"
+
+
+def sha256_base64(data: bytes) -> str:
+    """The value of `x-amz-checksum-sha256`: base64 of the body's SHA-256 digest."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def composite_sha256(part_checksums: list[str]) -> str:
+    """S3's checksum of a multipart object uploaded with SHA-256 part checksums (COMPOSITE type): base64 of
+    the SHA-256 of the parts' binary digests, `-` the part count."""
+    digests = b"".join(base64.b64decode(checksum) for checksum in part_checksums)
+    return f"{sha256_base64(digests)}-{len(part_checksums)}"
+
+
+def _verify_checksum(answered: str | None, expected: str, what: str, status: int | None) -> None:
+    """S3 answers the checksum it computed (where the API passes it back): it must be ours."""
+    if answered and answered != expected:
+        raise S3ProxyError(
+            status, "ChecksumMismatch", f"{what}: S3 answered the SHA-256 checksum {answered}, expected {expected}"
+        )
 
 
 def multipart_etag(part_etags: list[str]) -> str | None:
@@ -372,35 +403,42 @@ class S3ProxyClient:
         if_match: str | None = None,
     ) -> str | None:
         """Store `body` (str is sent as UTF-8) in one request; returns the ETag. `if_none_match="*"` refuses
-        to overwrite an existing key (PreconditionFailedError). A Content-MD5 lets S3 reject a corrupted body.
-        Bodies of 10 MB or more exceed API Gateway's limit: use `upload_file`."""
+        to overwrite an existing key (PreconditionFailedError). Its SHA-256 checksum lets S3 reject a corrupted
+        body. Bodies of 10 MB or more exceed API Gateway's limit: use `upload_file`."""
         data = body.encode() if isinstance(body, str) else bytes(body)
         if len(data) >= API_GATEWAY_PAYLOAD_LIMIT:
             raise ValueError(
                 f"a body of {len(data):,} bytes exceeds API Gateway's 10 MB payload limit: use upload_file, which "
                 "sends it as a multipart upload"
             )
-        headers = {"Content-Type": content_type, "Content-MD5": _md5_base64(data)}
+        checksum = sha256_base64(data)
+        headers = {"Content-Type": content_type, CHECKSUM_HEADER: checksum}
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         if if_match:
             headers["If-Match"] = if_match
-        return self.transport.send("PUT", object_path(bucket, key), body=data, headers=headers).headers.get("ETag")
+        response = self.transport.send("PUT", object_path(bucket, key), body=data, headers=headers)
+        _verify_checksum(response.headers.get(CHECKSUM_HEADER), checksum, "PutObject", response.status_code)
+        return response.headers.get("ETag")
 
     def delete_object(self, bucket: str, key: str) -> None:
         self.transport.send("DELETE", object_path(bucket, key))
 
     # Multipart uploads, one call each
 
-    def create_multipart_upload(self, bucket: str, key: str, content_type: str = "application/octet-stream") -> str:
-        """Start a multipart upload; returns its upload id.
+    def create_multipart_upload(
+        self, bucket: str, key: str, content_type: str = "application/octet-stream", *, checksum: bool = True
+    ) -> str:
+        """Start a multipart upload; returns its upload id. With `checksum` it is created with the SHA-256
+        checksum algorithm: every part must then carry its checksum, and so must the complete's part list.
 
         Retried like any request: should an attempt's answer be lost after S3 started an upload, that upload's
         id is never known, and the API has no ListMultipartUploads route to find it. A bucket lifecycle rule
         (AbortIncompleteMultipartUpload) is the safety net for that case."""
-        response = self.transport.send(
-            "POST", object_path(bucket, key), params=MULTIPART_CREATE_QUERY, headers={"Content-Type": content_type}
-        )
+        headers = {"Content-Type": content_type}
+        if checksum:
+            headers["x-amz-checksum-algorithm"] = CHECKSUM_ALGORITHM
+        response = self.transport.send("POST", object_path(bucket, key), params=MULTIPART_CREATE_QUERY, headers=headers)
         upload_id = _text(_xml(response.content), "UploadId")
         if not upload_id:
             raise S3ProxyError(response.status_code, "MalformedResponse", "CreateMultipartUpload answered no UploadId")
@@ -416,15 +454,16 @@ class S3ProxyClient:
         cancel: threading.Event | None = None,
         *,
         checksum: bool = True,
-    ) -> str:
-        """Upload one part (below 10 MB); returns its ETag. With `checksum`, a Content-MD5 lets S3 reject a
-        part corrupted on the way (BadDigest): the one end-to-end check the route passes through."""
+    ) -> UploadedPart:
+        """Upload one part (below 10 MB); returns its ETag and checksum. With `checksum` (the upload was created
+        with it), its SHA-256 checksum lets S3 reject a part corrupted on the way (BadDigest)."""
         if len(data) >= API_GATEWAY_PAYLOAD_LIMIT:
             raise ValueError(f"a part of {len(data):,} bytes exceeds API Gateway's 10 MB payload limit")
         # The Content-Type is for API Gateway: it decides that the body is binary and passes it untouched.
         headers = {"Content-Type": "application/octet-stream"}
-        if checksum:
-            headers["Content-MD5"] = _md5_base64(data)
+        part_checksum = sha256_base64(data) if checksum else None
+        if part_checksum:
+            headers[CHECKSUM_HEADER] = part_checksum
         params: dict[str, str | None] = {"partNumber": str(number), "uploadId": upload_id}
         response = self.transport.send(
             "PUT", object_path(bucket, key), params=params, headers=headers, body=data, cancel=cancel
@@ -432,19 +471,30 @@ class S3ProxyClient:
         etag = response.headers.get("ETag")
         if not etag:
             raise S3ProxyError(response.status_code, "MalformedResponse", f"UploadPart {number} answered no ETag")
-        return etag
+        if part_checksum:
+            answered = response.headers.get(CHECKSUM_HEADER)
+            _verify_checksum(answered, part_checksum, f"UploadPart {number}", response.status_code)
+        return UploadedPart(etag, part_checksum)
 
-    def complete_multipart_upload(self, bucket: str, key: str, upload_id: str, part_etags: list[str]) -> str | None:
-        """Complete the upload from its parts' ETags (in part order); returns the object's ETag.
+    def complete_multipart_upload(
+        self, bucket: str, key: str, upload_id: str, parts: list[UploadedPart] | list[str]
+    ) -> str | None:
+        """Complete the upload from its parts (in part order: what `upload_part` returned, or bare ETags for an
+        upload created without checksums); returns the object's ETag.
+
+        S3 requires each part's checksum in the list when the upload was created with a checksum algorithm
+        (CompletedPart, S3 API reference: `ChecksumSHA256` "is present if the multipart upload request was
+        created with the SHA256 checksum algorithm"; S3 otherwise answers InvalidRequest "The complete request
+        must include the checksum for each part", aws/aws-sdk-php#2648). The object's composite checksum S3
+        answers is checked against the parts'.
 
         A retried complete whose first attempt succeeded unseen gets NoSuchUpload: the object is then checked
         (its ETag is S3's multipart ETag of these parts) and the upload counts as completed.
         """
-        parts = "".join(
-            f"<Part><PartNumber>{n}</PartNumber><ETag>{escape(etag)}</ETag></Part>"
-            for n, etag in enumerate(part_etags, start=1)
-        )
-        body = f'<CompleteMultipartUpload xmlns="{S3_NS}">{parts}</CompleteMultipartUpload>'.encode()
+        uploaded = [UploadedPart(part) if isinstance(part, str) else part for part in parts]
+        part_etags = [part.etag for part in uploaded]
+        body = f'<CompleteMultipartUpload xmlns="{S3_NS}">{"".join(p.xml(n) for n, p in enumerate(uploaded, 1))}'
+        body += "</CompleteMultipartUpload>"
         expected = multipart_etag(part_etags)
         try:
             response = self.transport.send(
@@ -452,7 +502,8 @@ class S3ProxyClient:
                 object_path(bucket, key),
                 params={"uploadId": upload_id},
                 headers={"Content-Type": "application/xml"},
-                body=body,
+                body=body.encode(),
+                error_in_200=True,  # S3 may answer 200 and fail in the body: retried like a 500 when transient
             )
         except NotFoundError as error:
             if error.code == "NoSuchUpload" and error.attempts > 1 and expected:
@@ -463,8 +514,10 @@ class S3ProxyClient:
                     pass
             raise
         root = _xml(response.content)
-        if _local(root.tag) == "Error":  # S3 may answer 200 and fail in the body
-            raise error_for(response.status_code, response.content, response.headers)
+        checksums = [part.checksum_sha256 for part in uploaded if part.checksum_sha256]
+        if checksums and len(checksums) == len(uploaded):
+            composite = composite_sha256(checksums)
+            _verify_checksum(_text(root, "ChecksumSHA256"), composite, "CompleteMultipartUpload", response.status_code)
         return _text(root, "ETag") or expected
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
@@ -501,7 +554,8 @@ class S3ProxyClient:
         """Upload a file: one PUT up to `threshold` bytes, else a multipart upload of `part_size` parts sent
         by `concurrency` workers, each reading only its own part. A failure, or an interrupt, aborts the
         multipart upload (nothing is left behind); should the abort fail too, the original error is raised
-        with the abort's failure noted on it. `checksum` sends each part's Content-MD5 for S3 to verify."""
+        with the abort's failure noted on it. `checksum` sends the SHA-256 checksum of each part (and of a single
+        PUT's body, always) for S3 to verify."""
         validate_part_size(part_size)
         validate_concurrency(concurrency)
         if threshold < 0:
@@ -518,9 +572,9 @@ class S3ProxyClient:
             plan = plan_parts(size, part_size)
             self._require_routes(MULTIPART_ROUTES, "a multipart upload")
             self.transport.ensure_pool(concurrency)
-            upload_id = self.create_multipart_upload(bucket, key, content_type)
+            upload_id = self.create_multipart_upload(bucket, key, content_type, checksum=checksum)
             try:
-                etags = self._run_parts(
+                uploaded = self._run_parts(
                     plan,
                     concurrency,
                     progress,
@@ -537,7 +591,7 @@ class S3ProxyClient:
                     # (a second Ctrl-C), nothing is left behind. Aborted again below, once they are done.
                     on_failure=lambda: self._abort_quietly(bucket, key, upload_id),
                 )
-                etag = self.complete_multipart_upload(bucket, key, upload_id, etags)
+                etag = self.complete_multipart_upload(bucket, key, upload_id, uploaded)
             except BaseException as error:
                 self._abort_after(error, bucket, key, upload_id)
                 raise

@@ -154,6 +154,17 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+def is_error_document(body: bytes) -> bool:
+    """Whether `body` is S3's XML `<Error>` document."""
+    text = body.strip()
+    if not text.startswith(b"<"):
+        return False
+    try:
+        return _local(ET.fromstring(text).tag) == "Error"
+    except ET.ParseError:
+        return False
+
+
 def parse_error_body(body: bytes, headers: Mapping[str, str]) -> tuple[str | None, str, str | None]:
     """(code, message, request id) from S3's XML error, API Gateway's JSON error, or neither."""
     code: str | None = None

@@ -23,7 +23,14 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from .errors import RETRYABLE_CODES, ConnectionFailedError, S3ProxyError, error_for, is_retryable_status
+from .errors import (
+    RETRYABLE_CODES,
+    ConnectionFailedError,
+    S3ProxyError,
+    error_for,
+    is_error_document,
+    is_retryable_status,
+)
 
 T = TypeVar("T")
 Body = bytes | Callable[[], bytes]
@@ -167,10 +174,13 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         body: Body = b"",
         cancel: threading.Event | None = None,
+        error_in_200: bool = False,
     ) -> requests.Response:
         """Send until an answer that is not a transient failure; raise the typed error for an error answer.
-        The response's body is read in full (answers here are small, or bounded by the 10 MB limit)."""
-        response: requests.Response = self._send(method, path, params, headers, body, None, cancel)
+        The response's body is read in full (answers here are small, or bounded by the 10 MB limit).
+        `error_in_200`: the operation may answer 200 with an S3 `<Error>` body (CompleteMultipartUpload), which
+        is then an error answer like any other, retried when its code is transient."""
+        response: requests.Response = self._send(method, path, params, headers, body, None, cancel, error_in_200)
         return response
 
     def stream(
@@ -185,7 +195,7 @@ class Transport:
     ) -> T:
         """As `send`, with the answer streamed to `consume(response)` inside the retry loop: a connection
         dropped while it reads is retried like any other failure (the request is sent again whole)."""
-        result: T = self._send(method, path, params, headers, b"", consume, cancel)
+        result: T = self._send(method, path, params, headers, b"", consume, cancel, False)
         return result
 
     def _send(
@@ -197,6 +207,7 @@ class Transport:
         body: Body,
         consume: Callable[[requests.Response], Any] | None,
         cancel: threading.Event | None,
+        error_in_200: bool,
     ) -> Any:
         url = self.url_for(path, params)
         policy = self.retry
@@ -220,8 +231,8 @@ class Transport:
                     if response.status_code < 300:
                         if consume is not None:
                             return consume(response)
-                        _ = response.content
-                        return response
+                        if not (error_in_200 and is_error_document(response.content)):
+                            return response
                     error = error_for(response.status_code, response.content, response.headers, attempt)
                 finally:
                     if consume is not None:

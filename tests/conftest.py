@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,6 +53,23 @@ class RecordingMocks(PreviewMocks):
         return super().call(args)
 
 
+class DependencyMonitor(MockMonitor):
+    """The mock monitor, also recording what each RegisterResource request says it depends on: `depends_on`
+    and the resources behind its Output inputs (`dependencies`), per input (`property_dependencies`)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.dependencies: dict[str, set[str]] = {}
+        self.property_dependencies: dict[str, dict[str, set[str]]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.dependencies[request.name] = {urn.rpartition("::")[2] for urn in request.dependencies}
+        self.property_dependencies[request.name] = {
+            name: {urn.rpartition("::")[2] for urn in urns.urns} for name, urns in request.propertyDependencies.items()
+        }
+        return super().RegisterResource(request)
+
+
 @dataclass
 class Built:
     outputs: dict[str, Any]
@@ -61,6 +79,8 @@ class Built:
     calls: list[pulumi.runtime.MockCallArgs] = field(default_factory=list)
     providers: dict[str, str] = field(default_factory=dict)  # resource name -> provider reference
     ids: dict[str, str] = field(default_factory=dict)  # resource name -> physical id
+    dependencies: dict[str, set[str]] = field(default_factory=dict)  # resource name -> names it depends on
+    property_dependencies: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # name -> input -> names
 
     def of_type(self, token: str) -> list[dict[str, Any]]:
         return [self.states[name] for name, typ in self.types.items() if typ == token]
@@ -84,10 +104,17 @@ def build(
         api = S3ProxyApi(name, args, opts() if opts else None)
         return {output: getattr(api, output) for output in OUTPUT_NAMES}
 
-    outputs, monitor = run_with_mocks(
-        program, mocks, project="test", stack="test", config={"aws:region": provider_region}
+    monitor = DependencyMonitor(mocks)
+    outputs, _ = run_with_mocks(
+        program, mocks, project="test", stack="test", config={"aws:region": provider_region}, monitor=monitor
     )
-    built = Built(outputs=outputs, urns=list(monitor.resources), calls=mocks.calls)
+    built = Built(
+        outputs=outputs,
+        urns=list(monitor.resources),
+        calls=mocks.calls,
+        dependencies=monitor.dependencies,
+        property_dependencies=monitor.property_dependencies,
+    )
     built.providers = {r.name: r.provider or "" for r in mocks.registrations}
     for urn, registration in monitor.resources.items():
         type_chain, resource_name = urn.split("::")[2:4]

@@ -4,21 +4,24 @@ moto's S3 served on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
 import os
 import random
+import re
 import socket
 import struct
+import sys
 import threading
-import time
-from collections.abc import Iterator
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 import pytest
@@ -30,6 +33,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from s3proxy_client import (
     AccessDeniedError,
+    Bucket,
     ConflictError,
     ConnectionFailedError,
     InvalidRangeError,
@@ -43,9 +47,10 @@ from s3proxy_client import (
     S3ProxyError,
     ServerError,
     ThrottledError,
+    UploadedPart,
     cli,
 )
-from s3proxy_client.client import MULTIPART_ROUTES, multipart_etag
+from s3proxy_client.client import MULTIPART_ROUTES, ObjectEntry, multipart_etag
 from s3proxy_client.errors import error_for
 from s3proxy_client.outputs import parse_outputs
 from s3proxy_client.parts import (
@@ -114,6 +119,72 @@ def test_region_from_the_arn_first_then_the_url_host_and_an_override_wins():
 def test_bad_outputs_are_one_clear_error(source, message):
     with pytest.raises(OutputsError, match=message):
         parse_outputs(source)
+
+
+def test_outputs_errors_say_exactly_what_is_wrong(tmp_path):
+    """The messages an app developer reads: which key is missing, which file, what was expected."""
+    cases = [
+        (
+            {"execution_arn": ARN, "stage_name": "dev"},
+            "the stack outputs have no usable `url` (keys: execution_arn, stage_name)",
+        ),
+        ({}, "the stack outputs have no usable `url` (keys: none)"),
+        (
+            {"url": "http://localhost:4566/x"},
+            "cannot tell the API's region: no `execution_arn` (arn:aws:execute-api:<region>:...) and the url's host "
+            "is not <id>.execute-api.<region>.amazonaws.com; pass a region",
+        ),
+        (
+            str(tmp_path / "none.json"),
+            f"cannot read stack outputs from {tmp_path}/none.json: No such file or directory",
+        ),
+        ("[1, 2]", "the outputs text is JSON but not an object of stack outputs"),
+        ("progress\nnot json", "the outputs text is not JSON (expected `pulumi stack output --json`)"),
+    ]
+    (tmp_path / "list.json").write_text("[1]")
+    cases.append((str(tmp_path / "list.json"), f"{tmp_path}/list.json is JSON but not an object of stack outputs"))
+    for source, message in cases:
+        with pytest.raises(OutputsError) as raised:
+            parse_outputs(source)
+        assert str(raised.value) == message
+
+
+def test_outputs_are_kept_whole_and_the_url_without_its_trailing_slash():
+    progress = "Deploying stack dev\n  + created a\n  + created b\n" + json.dumps(
+        OUTPUTS | {"url": OUTPUTS["url"] + "/"}
+    )
+    parsed = parse_outputs(progress)  # the last line of `make up`, after several lines of progress
+    assert parsed.url == OUTPUTS["url"] and parsed.raw == OUTPUTS | {"url": OUTPUTS["url"] + "/"}
+    assert parse_outputs("   " + json.dumps(OUTPUTS)).region == "eu-west-1"  # blanks before the object: text
+    assert parse_outputs({"url": "https://x.example.com/p", "execution_arn": ARN}).routes is None
+    assert parse_outputs({"url": "https://q1.execute-api.sa-east-1.amazonaws.com/p", "execution_arn": 5}).region == (
+        "sa-east-1"
+    )
+
+
+def test_a_client_from_outputs_takes_the_overrides_and_the_options():
+    client = S3ProxyClient.from_outputs(
+        OUTPUTS, region="us-west-2", url="http://127.0.0.1:9/p", credentials=CREDENTIALS, read_timeout=7, max_attempts=2
+    )
+    assert (client.url, client.region, client.transport.timeout) == ("http://127.0.0.1:9/p", "us-west-2", (10.0, 7))
+    assert client.transport.retry.max_attempts == 2 and client.transport.credentials is CREDENTIALS
+    assert repr(client) == "S3ProxyClient('http://127.0.0.1:9/p', region='us-west-2')"
+
+
+def test_credentials_come_from_the_boto3_chain_else_localstack_test_keys(monkeypatch, tmp_path):
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    found = Transport("http://127.0.0.1:9", "us-east-1").credentials.get_frozen_credentials()
+    assert (found.access_key, found.secret_key) == ("AKIDFROMENV", "secret-from-env")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    fallback = Transport("http://127.0.0.1:9", "us-east-1").credentials.get_frozen_credentials()
+    assert (fallback.access_key, fallback.secret_key) == ("test", "test")
 
 
 # Signing
@@ -239,6 +310,7 @@ class Script:
     actions: list[Any]
     payload: bytes = b"0123456789" * 100
     received: list[tuple[str, str, dict[str, str], bytes]] = field(default_factory=list)
+    signed: list[bool] = field(default_factory=list)  # whether each request's SigV4 signature is right
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
@@ -247,22 +319,48 @@ class Script:
             return self.actions.pop(0) if self.actions else "ok"
 
 
+SECRETS = {"test": "test", CREDENTIALS.access_key: CREDENTIALS.secret_key}
+AUTHORIZATION = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/execute-api/aws4_request, "
+    r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$"
+)
+
+
+def signature_is_valid(method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
+    """Verify a request's SigV4 signature as API Gateway would: recomputed (with botocore) from what arrived:
+    the method, path and query, the headers it names as signed, and the body."""
+    match = AUTHORIZATION.match(headers.get("Authorization", ""))
+    if not match:
+        return False
+    key_id, region, signed_names, signature = match.groups()
+    lowered = {name.lower(): value for name, value in headers.items()}
+    request = AWSRequest(
+        method=method,
+        url=f"http://{lowered['host']}{path}",
+        data=body,
+        headers={name: lowered[name] for name in signed_names.split(";")},
+    )
+    request.context["timestamp"] = lowered["x-amz-date"]
+    auth = SigV4Auth(Credentials(key_id, SECRETS[key_id]), "execute-api", region)
+    return auth.signature(auth.string_to_sign(request, auth.canonical_request(request)), request) == signature
+
+
 class ScriptedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Any
 
     def handle_any(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.script.signed.append(signature_is_valid(self.command, self.path, dict(self.headers.items()), body))
         action = self.server.script.next((self.command, self.path, dict(self.headers.items()), body))
+        while callable(action):  # scripted with events: it may block until the test (or another request) says
+            action = action()
         payload = self.server.script.payload
         if action == "drop":  # abruptly: a TCP reset, no answer at all
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
-        if action == "slow":  # answers after the client's read timeout
-            time.sleep(0.6)
-            action = "ok"
         status, extra, content = 200, {}, payload
         if isinstance(action, tuple):
             status, content, extra = action
@@ -274,6 +372,9 @@ class ScriptedHandler(BaseHTTPRequestHandler):
         if action == "short":  # announces the whole body, sends half, and drops the connection
             content = content[: len(content) // 2]
             self.close_connection = True
+        elif action == "short range":  # well-formed HTTP whose body is shorter than its Content-Range says
+            content = content[: len(content) // 2]
+            announced = len(content)
         self.send_response(status)
         for name, value in {"Content-Length": str(announced), "ETag": '"e1"', **extra}.items():
             self.send_header(name, value)
@@ -349,9 +450,31 @@ def test_dot_segments_of_a_key_go_out_encoded_exactly_as_signed(scripted):
     assert script.received[0][1] == "/restapis/abc/dev/_user_request_/bkt/a/%2E%2E/b/%2E/c"
 
 
+def held_until(event: threading.Event, then: Any = "ok") -> Callable[[], Any]:
+    """An answer held until `event` is set. Bounded, so that a client that never gives up fails the test
+    instead of hanging it."""
+
+    def hold() -> Any:
+        event.wait(30)
+        return then
+
+    return hold
+
+
+def setting(event: threading.Event, then: Any = "ok") -> Callable[[], Any]:
+    """An answer that first sets `event` (releasing whatever waits for this request)."""
+
+    def signal() -> Any:
+        event.set()
+        return then
+
+    return signal
+
+
 def test_a_read_timeout_is_retried(scripted):
     script, url = scripted
-    script.actions = ["slow"]
+    retried = threading.Event()
+    script.actions = [held_until(retried), setting(retried)]  # the first answer waits for the retry itself
     client = client_for(url, read_timeout=0.2)
     assert client.get_object("bkt", "k").body == script.payload
     assert len(script.received) == 2 and client.transport.stats["ReadTimeout"] == 1
@@ -412,6 +535,420 @@ def test_backoff_is_exponential_with_full_jitter_and_capped():
         assert max(delays) > ceiling * 0.8  # jitter spreads over the whole interval
     assert policy.delay(1, rng, retry_after=0.5) >= 0.5  # a server's Retry-After is a floor
     assert policy.delay(1, rng, retry_after=30) == 1.0  # within our ceiling
+
+
+def test_a_retry_after_is_waited_for_at_least(scripted):
+    """S3's and API Gateway's Retry-After (seconds) is a floor on the back-off, within its ceiling."""
+    script, url = scripted
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "3"}), (429, b"{}", {"Retry-After": "9"})]
+    waited: list[float] = []
+    transport = Transport(url, "us-east-1", CREDENTIALS, retry=RetryPolicy(3, 0.001, 5.0), sleep=waited.append)
+    assert transport.send("GET", "bkt/k").status_code == 200
+    assert waited[0] >= 3 and waited[1] == 5.0  # the floor, then capped at max_delay
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})]
+    waited.clear()
+    transport.send("GET", "bkt/k")  # an HTTP date is ignored: the jittered back-off applies
+    assert len(waited) == 1 and waited[0] <= 0.001
+    script.actions = [(503, xml_error("SlowDown"), {"Retry-After": "0"}), (503, b"", {"Retry-After": "-5"})]
+    waited.clear()
+    transport.send("GET", "bkt/k")
+    assert len(waited) == 2 and max(waited) <= 0.002  # no floor (the ceilings: 0.001, 0.002), none negative
+
+
+def test_a_well_formed_body_shorter_than_its_range_is_read_again(scripted, tmp_path):
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB + 123)
+    script.actions = ["ok", "short range"]  # the second range: Content-Length right, the body half its range
+    client = client_for(url)
+    client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert (tmp_path / "out").read_bytes() == script.payload
+    assert len(script.received) == 3 and client.transport.stats["IncompleteBodyError"] == 1
+
+
+def test_a_range_answered_at_another_offset_fails_and_leaves_no_file(scripted, tmp_path):
+    """The right length and end, one byte early: written as told, it would overwrite part 1's last byte."""
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB)
+    early = script.payload[5 * MiB - 1 :]
+    script.actions = ["ok", (206, early, {"Content-Range": f"bytes {5 * MiB - 1}-{6 * MiB - 1}/{6 * MiB}"})]
+    with pytest.raises(S3ProxyError, match=rf"unexpected Content-Range 'bytes {5 * MiB - 1}-") as raised:
+        client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert raised.value.code == "MalformedResponse"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_call_is_sent_as_s3_expects_and_signed_as_sent(scripted):
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    script.actions = [
+        (
+            200,
+            f"<ListAllMyBucketsResult {xmlns}><Buckets><Bucket><Name>a-bucket</Name><CreationDate>"
+            f"2026-01-02T03:04:05.000Z</CreationDate></Bucket><Bucket><Name>b-bucket</Name></Bucket></Buckets>"
+            "</ListAllMyBucketsResult>".encode(),
+            {},
+        ),
+        "ok",
+        "ok",
+        (204, b"", {}),
+        (204, b"", {}),
+        (206, b"56789", {"Content-Range": "bytes 5-9/10", "Content-Type": "text/plain"}),
+        (
+            200,
+            f'<ListPartsResult {xmlns}><Part><PartNumber>1</PartNumber><ETag>"e1"</ETag><Size>5242880</Size>'
+            '</Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag><Size>7</Size></Part></ListPartsResult>'.encode(),
+            {},
+        ),
+        (200, b"", {"x-amzn-Remapped-Content-Length": "1234", "Last-Modified": "Wed, 21 Oct 2026 07:28:00 GMT"}),
+    ]
+    client = client_for(url)
+    assert client.list_buckets() == [Bucket("a-bucket", "2026-01-02T03:04:05.000Z"), Bucket("b-bucket", None)]
+    client.create_bucket("new-bucket", region="eu-west-1")
+    client.create_bucket("east-bucket")  # the API's region, us-east-1: no LocationConstraint
+    client.delete_bucket("new-bucket")
+    client.delete_object("bkt", "a b")
+    got = client.get_object("bkt", "k", range=(5, None), if_match='"e1"', if_none_match='"e0"')
+    assert (got.bucket, got.key, got.status, got.body, got.size) == ("bkt", "k", 206, b"56789", 10)
+    assert (got.content_range, got.content_type, got.etag) == ("bytes 5-9/10", "text/plain", '"e1"')
+    assert client.list_parts("bkt", "k", "up-1") == [(1, '"e1"', 5242880), (2, '"e2"', 7)]
+    info = client.head_object("bkt", "k", if_match='"e1"')
+    assert (info.bucket, info.key, info.size, info.last_modified) == ("bkt", "k", 1234, "Wed, 21 Oct 2026 07:28:00 GMT")
+
+    base = "/restapis/abc/dev/_user_request_"
+    sent = [(method, path.removeprefix(base), body) for method, path, _, body in script.received]
+    configuration = f"<CreateBucketConfiguration {xmlns}>"
+    assert sent == [
+        ("GET", "/", b""),
+        (
+            "PUT",
+            "/new-bucket",
+            f"{configuration}<LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>".encode(),
+        ),
+        ("PUT", "/east-bucket", f"{configuration}</CreateBucketConfiguration>".encode()),
+        ("DELETE", "/new-bucket", b""),
+        ("DELETE", "/bkt/a%20b", b""),
+        ("GET", "/bkt/k", b""),
+        ("GET", "/bkt/k?uploadId=up-1", b""),
+        ("HEAD", "/bkt/k", b""),
+    ]
+    assert script.signed == [True] * 8
+    headers = [entry[2] for entry in script.received]
+    assert headers[1]["Content-Type"] == headers[2]["Content-Type"] == "application/xml"
+    assert (headers[5]["Range"], headers[5]["If-Match"], headers[5]["If-None-Match"]) == ("bytes=5-", '"e1"', '"e0"')
+    assert headers[7]["If-Match"] == '"e1"' and "If-Match" not in headers[6]
+
+
+def test_listing_sends_s3s_query_decodes_every_field_and_follows_tokens(scripted):
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+
+    def page(body: str, truncated: str) -> tuple[int, bytes, dict[str, str]]:
+        return (
+            200,
+            f"<ListBucketResult {xmlns}>{body}<IsTruncated>{truncated}</IsTruncated></ListBucketResult>".encode(),
+            {},
+        )
+
+    entry = (
+        "<Contents><Key>a%2Fb+c%3F</Key><Size>42</Size><ETag>&quot;e42&quot;</ETag>"
+        "<LastModified>2026-01-02T03:04:05.000Z</LastModified><StorageClass>STANDARD</StorageClass></Contents>"
+    )
+    script.actions = [
+        page(f"<EncodingType>url</EncodingType>{entry}<NextContinuationToken>t/1+</NextContinuationToken>", "true"),
+        page("<EncodingType>url</EncodingType><CommonPrefixes><Prefix>d%2F</Prefix></CommonPrefixes>", "false"),
+    ]
+    client = client_for(url)
+    listed = list(client.list_objects("bkt", "a", delimiter="/", start_after="a0", page_size=7))
+    assert listed == [
+        ObjectEntry("a/b c?", 42, '"e42"', "2026-01-02T03:04:05.000Z", "STANDARD"),
+        ObjectEntry("d/", is_prefix=True),
+    ]
+    base = "/restapis/abc/dev/_user_request_/bkt?list-type=2&encoding-type=url&prefix=a&delimiter=%2F&start-after=a0"
+    assert [path for _, path, _, _ in script.received] == [
+        f"{base}&max-keys=7",
+        f"{base}&max-keys=7&continuation-token=t%2F1%2B",
+    ]
+    script.actions = [page("<Contents><Key>a+b</Key></Contents>", "false")]  # not URL-encoded: kept as it is
+    assert [(e.key, e.size, e.etag) for e in client.list_objects("bkt")] == [("a+b", 0, None)]
+    assert script.received[-1][1].endswith("/bkt?list-type=2&encoding-type=url")
+    script.actions = [page(entry, "true")]
+    with pytest.raises(S3ProxyError) as raised:
+        list(client.list_objects("bkt"))
+    assert (raised.value.code, raised.value.message) == (
+        "MalformedResponse",
+        "a truncated listing came without a continuation token",
+    )
+
+
+def test_a_signature_is_verified_by_the_scripted_server(scripted):
+    """The verifier itself: a signature made with another secret fails it."""
+    script, url = scripted
+    S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "not-the-secret")).delete_object("bkt", "k")
+    client_for(url).delete_object("bkt", "k")
+    assert script.signed == [False, True]
+
+
+# Multipart uploads against a scripted S3: each operation answered as S3 does, faults injected on events
+
+
+def b64_sha256(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+@dataclass
+class FakeS3(Script):
+    """S3's multipart operations for the scripted server: a part is answered with its MD5 ETag and its SHA-256
+    checksum (x-amz-checksum-sha256, as S3 does), Complete assembles the object (ETag and composite checksum
+    as S3 computes them), HEAD finds it. `faults[request]` (a `log` name: `UploadPart 2`, `HeadObject`) lists
+    functions that turn the next answers to that request (computed, and acted upon, as usual) into other
+    actions, called in the handler's thread (so they may wait on events); `log` is what happened, in order."""
+
+    faults: dict[str, list[Callable[[Any], Any]]] = field(default_factory=dict)
+    parts: dict[int, bytes] = field(default_factory=dict)
+    state: str = "none"  # then "open", "aborted" or "completed"
+    etag: str | None = None
+    log: list[str] = field(default_factory=list)
+    aborted: threading.Event = field(default_factory=threading.Event)
+
+    def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
+        method, path, _, body = entry
+        query = parse_qs(urlsplit(path).query, keep_blank_values=True)
+        with self.lock:
+            self.received.append(entry)
+            operation = self.operation(method, query)
+            request = operation + (f" {query['partNumber'][0]}" if "partNumber" in query else "")
+            self.log.append(request)
+            answer = self.answer(operation, query, body)
+            faults = self.faults.get(request) or []
+            fault = faults.pop(0) if faults else None
+        return answer if fault is None else (lambda: fault(answer))
+
+    @staticmethod
+    def operation(method: str, query: dict[str, list[str]]) -> str:
+        if method == "POST":
+            return "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload"
+        if "uploadId" in query:
+            return {"PUT": "UploadPart", "DELETE": "AbortMultipartUpload", "GET": "ListParts"}[method]
+        return {"PUT": "PutObject", "HEAD": "HeadObject", "GET": "GetObject", "DELETE": "DeleteObject"}[method]
+
+    def answer(self, operation: str, query: dict[str, list[str]], body: bytes) -> Any:
+        no_such_upload = (404, xml_error("NoSuchUpload"), {})
+        if operation == "CreateMultipartUpload":
+            self.state, self.parts = "open", {}
+            return (
+                200,
+                b"<InitiateMultipartUploadResult><UploadId>up-1</UploadId></InitiateMultipartUploadResult>",
+                {},
+            )
+        if operation == "UploadPart":
+            if self.state != "open":
+                return no_such_upload
+            self.parts[int(query["partNumber"][0])] = body
+            return (200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"', "x-amz-checksum-sha256": b64_sha256(body)})
+        if operation == "CompleteMultipartUpload":
+            if self.state != "open":
+                return no_such_upload
+            self.state = "completed"
+            digests = [hashlib.md5(self.parts[n]).digest() for n in sorted(self.parts)]
+            self.etag = f'"{hashlib.md5(b"".join(digests)).hexdigest()}-{len(digests)}"'
+            sha = [hashlib.sha256(self.parts[n]).digest() for n in sorted(self.parts)]
+            composite = f"{b64_sha256(b''.join(sha))}-{len(sha)}"
+            result = f"<CompleteMultipartUploadResult><ETag>{self.etag}</ETag><ChecksumSHA256>{composite}"
+            return (200, f"{result}</ChecksumSHA256></CompleteMultipartUploadResult>".encode(), {})
+        if operation == "AbortMultipartUpload":
+            if self.state != "open":
+                return no_such_upload
+            self.state = "aborted"
+            self.aborted.set()
+            return (204, b"", {})
+        if operation == "HeadObject":
+            return (200, b"", {"ETag": self.etag}) if self.state == "completed" else (404, b"", {})
+        if operation == "PutObject":
+            return (200, b"", {"ETag": f'"{hashlib.md5(body).hexdigest()}"', "x-amz-checksum-sha256": b64_sha256(body)})
+        raise AssertionError(f"not scripted: {operation}")
+
+    def sent(self, operation: str) -> list[tuple[str, str, dict[str, str], bytes]]:
+        return [
+            entry
+            for entry in self.received
+            if self.operation(entry[0], parse_qs(urlsplit(entry[1]).query)) == operation
+        ]
+
+
+@pytest.fixture
+def fake_s3() -> Iterator[tuple[FakeS3, str]]:
+    fake = FakeS3([])
+    server = QuietServer(("127.0.0.1", 0), ScriptedHandler)
+    server.script = fake  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield fake, f"http://127.0.0.1:{server.server_address[1]}/dev"
+    server.shutdown()
+    server.server_close()
+
+
+def parts_of(path: Path, part_size: int) -> list[bytes]:
+    data = path.read_bytes()
+    return [data[offset : offset + part_size] for offset in range(0, len(data), part_size)]
+
+
+def test_every_part_and_single_put_carries_its_sha256_checksum_and_no_content_md5(fake_s3, tmp_path):
+    """API Gateway drops Content-MD5 from requests (its developer guide's important notes), so S3's flexible
+    checksum carries integrity: x-amz-checksum-sha256 = base64 of the body's SHA-256, which S3 verifies."""
+    fake, url = fake_s3
+    client = client_for(url)
+    client.put_object("bkt", "hello.txt", b"Hello, World!")
+    (put,) = fake.sent("PutObject")
+    assert put[2]["x-amz-checksum-sha256"] == "3/1gIbsr1bCvZ2KQgJ7DpTGR3YHH9wpLKGiKNiGCmG8="  # sha256sum | base64
+    assert "Content-MD5" not in put[2]
+
+    source = random_file(tmp_path / "in.bin", 11 * MiB)
+    result = client.upload_file(source, "bkt", "k", part_size=5 * MiB, concurrency=2)
+    (create,) = fake.sent("CreateMultipartUpload")
+    assert create[2]["x-amz-checksum-algorithm"] == "SHA256"
+    expected = [b64_sha256(part) for part in parts_of(source, 5 * MiB)]
+    sent = {int(parse_qs(urlsplit(p[1]).query)["partNumber"][0]): p[2] for p in fake.sent("UploadPart")}
+    assert [sent[n]["x-amz-checksum-sha256"] for n in (1, 2, 3)] == expected
+    assert not any("Content-MD5" in headers for headers in sent.values())
+    # S3 requires each part's checksum in the Complete's list when the upload was created with an algorithm
+    # (CompletedPart in the S3 API reference; S3 answers InvalidRequest otherwise, aws/aws-sdk-php#2648).
+    (complete,) = fake.sent("CompleteMultipartUpload")
+    listed = ET.fromstring(complete[3])
+    namespace = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    assert [p.findtext("s3:ChecksumSHA256", namespaces=namespace) for p in listed] == expected
+    assert [p.findtext("s3:PartNumber", namespaces=namespace) for p in listed] == ["1", "2", "3"]
+    assert result.etag == fake.etag and fake.state == "completed"
+
+
+def test_without_checksums_no_part_and_no_complete_names_one(fake_s3, tmp_path):
+    fake, url = fake_s3
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0, checksum=False)
+    assert all("x-amz-checksum-algorithm" not in e[2] and "x-amz-checksum-sha256" not in e[2] for e in fake.received)
+    assert b"Checksum" not in fake.sent("CompleteMultipartUpload")[0][3]
+
+
+@pytest.mark.parametrize("operation", ["PutObject", "UploadPart", "CompleteMultipartUpload"])
+def test_a_checksum_s3_answers_that_is_not_ours_is_an_error(fake_s3, tmp_path, operation):
+    fake, url = fake_s3
+    other = b64_sha256(b"other bytes")
+
+    def replaced(answer: Any) -> Any:
+        status, body, headers = answer
+        if operation == "CompleteMultipartUpload":
+            body = re.sub(rb"<ChecksumSHA256>[^<]*", f"<ChecksumSHA256>{other}-2".encode(), body)
+        return (status, body, headers | {"x-amz-checksum-sha256": other})
+
+    fake.faults["UploadPart 2" if operation == "UploadPart" else operation] = [replaced]
+    client = client_for(url)
+    with pytest.raises(S3ProxyError, match=f"{operation}.*answered the SHA-256 checksum {re.escape(other)}") as raised:
+        if operation == "PutObject":
+            client.put_object("bkt", "k", b"data")
+        else:
+            client.upload_file(
+                random_file(tmp_path / "in.bin", 6 * MiB), "bkt", "k", part_size=5 * MiB, threshold=0, concurrency=1
+            )
+    assert raised.value.code == "ChecksumMismatch"
+
+
+def test_a_failed_part_aborts_at_once_and_stops_the_parts_in_flight(fake_s3, tmp_path):
+    """Part 1 fails while part 2 is held in the server: the upload is aborted before part 2 is answered (not
+    after waiting for it), and part 2, answered 503 then, is not retried: the transfer is being cancelled."""
+    fake, url = fake_s3
+    part_2_held = threading.Event()
+    released_by_the_abort: list[bool] = []
+
+    def fail_part_1(answer: Any) -> Any:
+        part_2_held.wait(10)
+        return (403, xml_error("AccessDenied"), {})
+
+    def hold_part_2(answer: Any) -> Any:
+        part_2_held.set()
+        released_by_the_abort.append(fake.aborted.wait(10))
+        fake.log.append("part 2 answered")
+        return (503, xml_error("SlowDown"), {})
+
+    fake.faults = {"UploadPart 1": [fail_part_1], "UploadPart 2": [hold_part_2]}
+    source = random_file(tmp_path / "in.bin", 10 * MiB)
+    with pytest.raises(AccessDeniedError):
+        client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, concurrency=2)
+    assert released_by_the_abort == [True]
+    assert fake.log.index("AbortMultipartUpload") < fake.log.index("part 2 answered")
+    assert fake.log.count("UploadPart 2") == 1  # not retried once cancelled
+    assert "CompleteMultipartUpload" not in fake.log and fake.state == "aborted"
+
+
+def test_a_complete_whose_answer_was_lost_is_recognised_as_done(fake_s3, tmp_path):
+    """S3 completed it, the answer was lost (connection reset), the retry gets NoSuchUpload: the object's ETag
+    being these parts' multipart ETag, the upload counts as completed and nothing is aborted."""
+    fake, url = fake_s3
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: "drop"]
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    result = client_for(url).upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    digests = b"".join(hashlib.md5(part).digest() for part in parts_of(source, 5 * MiB))
+    assert result.etag == f'"{hashlib.md5(digests).hexdigest()}-2"' == fake.etag
+    assert fake.log[-3:] == ["CompleteMultipartUpload", "CompleteMultipartUpload", "HeadObject"]
+    assert "AbortMultipartUpload" not in fake.log and result.parts == 2
+
+
+def test_a_no_such_upload_at_the_first_complete_is_an_error_without_looking_for_the_object(fake_s3, tmp_path):
+    fake, url = fake_s3
+    client = client_for(url)
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    client.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    parts = [UploadedPart(f'"{hashlib.md5(p).hexdigest()}"', b64_sha256(p)) for p in parts_of(source, 5 * MiB)]
+    with pytest.raises(NotFoundError, match="NoSuchUpload"):
+        client.complete_multipart_upload("bkt", "k", "up-1", parts)  # the object exists, but not by this call
+    assert fake.log[-1] == "CompleteMultipartUpload"
+
+
+def test_a_lost_complete_whose_object_differs_is_not_taken_for_done(fake_s3, tmp_path):
+    fake, url = fake_s3
+
+    def lost_and_replaced(answer: Any) -> Any:
+        fake.etag = '"someone-else"'
+        return "drop"
+
+    fake.faults["CompleteMultipartUpload"] = [lost_and_replaced]
+    with pytest.raises(NotFoundError, match="NoSuchUpload"):
+        client_for(url).upload_file(
+            random_file(tmp_path / "in.bin", 6 * MiB), "bkt", "k", part_size=5 * MiB, threshold=0
+        )
+    assert fake.log[-2:] == ["HeadObject", "AbortMultipartUpload"]
+
+
+def test_a_200_error_on_complete_is_retried_when_transient_and_raised_otherwise(fake_s3, tmp_path):
+    """CompleteMultipartUpload can answer 200 and fail in the body (S3 API reference): an InternalError is
+    retried like a 500; InvalidPart is final, and the upload is aborted."""
+    fake, url = fake_s3
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: (200, xml_error("InternalError"), {})]
+    client = client_for(url)
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    result = client.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    assert fake.log.count("CompleteMultipartUpload") == 2 and result.etag == fake.etag
+
+    fake.log.clear()
+    fake.faults["CompleteMultipartUpload"] = [lambda answer: (200, xml_error("InvalidPart", "bad part"), {})]
+    with pytest.raises(S3ProxyError, match="InvalidPart") as raised:
+        client.upload_file(source, "bkt", "k2", part_size=5 * MiB, threshold=0)
+    assert raised.value.status == 200
+    assert fake.log[-2:] == ["CompleteMultipartUpload", "AbortMultipartUpload"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "raised"),
+    [((404, xml_error("NoSuchUpload"), {}), None), ((404, xml_error("NoSuchBucket"), {}), NotFoundError)],
+)
+def test_abort_of_an_upload_that_is_gone_counts_as_aborted(scripted, answer, raised):
+    script, url = scripted
+    script.actions = [answer]
+    client = client_for(url)
+    if raised is None:
+        client.abort_multipart_upload("bkt", "k", "up-1")
+    else:
+        with pytest.raises(raised, match="NoSuchBucket"):
+            client.abort_multipart_upload("bkt", "k", "up-1")
+    assert script.received[0][:2] == ("DELETE", "/restapis/abc/dev/_user_request_/bkt/k?uploadId=up-1")
 
 
 # Part planning and paths
@@ -691,3 +1228,259 @@ def test_cli_sizes_and_uris():
     assert cli.split_uri("s3p://b") == ("b", "")
     with pytest.raises(cli.UsageError):
         cli.split_uri("s3://b/k")
+
+
+@pytest.fixture
+def cli_env(moto, moto_url, tmp_path, monkeypatch) -> tuple[Any, str, tuple[str, str]]:
+    """boto3 on moto, a fresh bucket, and the `--outputs` arguments of a stack served by moto."""
+    _, s3, bucket = moto
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"url": moto_url, "execution_arn": ARN.replace("eu-west-1", "us-east-1")}))
+    return s3, bucket, ("--outputs", str(outputs))
+
+
+def test_cli_options_and_their_defaults(monkeypatch):
+    monkeypatch.setenv("S3PROXY_API_KEY", "key-from-env")
+    top = cli.parser()
+    listed = top.parse_args(["ls"])
+    assert (listed.run, listed.location, listed.recursive) == (cli.command_ls, None, False)
+    assert (listed.outputs, listed.stack, listed.region, listed.quiet, listed.api_key) == (
+        None,
+        None,
+        None,
+        False,
+        "key-from-env",
+    )
+    every = top.parse_args(
+        ["--outputs", "o.json", "--stack", "prod", "--region", "eu-west-1", "-q", "--api-key", "k2", "ls", "-r", "x"]
+    )
+    assert (every.outputs, every.stack, every.region, every.quiet, every.api_key) == (
+        "o.json",
+        "prod",
+        "eu-west-1",
+        True,
+        "k2",
+    )
+    assert (every.recursive, every.location) == (True, "x")
+    copy = top.parse_args(["cp", "a", "s3p://b/k"])
+    assert (copy.run, copy.source, copy.destination) == (cli.command_cp, "a", "s3p://b/k")
+    assert (copy.part_size, copy.concurrency, copy.threshold, copy.content_type, copy.progress) == (
+        8 * MiB,
+        4,
+        8 * MiB,
+        None,
+        None,
+    )
+    tuned = top.parse_args(
+        ["cp", "a", "b", "--part-size", "5MiB", "--concurrency", "2", "--threshold", "1M", "--content-type", "t/p"]
+    )
+    assert (tuned.part_size, tuned.concurrency, tuned.threshold, tuned.content_type) == (5 * MiB, 2, 10**6, "t/p")
+    assert top.parse_args(["cp", "a", "b", "--progress"]).progress is True
+    assert top.parse_args(["cp", "a", "b", "--no-progress"]).progress is False
+    for name in ("rm", "mb", "rb", "head"):
+        parsed = top.parse_args([name, "s3p://b/k"])
+        assert (parsed.command, parsed.run, parsed.location) == (name, getattr(cli, f"command_{name}"), "s3p://b/k")
+    assert top.parse_args(["mb", "s3p://b", "--bucket-region", "eu-west-1"]).bucket_region == "eu-west-1"
+    for wrong in (["mb"], ["rb", "s3p://b", "--bucket-region", "x"], [], ["cp", "a"]):
+        with pytest.raises(SystemExit):
+            top.parse_args(wrong)
+
+
+# What `--help` tells, per command: hand-written from the options' purpose (README's CLI section).
+HELP = {
+    (): [
+        "usage: python -m s3proxy_client",
+        "--outputs FILE",
+        "the stack outputs (`pulumi stack output --json` saved)",
+        "--stack STACK",
+        "the Pulumi stack to read outputs from (when --outputs is absent)",
+        "--region REGION",
+        "the API's region (default: from the outputs' execution_arn)",
+        "--quiet, -q",
+        "no summary lines",
+        "--api-key API_KEY",
+        "the API key, when the stack requires one (default: $S3PROXY_API_KEY)",
+        "list buckets, or objects under s3p://bucket/prefix",
+        "copy a file to s3p://bucket/key, or an object to a file",
+        "delete s3p://bucket/key",
+        "create s3p://bucket",
+        "delete the empty bucket s3p://bucket",
+        "show an object's size, ETag, type and date (JSON)",
+        "4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.",
+    ],
+    ("ls",): ["s3p://bucket[/prefix]", "--recursive, -r", "every key, not one level"],
+    ("cp",): [
+        "--part-size PART_SIZE",
+        "e.g. 8MiB (5 MiB to < 10 MB)",
+        "--concurrency CONCURRENCY",
+        "parallel requests (default 4)",
+        "--threshold THRESHOLD",
+        "multipart above this size",
+        "--content-type CONTENT_TYPE",
+        "of an upload (default: guessed from the file name)",
+        "--progress, --no-progress",
+        "progress bar (default: on a tty)",
+    ],
+    ("mb",): ["--bucket-region BUCKET_REGION", "the bucket's region (default: the API's)"],
+}
+
+
+@pytest.mark.parametrize("command", list(HELP), ids=lambda c: " ".join(c) or "top")
+def test_cli_help_says_what_each_option_does(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit) as done:
+        cli.parser().parse_args([*command, "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    for phrase in HELP[command]:
+        assert phrase in shown, phrase
+
+
+def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, monkeypatch, tmp_path):
+    _, bucket, (_, outputs) = cli_env
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pulumi = bin_dir / "pulumi"  # a stand-in for the Pulumi CLI: records its arguments, prints the outputs
+    pulumi.write_text(
+        f'#!/bin/sh\necho "$@" > {tmp_path}/args\n'
+        f'if [ "$5" = missing ]; then echo "warning: x" >&2; echo "error: no stack named missing" >&2; exit 255; fi\n'
+        f"cat {outputs}\n"
+    )
+    pulumi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    code, out, _ = run_cli(capsys, "--stack", "dev", "ls")
+    assert code == 0 and bucket in out
+    assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
+    run_cli(capsys, "ls")
+    assert (tmp_path / "args").read_text() == "stack output --json\n"
+    code, _, err = run_cli(capsys, "--stack", "missing", "ls")
+    assert code == cli.EXIT_ERROR
+    assert err == "s3proxy_client: error: `stack output --json --stack missing` failed: error: no stack named missing\n"
+    monkeypatch.setenv("S3PROXY_OUTPUTS", outputs)
+    (tmp_path / "args").unlink()
+    assert run_cli(capsys, "ls")[0] == 0 and not (tmp_path / "args").exists()  # the environment first
+
+
+def test_cli_lists_buckets_and_objects_in_columns(cli_env, capsys):
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="d/a.bin", Body=b"x" * 1234)
+    s3.put_object(Bucket=bucket, Key="top.txt", Body=b"y")
+    code, out, _ = run_cli(capsys, *base, "ls")
+    (line,) = [line for line in out.splitlines() if line.endswith(f"  {bucket}")]
+    assert code == 0 and re.fullmatch(rf"\d{{4}}-\d\d-\d\dT[0-9:.]+Z? *  {bucket}", line), line
+    code, out, _ = run_cli(capsys, *base, "ls", f"s3p://{bucket}")
+    assert out.splitlines()[0] == f"{'':<24}  {'PRE':>14}  d/"
+    assert re.fullmatch(r".{24}  {14}1  top\.txt", out.splitlines()[1]), out
+    code, out, _ = run_cli(capsys, *base, "ls", "-r", f"s3p://{bucket}/d/")
+    assert [line[26:] for line in out.splitlines()] == [f"{'1,234':>14}  d/a.bin"]
+
+
+def test_cli_copies_name_keys_and_files_and_report_what_they_did(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    source = random_file(tmp_path / "in.txt", 6 * MiB)
+    args = ("--part-size", "5MiB", "--threshold", "5MiB", "--no-progress")
+    code, out, _ = run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}", *args, "--content-type", "x/y")
+    assert code == 0 and out.startswith(f"upload: {source} -> s3p://{bucket}/in.txt: 6,291,456 bytes in ")
+    assert out.endswith(" MiB/s)\n")
+    assert s3.head_object(Bucket=bucket, Key="in.txt")["ContentType"] == "x/y"
+    code, out, _ = run_cli(capsys, *base, "-q", "cp", str(source), f"s3p://{bucket}/d/", *args)
+    assert (code, out) == (0, "")
+    assert s3.head_object(Bucket=bucket, Key="d/in.txt")["ContentType"] == "text/plain"  # guessed from the name
+    assert s3.head_object(Bucket=bucket, Key="d/in.txt")["ETag"].endswith('-2"')  # above the threshold
+    (tmp_path / "down").mkdir()
+    code, out, _ = run_cli(capsys, *base, "cp", f"s3p://{bucket}/d/in.txt", f"{tmp_path}/down/", "--no-progress")
+    assert out.startswith(f"download: s3p://{bucket}/d/in.txt -> {tmp_path}/down/in.txt: 6,291,456 bytes in ")
+    assert (tmp_path / "down" / "in.txt").read_bytes() == source.read_bytes()
+    code, _, _ = run_cli(capsys, *base, "cp", f"s3p://{bucket}/in.txt", str(tmp_path / "named.bin"), "--progress")
+    assert code == 0 and (tmp_path / "named.bin").read_bytes() == source.read_bytes()
+
+    for argv, expected_code, message in (
+        (("cp", f"s3p://{bucket}/d/", str(tmp_path)), cli.EXIT_USAGE, f"s3p://{bucket}/d/ names no object"),
+        (("cp", str(source), str(tmp_path / "x")), cli.EXIT_USAGE, "exactly one side must be remote"),
+        (("cp", str(tmp_path / "nope"), f"s3p://{bucket}/k"), cli.EXIT_NOT_FOUND, f"{tmp_path}/nope: no such file"),
+        (("cp", str(source), f"s3p://{bucket}/k", "--concurrency", "0"), cli.EXIT_USAGE, "concurrency must be"),
+        (("cp", f"s3p://{bucket}/missing", str(tmp_path / "m")), cli.EXIT_NOT_FOUND, f"s3p://{bucket}/missing: "),
+    ):
+        code, out, err = run_cli(capsys, *base, *argv)
+        assert (code, out) == (expected_code, ""), argv
+        assert err.startswith("s3proxy_client: error: ") and message in err and err.count("\n") == 1, err
+
+
+def test_cli_bucket_and_object_commands_say_what_they_did(cli_env, capsys):
+    s3, bucket, base = cli_env
+    name = f"{bucket}-mb"
+    assert run_cli(capsys, *base, "mb", f"s3p://{name}", "--bucket-region", "eu-west-1")[:2] == (
+        0,
+        f"make_bucket: {name}\n",
+    )
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+    assert run_cli(capsys, *base, "rb", f"s3p://{name}")[:2] == (0, f"remove_bucket: {name}\n")
+    s3.put_object(Bucket=bucket, Key="k.txt", Body=b"hello", ContentType="text/plain")
+    code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/k.txt")
+    shown = json.loads(out)
+    assert code == 0 and list(shown) == ["bucket", "key", "size", "etag", "content_type", "last_modified"]
+    assert (shown["bucket"], shown["key"], shown["size"], shown["content_type"]) == (bucket, "k.txt", 5, "text/plain")
+    assert shown["etag"] == '"5d41402abc4b2a76b9719d911017c592"'  # md5 of "hello"
+    assert run_cli(capsys, *base, "rm", f"s3p://{bucket}/k.txt")[:2] == (0, f"delete: s3p://{bucket}/k.txt\n")
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    for argv, message in (
+        (("rm", f"s3p://{bucket}"), "names no object (use rb to delete a bucket)"),
+        (("head", f"s3p://{bucket}/"), "names no object"),
+        (("mb", f"s3p://{bucket}/k"), f"s3p://{bucket}/k: a bucket has no key"),
+        (("rb", f"s3p://{bucket}/k"), "a bucket has no key"),
+        (("ls", "s3://b"), "not a remote location"),
+    ):
+        code, _, err = run_cli(capsys, *base, *argv)
+        assert code == cli.EXIT_USAGE and message in err, (argv, err)
+
+
+def test_cli_errors_are_one_line_with_their_exit_code(cli_env, capsys, monkeypatch):
+    s3, bucket, base = cli_env
+    code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}-absent")
+    assert code == cli.EXIT_NOT_FOUND and err.startswith(f"s3proxy_client: error: s3p://{bucket}-absent: NoSuchBucket")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}")
+    assert code == cli.EXIT_CONFLICT and "BucketNotEmpty" in err
+    for error, expected in (
+        (NotFoundError(404, "NoSuchKey", "m"), cli.EXIT_NOT_FOUND),
+        (FileNotFoundError("f"), cli.EXIT_NOT_FOUND),
+        (AccessDeniedError(403, "AccessDenied", "m"), cli.EXIT_DENIED),
+        (PermissionError("p"), cli.EXIT_DENIED),
+        (PreconditionFailedError(412, "PreconditionFailed", "m"), cli.EXIT_CONFLICT),
+        (cli.UsageError("u"), cli.EXIT_USAGE),
+        (ServerError(500, "InternalError", "m"), cli.EXIT_ERROR),
+    ):
+        assert cli.exit_code(error) == expected, error
+    missing = FileNotFoundError(2, "No such file or directory", "/x/y")
+    noted = ValueError("first\nline")
+    noted.add_note("a note")
+    assert (cli.one_line(missing), cli.one_line(noted), cli.one_line(KeyError())) == (
+        "/x/y: No such file or directory",
+        "first line; a note",
+        "KeyError",
+    )
+
+    def broken(client: Any, options: Any) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "command_ls", broken)
+    code, _, err = run_cli(capsys, *base, "ls")
+    assert (code, err) == (cli.EXIT_ERROR, "s3proxy_client: internal error: RuntimeError: a bug\n")
+    monkeypatch.setenv("S3PROXY_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main([*base, "ls"])
+
+
+def test_cli_rates_and_progress_choices(monkeypatch):
+    assert cli.rate(3 * MiB, 2.0) == "3,145,728 bytes in 2.0 s (1.5 MiB/s)"
+    assert cli.rate(10, 0.0).startswith("10 bytes in 0.0 s (")  # no division by zero
+    options = cli.parser().parse_args(["cp", "a", "b"])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert cli.wants_progress(options, 8 * MiB + 1) and not cli.wants_progress(options, 8 * MiB)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert not cli.wants_progress(options, 100 * MiB)
+    options.progress = True
+    assert cli.wants_progress(options, 0)

@@ -1,6 +1,7 @@
 import pytest
 
 from components.config import DEFAULT_BINARY_MEDIA_TYPES, ProxyConfig, S3ProxyConfigError, validate_args
+from components.s3proxy import S3ProxyApiArgs
 
 VALID = {"allowed_actions": ["s3:GetObject"]}
 
@@ -118,8 +119,22 @@ def test_none_means_default():
     assert validate_args(VALID | {"region": None, "stage_name": None}) == validate_args(VALID)
 
 
-def test_there_are_at_least_thirty_bad_inputs():
-    assert len(BAD_INPUTS) >= 30
+# Inputs whose bad values are tested with the stage features (tests/test_stage_features.py).
+STAGE_FEATURE_INPUTS = {
+    "endpoint_type",
+    "api_keys",
+    "cors",
+    "access_logs",
+    "method_throttling",
+    "custom_domain",
+    "web_acl_arn",
+    "stage_variables",
+}
+
+
+def test_every_input_of_the_args_type_has_a_bad_value_refused():
+    tested = {field for _, field, _ in BAD_INPUTS} | STAGE_FEATURE_INPUTS
+    assert set(S3ProxyApiArgs.__annotations__) <= tested, set(S3ProxyApiArgs.__annotations__) - tested
 
 
 @pytest.mark.parametrize("prefix", ["uploads/", "a/b/c/", "team-1/it's(ok)!/", "x.y/"])

@@ -629,4 +629,7 @@ def test_assumed_role_can_do_exactly_what_the_configuration_allows(moto: Moto, n
     assert after == state, f"{name}: S3 state differs from what the allowed calls alone would leave"
     total = counts["allowed"] + counts["refused"]
     print(f"{name}: {total} (call, expectation) cases {counts} in {time.perf_counter() - started:.2f}s")
-    assert total == len(probes())
+    # Both outcomes were exercised (a grant that allowed, or refused, every probe would prove little), and the
+    # listing condition of a key prefix was decided by the test itself, where moto does not look at it.
+    assert counts["allowed"] and counts["refused"], counts
+    assert bool(counts["s3:prefix checked by the test"]) == bool(grant.key_prefix), counts

@@ -4,11 +4,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import OUTPUT_NAMES, RecordingMocks
+from conftest import OUTPUT_NAMES, RecordingMocks, build
+from expected import EVERY_ROUTE
 
-from components.catalogue import ROUTES
-from components.config import validate_args
-from components.openapi import render_openapi, to_json
 from tooling.program import ROOT, run_program, stack_config
 
 OUTPUTS = set(OUTPUT_NAMES)
@@ -22,7 +20,7 @@ def run(stack, root=ROOT):
 def test_dev_stack_exports_every_output_with_every_route():
     outputs, monitor = run("dev")
     assert set(outputs) == OUTPUTS
-    assert outputs["routes"] == [route.describe() for route in ROUTES]
+    assert outputs["routes"] == EVERY_ROUTE
     assert outputs["url"].endswith(".execute-api.us-east-1.amazonaws.com/dev")
     assert json.loads(outputs["openapi"])["info"]["title"] == "s3proxy"
     assert len(monitor.resources) == 6  # the component and its five children
@@ -79,18 +77,24 @@ def test_prod_stack_is_scoped_throttled_and_traced():
 
 
 def test_pulumi_yaml_defaults_are_the_component_defaults(tmp_path: Path):
-    """A stack setting only the required key gets exactly what the component does by default."""
+    """A stack setting only the required key gets exactly what the component builds with no optional input."""
     shutil.copy(ROOT / "__main__.py", tmp_path)
     shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
     (tmp_path / "Pulumi.bare.yaml").write_text(
         yaml.safe_dump({"config": {"aws:region": "us-west-2", "s3proxy:allowedActions": ["s3:GetObject"]}})
     )
     outputs, monitor = run("bare", tmp_path)
-    expected = validate_args({"allowed_actions": ["s3:GetObject"], "region": "us-west-2"})
-    assert outputs["openapi"] == to_json(
-        render_openapi(expected, title="s3proxy", region="us-west-2", role_arn=outputs["role_arn"])
-    )
-    assert outputs["stage_name"] == expected.stage_name
+    component = build({"allowed_actions": ["s3:GetObject"]}, name="s3proxy", provider_region="us-west-2")
+    for name in ("openapi", "policy", "routes", "stage_name", "url"):
+        assert outputs[name] == component.outputs[name], name
+    assert sorted(urn.rpartition("::")[2] for urn in monitor.resources) == sorted(component.types)
+    # and those defaults are the documented ones
+    document = json.loads(outputs["openapi"])
+    assert {path: sorted(verbs) for path, verbs in document["paths"].items()} == {"/{folder}/{item+}": ["get", "head"]}
+    assert document["x-amazon-apigateway-binary-media-types"] == ["*/*"]
+    assert document["securityDefinitions"]["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
+    assert outputs["stage_name"] == "dev" and outputs["url"].endswith(".execute-api.us-west-2.amazonaws.com/dev")
+    assert outputs["routes"] == ["GET /{folder}/{item+} -> s3:GetObject", "HEAD /{folder}/{item+} -> s3:GetObject"]
     assert not any("methodSettings" in urn for urn in monitor.resources)
     assert json.loads(outputs["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::*/*"]
 

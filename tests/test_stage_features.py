@@ -1,6 +1,7 @@
 """Production stage features: each input's effect on the document and on the resources, under mocks."""
 
 import json
+import re
 
 import pytest
 from conftest import build
@@ -201,3 +202,130 @@ def test_bad_feature_inputs_name_the_field(args, field):
     with pytest.raises(S3ProxyConfigError) as error:
         validate_args(ALL | args)
     assert error.value.field == field
+    assert f"invalid `{field}`: " in str(error.value)
+    assert ALLOWED[field] in str(error.value)  # and what would be accepted
+
+
+# What each feature's error says is allowed (one fragment per field of the cases above).
+ALLOWED = {
+    "endpoint_type": "PRIVATE",
+    "api_keys.names": "",
+    "api_keys.quota_period": "is not one of DAY, WEEK, MONTH",
+    "api_keys.rate": "unknown input; allowed: names, quota_limit, quota_period, rate_limit, burst_limit",
+    "cors.allow_origin": "",
+    "cors.allow_headers": "is not an HTTP header name",
+    "access_logs.retention_days": "is not a CloudWatch Logs retention; one of (1, 3, 5, 7, 14, 30,",
+    "method_throttling": "GET /",
+    "method_throttling.GET /.rate_limit": "-1 must be a non-negative float",
+    "custom_domain.domain_name": "is not a lowercase DNS name such as 'files.example.com'",
+    "custom_domain.certificate_arn": "is not an ACM certificate ARN",
+    "custom_domain.base_path": "must be 1-128 letters, digits, '.', '_' or '-' (no '/')",
+    "custom_domain": "is supported for REGIONAL and EDGE endpoints, not PRIVATE",
+    "web_acl_arn": "is not a regional WAFv2 web ACL ARN",
+    "stage_variables": "must be 1-64 letters, digits or '_'",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"endpoint_type": "PRIVATE"}, "PRIVATE needs `vpc_endpoint_ids`"),
+        ({"api_keys": {"names": []}}, "must not be empty"),
+        ({"api_keys": {"names": ["has space"]}}, "'has space' must be 1-64 letters, digits, '.', '_' or '-'"),
+        ({"api_keys": {"quota_limit": 5}}, "`api_keys.names`: is required"),
+        ({"cors": {}}, "`cors.allow_origin`: is required"),
+        ({"cors": {"allow_origin": "a,b"}}, "must be '*' or one origin such as 'https://app.example.com'"),
+        ({"method_throttling": {"FETCH /": {"rate_limit": 1}}}, "must be 'VERB /path', e.g. 'GET /{folder}/{item+}'"),
+        ({"method_throttling": {"GET /nope": {"rate_limit": 1}}}, "'GET /nope' is not a method of this API: DELETE"),
+        ({"method_throttling": {}}, "expected a non-empty mapping of 'VERB /path' to limits"),
+        ({"method_throttling": {"GET /": {"burst_limit": -1}}}, "`method_throttling.GET /.burst_limit`"),
+        ({"api_keys": {"names": ["a"], "quota_limit": -1}}, "`api_keys.quota_limit`: -1 must be a non-negative int"),
+        ({"api_keys": {"names": ["a"], "rate_limit": -1}}, "`api_keys.rate_limit`: -1 must be a non-negative float"),
+        ({"api_keys": {"names": ["a"], "burst_limit": 1.5}}, "`api_keys.burst_limit`: 1.5 must be a non-negative int"),
+        ({"api_keys": ["a"]}, "`api_keys`: expected a mapping with names, quota_limit, quota_period"),
+    ],
+)
+def test_feature_errors_say_what_is_wrong(args, message):
+    with pytest.raises(S3ProxyConfigError, match=re.escape(message)):
+        validate_args(ALL | args)
+
+
+def test_whole_number_floats_are_ints_and_zero_is_a_limit():
+    """The engine hands numbers over as floats (9.0); a whole one is the int it stands for."""
+    config = validate_args(ALL | {"throttling_burst_limit": 9.0, "throttling_rate_limit": 0})
+    assert config.throttling_burst_limit == 9 and type(config.throttling_burst_limit) is int
+    assert config.throttling_rate_limit == 0.0 and type(config.throttling_rate_limit) is float
+    with pytest.raises(S3ProxyConfigError, match="must be a non-negative int"):
+        validate_args(ALL | {"throttling_burst_limit": True})
+    keys = validate_args(ALL | {"api_keys": {"names": ["a"], "quota_limit": 0, "burst_limit": 0}}).api_keys
+    assert keys is not None and (keys.quota_limit, keys.burst_limit) == (0, 0)
+
+
+def test_tag_keys_and_values_at_their_limits():
+    assert validate_args(ALL | {"tags": {"k" * 128: "v" * 256}}).tags == (("k" * 128, "v" * 256),)
+    for tags in ({"k" * 129: "v"}, {"k": "v" * 257}, {"": "v"}):
+        with pytest.raises(S3ProxyConfigError):
+            validate_args(ALL | {"tags": tags})
+
+
+def test_the_preflight_of_the_object_path_is_exactly_a_mock_answering_the_cors_headers():
+    doc = document(
+        cors={"allow_origin": "*", "allow_headers": ["Authorization", "X-Custom", "X-Custom"], "max_age": 60},
+        allowed_actions=["s3:GetObject", "s3:PutObject"],
+    )
+    headers = {
+        "Access-Control-Allow-Origin": "'*'",
+        "Access-Control-Allow-Methods": "'GET,HEAD,PUT,POST,OPTIONS'",  # GetObject, HeadObject, PutObject and multipart
+        "Access-Control-Allow-Headers": "'Authorization,X-Custom'",  # each once, in the order given
+        "Access-Control-Max-Age": "'60'",
+    }
+    assert doc["paths"]["/{folder}/{item+}"]["options"] == {
+        "operationId": "PreflightFolderItem",
+        "parameters": [
+            {"name": "folder", "in": "path", "required": True, "type": "string"},
+            {"name": "item", "in": "path", "required": True, "type": "string"},
+        ],
+        "responses": {"200": {"description": "CORS preflight", "headers": {h: {"type": "string"} for h in headers}}},
+        "x-amazon-apigateway-integration": {
+            "type": "mock",
+            "contentHandling": "CONVERT_TO_TEXT",
+            "requestTemplates": {"application/json": '{"statusCode": 200}'},
+            "passthroughBehavior": "when_no_match",
+            "responses": {
+                "default": {
+                    "statusCode": "200",
+                    "responseParameters": {f"method.response.header.{h}": v for h, v in headers.items()},
+                }
+            },
+        },
+    }
+    root = document(cors={"allow_origin": "*"}, allowed_actions=["s3:ListAllMyBuckets"])["paths"]["/"]["options"]
+    assert (root["operationId"], root["parameters"]) == ("PreflightRoot", [])
+
+
+def test_cors_header_names_are_kept_once_in_order_and_checked():
+    config = validate_args(ALL | {"cors": {"allow_origin": "*", "allow_headers": ["A-b", "X-1", "A-b"]}})
+    assert config.cors is not None and config.cors.allow_headers == ("A-b", "X-1")
+    assert validate_args(ALL | {"cors": {"allow_origin": "*", "expose_headers": ["ETag"]}}).cors.expose_headers == (
+        "ETag",
+    )
+    for bad, message in (
+        (["X Bad"], "'X Bad' is not an HTTP header name"),
+        (["x" * 65], "is not an HTTP header name"),
+        ("ETag", "list of strings"),
+    ):
+        with pytest.raises(S3ProxyConfigError, match=message) as error:
+            validate_args(ALL | {"cors": {"allow_origin": "*", "allow_headers": bad}})
+        assert error.value.field == "cors.allow_headers"
+
+
+def test_cors_origins_and_max_age():
+    for origin in ("*", "https://App.Example.com", "http://localhost:8080"):
+        assert validate_args(ALL | {"cors": {"allow_origin": origin}}).cors.allow_origin == origin
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(ALL | {"cors": {"allow_origin": "app.example.com"}})
+    assert error.value.field == "cors.allow_origin"
+    assert "'app.example.com' must be '*' or one origin such as 'https://app.example.com'" in str(error.value)
+    with pytest.raises(S3ProxyConfigError) as error:
+        validate_args(ALL | {"cors": {"allow_origin": "*", "max_age": -1}})
+    assert error.value.field == "cors.max_age"

@@ -3,6 +3,7 @@ call, a 100 MB object up and down, transfers through a faulty TCP proxy, interru
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -13,7 +14,8 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -150,30 +152,51 @@ def test_100_mb_up_and_down_byte_exact(client, s3, bucket, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["copy.bin"]
 
 
-def test_multipart_etag_is_the_one_s3_computes(client, s3, bucket, tmp_path):
+def test_multipart_etag_and_checksum_are_the_ones_s3_computes(client, s3, bucket, tmp_path):
+    """S3 received every part's SHA-256 checksum (it stores the checksum of their checksums, `-3`) and the
+    single PUT's: S3 itself verified each body (the document passes the x-amz-checksum-* headers)."""
     source = tmp_path / "in.bin"
     write_random(source, 11 * MiB)
     up = client.upload_file(source, bucket, "k", part_size=5 * MiB, threshold=0)
     parts = [source.read_bytes()[i : i + 5 * MiB] for i in range(0, 11 * MiB, 5 * MiB)]
-    assert (
-        s3.head_object(Bucket=bucket, Key="k")["ETag"]
-        == up.etag
-        == multipart_etag([f'"{hashlib.md5(p).hexdigest()}"' for p in parts])
-    )
+    stored = s3.head_object(Bucket=bucket, Key="k", ChecksumMode="ENABLED")
+    assert stored["ETag"] == up.etag == multipart_etag([f'"{hashlib.md5(p).hexdigest()}"' for p in parts])
+    digests = b"".join(hashlib.sha256(p).digest() for p in parts)
+    assert stored["ChecksumSHA256"] == f"{base64.b64encode(hashlib.sha256(digests).digest()).decode()}-3"
+    client.put_object(bucket, "hello.txt", b"Hello, World!")
+    single = s3.head_object(Bucket=bucket, Key="hello.txt", ChecksumMode="ENABLED")
+    assert single["ChecksumSHA256"] == "3/1gIbsr1bCvZ2KQgJ7DpTGR3YHH9wpLKGiKNiGCmG8="
 
 
 class FaultyProxy:
-    """A TCP proxy on 127.0.0.1 to LocalStack that resets every `refuse_every`-th connection as soon as it is
-    accepted (nothing forwarded), and cuts a connection abruptly (both sides reset) once it has carried
-    `budget` bytes, but only in the middle of a bulk stream (a part's body, a ranged read's answer): small
-    requests and answers (create, complete, abort) always pass whole. With `stall`, such a connection stops
-    forwarding instead, until `release()` resets it."""
+    """A TCP proxy on 127.0.0.1 to LocalStack that injects faults at the requests it recognises (by a fragment
+    of the request line or headers, such as `partNumber=2&`), whichever connection they travel on, so that the
+    faults do not depend on how the client's pool reuses connections:
+      - `refuse`: the connections accepted (1-based) that are reset at once, nothing forwarded;
+      - `cut_requests`: such a request is cut (both sides reset) once `CUT_AFTER` bytes of it have passed;
+      - `cut_answers`: the answer to such a request is cut once `CUT_AFTER` bytes of it have passed;
+      - `stall`: such a request is held, nothing of it forwarded (`stalled` is set), until `release()`, which
+        resets its connection.
+    Each fragment fires once: the retry passes. `seen[fragment]` is set when a request with it passes by."""
+
+    CUT_AFTER = MiB
 
     def __init__(
-        self, upstream: tuple[str, int], refuse_every: int = 5, budget: int = 10 * MiB, stall: bool = False
+        self,
+        upstream: tuple[str, int],
+        *,
+        refuse: frozenset[int] = frozenset(),
+        cut_requests: tuple[bytes, ...] = (),
+        cut_answers: tuple[bytes, ...] = (),
+        stall: bytes | None = None,
+        watch: tuple[bytes, ...] = (),
     ) -> None:
-        self.upstream, self.refuse_every, self.budget, self.stall = upstream, refuse_every, budget, stall
+        self.upstream, self.refuse = upstream, refuse
+        self.cut_requests, self.cut_answers, self.stall = cut_requests, cut_answers, stall
+        self.seen = {fragment: threading.Event() for fragment in watch}
+        self.stalled = threading.Event()
         self.released = threading.Event()
+        self.fired: set[bytes] = set()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.lock = threading.Lock()
@@ -200,40 +223,68 @@ class FaultyProxy:
                 return  # closed
             with self.lock:
                 self.accepted += 1
-                refuse = bool(self.refuse_every) and self.accepted % self.refuse_every == 0
+                refuse = self.accepted in self.refuse
                 self.refused += refuse
             if refuse:
                 self._reset(downstream)
                 continue
             upstream = socket.create_connection(self.upstream)
-            link = {"carried": 0, "done": False}
+            link = Link(downstream, upstream)
             with self.lock:
                 self.sockets |= {downstream, upstream}
-            for source, target in ((downstream, upstream), (upstream, downstream)):
-                threading.Thread(
-                    target=self._pump, args=(source, target, link, downstream, upstream), daemon=True
-                ).start()
+            threading.Thread(target=self._requests, args=(link,), daemon=True).start()
+            threading.Thread(target=self._answers, args=(link,), daemon=True).start()
 
-    def _pump(self, source: socket.socket, target: socket.socket, link: dict[str, Any], *ends: socket.socket) -> None:
+    def _first_time(self, fragments: tuple[bytes, ...], window: bytes) -> bool:
+        """Whether a fragment not yet fired is in `window` (firing it)."""
+        with self.lock:
+            for fragment in fragments:
+                if fragment not in self.fired and fragment in window:
+                    self.fired.add(fragment)
+                    return True
+        return False
+
+    def _requests(self, link: Link) -> None:
+        """Client to LocalStack: recognise requests by a window over the stream's last bytes (a request's head
+        may be split across reads), and act on them."""
+        window = b""
         try:
-            while data := source.recv(65536):
-                with self.lock:
-                    link["carried"] += len(data)
-                    cut = link["carried"] > self.budget and len(data) >= 16384 and not link["done"]
-                    if cut:
-                        link["done"] = True
-                        self.cut += 1
-                if cut:
-                    if self.stall:
-                        self.released.wait()
-                    for end in ends:
-                        self._reset(end)
-                    return
-                target.sendall(data)
-            target.shutdown(socket.SHUT_WR)
+            while data := link.downstream.recv(65536):
+                window = window[-512:] + data
+                for fragment, event in self.seen.items():
+                    if fragment in window:
+                        event.set()
+                if self.stall and self._first_time((self.stall,), window):
+                    self.stalled.set()
+                    self.released.wait()
+                    return link.reset()
+                if self._first_time(self.cut_requests, window):
+                    link.cut_request_at = link.sent + self.CUT_AFTER
+                if self._first_time(self.cut_answers, window):
+                    link.cut_answer_at = link.answered + self.CUT_AFTER  # no pipelining: its answer comes next
+                link.sent += len(data)
+                if link.sent > link.cut_request_at:
+                    return self._cut(link)
+                link.upstream.sendall(data)
+            link.upstream.shutdown(socket.SHUT_WR)
         except OSError:
-            for end in ends:
-                self._reset(end)
+            link.reset()
+
+    def _answers(self, link: Link) -> None:
+        try:
+            while data := link.upstream.recv(65536):
+                link.answered += len(data)
+                if link.answered > link.cut_answer_at:
+                    return self._cut(link)
+                link.downstream.sendall(data)
+            link.downstream.shutdown(socket.SHUT_WR)
+        except OSError:
+            link.reset()
+
+    def _cut(self, link: Link) -> None:
+        with self.lock:
+            self.cut += 1
+        link.reset()
 
     def release(self) -> None:
         self.released.set()
@@ -246,30 +297,53 @@ class FaultyProxy:
                 self._reset(sock)
 
 
-@pytest.fixture
-def proxy(endpoint: str) -> Iterator[FaultyProxy]:
-    address = urlsplit(endpoint)
-    faulty = FaultyProxy((address.hostname or "localhost", address.port or 4566))
-    yield faulty
-    faulty.close()
+@dataclass
+class Link:
+    """One proxied connection: its two sockets, the bytes carried each way, and where to cut them."""
+
+    downstream: socket.socket
+    upstream: socket.socket
+    sent: int = 0
+    answered: int = 0
+    cut_request_at: float = float("inf")
+    cut_answer_at: float = float("inf")
+
+    def reset(self) -> None:
+        for end in (self.downstream, self.upstream):
+            FaultyProxy._reset(end)
 
 
-def test_transfers_through_a_proxy_that_drops_connections_are_byte_exact(dev, s3, bucket, proxy, tmp_path):
+def proxied(dev: Any, proxy: FaultyProxy) -> str:
+    """The stage URL through the proxy."""
     url = urlsplit(dev.outputs["url"])
-    through_proxy = urlunsplit(url._replace(netloc=f"127.0.0.1:{proxy.port}"))
-    client = S3ProxyClient.from_outputs(
-        dev.outputs, url=through_proxy, max_attempts=8, backoff_base=0.05, connect_timeout=5, read_timeout=20
+    return urlunsplit(url._replace(netloc=f"127.0.0.1:{proxy.port}"))
+
+
+def test_transfers_through_a_proxy_that_drops_connections_are_byte_exact(dev, s3, bucket, endpoint, tmp_path):
+    """A refused connection, two parts cut mid-body and a ranged read cut mid-answer: each is retried."""
+    address = urlsplit(endpoint)
+    proxy = FaultyProxy(
+        (address.hostname or "localhost", address.port or 4566),
+        refuse=frozenset({2}),  # 4 workers: at least 2 connections whatever the pool does
+        cut_requests=(b"partNumber=2&", b"partNumber=5&"),
+        cut_answers=(f"Range: bytes={2 * 8 * MiB}-".encode(),),
     )
-    source = tmp_path / "in.bin"
-    expected = write_random(source, 48 * MiB)
-    client.upload_file(source, bucket, "through/proxy.bin", part_size=8 * MiB, concurrency=4)
-    assert stored_sha256(s3, bucket, "through/proxy.bin") == expected
-    assert no_uploads_left(s3, bucket)
-    client.download_file(bucket, "through/proxy.bin", tmp_path / "out.bin", 8 * MiB, 4)
-    assert file_sha256(tmp_path / "out.bin") == expected
-    # the faults happened, and were survived by retrying
-    assert proxy.refused >= 1 and proxy.cut >= 2, (proxy.accepted, proxy.refused, proxy.cut)
-    assert client.transport.stats["retries"] >= proxy.refused + proxy.cut - 1, client.transport.stats
+    try:
+        client = S3ProxyClient.from_outputs(
+            dev.outputs, url=proxied(dev, proxy), max_attempts=8, backoff_base=0.05, connect_timeout=5, read_timeout=20
+        )
+        source = tmp_path / "in.bin"
+        expected = write_random(source, 48 * MiB)
+        client.upload_file(source, bucket, "through/proxy.bin", part_size=8 * MiB, concurrency=4)
+        assert stored_sha256(s3, bucket, "through/proxy.bin") == expected
+        assert no_uploads_left(s3, bucket)
+        client.download_file(bucket, "through/proxy.bin", tmp_path / "out.bin", 8 * MiB, 4)
+        assert file_sha256(tmp_path / "out.bin") == expected
+    finally:
+        proxy.close()
+    # every fault happened, and each was survived by retrying
+    assert (proxy.refused, proxy.cut, len(proxy.fired)) == (1, 3, 3), (proxy.accepted, proxy.refused, proxy.cut)
+    assert client.transport.stats["retries"] >= 4, client.transport.stats
 
 
 @pytest.mark.parametrize("interrupt", [RuntimeError, KeyboardInterrupt])
@@ -290,13 +364,14 @@ def test_an_interrupted_upload_leaves_no_multipart_upload(client, s3, bucket, tm
 
 
 def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint, tmp_path):
-    """A real SIGINT to `cp`: the upload is aborted before the CLI waits for the part in flight (here stuck
-    in a stalled connection), and the CLI exits 130 with one line."""
+    """A real SIGINT to `cp`: the upload is aborted before the CLI waits for the part in flight (here held by
+    the proxy, part 3 of 6, sent one at a time), and the CLI exits 130 with one line once that part ends."""
     address = urlsplit(endpoint)
-    stalling = FaultyProxy((address.hostname or "localhost", address.port or 4566), 0, 12 * MiB, stall=True)
-    url = urlsplit(dev.outputs["url"])
+    stalling = FaultyProxy(
+        (address.hostname or "localhost", address.port or 4566), stall=b"partNumber=3&", watch=(b"DELETE ",)
+    )
     outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps(dev.outputs | {"url": urlunsplit(url._replace(netloc=f"127.0.0.1:{stalling.port}"))}))
+    outputs.write_text(json.dumps(dev.outputs | {"url": proxied(dev, stalling)}))
     source = tmp_path / "in.bin"
     write_random(source, 30 * MiB)
     command = [sys.executable, "-m", "s3proxy_client", "--outputs", str(outputs), "cp", str(source)]
@@ -308,25 +383,15 @@ def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint,
         text=True,
     )
     try:
-        # One connection carries parts 1 and 2 (10 MiB) and stalls in part 3: wait until S3 holds 2 parts.
-        for _ in range(600):
-            uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
-            if (
-                uploads
-                and len(s3.list_parts(Bucket=bucket, Key="k", UploadId=uploads[0]["UploadId"]).get("Parts", [])) == 2
-            ):
-                break
-            assert upload.poll() is None, upload.communicate()
-            threading.Event().wait(0.05)
-        else:
-            pytest.fail("the upload never reached its stalled third part")
+        # Parts go one at a time: when part 3 is held, parts 1 and 2 are stored, and nothing can end the CLI
+        # but the interrupt (part 3 is never answered until released).
+        assert stalling.stalled.wait(120), "the upload never reached its third part"
+        (started,) = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
+        assert len(s3.list_parts(Bucket=bucket, Key="k", UploadId=started["UploadId"])["Parts"]) == 2
         upload.send_signal(signal.SIGINT)
-        for _ in range(600):  # aborted while the third part is still stuck
-            if no_uploads_left(s3, bucket):
-                break
-            threading.Event().wait(0.05)
-        assert no_uploads_left(s3, bucket)
-        assert upload.poll() is None  # still waiting for the stuck part, as it should
+        assert stalling.seen[b"DELETE "].wait(60), "no abort was sent"
+        wait_until(lambda: no_uploads_left(s3, bucket))  # the abort, answered, while part 3 is still held
+        assert upload.poll() is None  # still waiting for the held part, as it should
         stalling.release()
         out, err = upload.communicate(timeout=120)
     finally:
@@ -335,6 +400,16 @@ def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint,
             upload.kill()
     assert (upload.returncode, out, err) == (130, "", "s3proxy_client: interrupted\n")
     assert no_uploads_left(s3, bucket) and s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Until S3's state shows `condition` (it changes on its own time, after the request that changes it)."""
+    changed = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        changed.wait(0.05)
+    raise AssertionError(f"{condition} never held")
 
 
 def test_a_stack_without_a_route_refuses_with_a_typed_error(readonly, s3, bucket, tmp_path):

@@ -1,0 +1,19 @@
+"""Hand-written expectations shared by the offline and the end-to-end tests (never computed by the code under test)."""
+
+# The `routes` output of a stack allowing `s3:*`: the README's route table, in its order.
+EVERY_ROUTE = [
+    "GET / -> s3:ListAllMyBuckets",
+    "GET /{folder} -> s3:ListBucket",
+    "HEAD /{folder} -> s3:ListBucket",
+    "PUT /{folder} -> s3:CreateBucket",
+    "DELETE /{folder} -> s3:DeleteBucket",
+    "GET /{folder}/{item+} -> s3:GetObject",
+    "HEAD /{folder}/{item+} -> s3:GetObject",
+    "PUT /{folder}/{item+} -> s3:PutObject",
+    "DELETE /{folder}/{item+} -> s3:DeleteObject",
+    "POST /{folder}/{item+}?uploads -> s3:PutObject",
+    "PUT /{folder}/{item+}?partNumber&uploadId -> s3:PutObject",
+    "POST /{folder}/{item+}?uploadId -> s3:PutObject",
+    "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
+    "GET /{folder}/{item+}?uploadId -> s3:ListMultipartUploadParts",
+]

@@ -1,0 +1,39 @@
+"""`make mutate`'s own logic: the mutmut settings it writes and how it scores what mutmut recorded."""
+
+import tomllib
+from pathlib import Path
+
+from tooling.mutate import TARGETS, Outcome, Target, configure
+
+
+def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 120\n")
+    components, client = TARGETS
+    configure(tmp_path, components)
+    settings = tomllib.loads((tmp_path / "pyproject.toml").read_text())
+    assert settings["tool"]["ruff"] == {"line-length": 120}  # the project's settings stay
+    mutmut = settings["tool"]["mutmut"]
+    assert mutmut["source_paths"] == ["components/"]
+    assert "tests/test_wiring.py" in mutmut["pytest_add_cli_args_test_selection"]
+    assert not any("e2e" in test for test in mutmut["pytest_add_cli_args_test_selection"])  # offline only
+    assert "components" not in mutmut["also_copy"] and "tooling" in mutmut["also_copy"]
+    assert mutmut["process_isolation"] == "forkserver"  # the Pulumi mock runtime hangs in a plain fork
+    assert (client.package, client.tests, client.goal, client.isolation) == (
+        "s3proxy_client",
+        ("tests/test_client.py",),
+        0.85,
+        "fork",
+    )
+
+
+def test_the_score_counts_what_no_test_reaches_as_survived_and_hangs_as_caught():
+    outcome = Outcome(
+        Target("p", (), 0.9),
+        {"killed": 80, "timeout": 5, "survived": 10, "no tests": 5, "not checked": 100},
+        [],
+        {},
+        1.0,
+        True,
+    )
+    assert (outcome.tested, outcome.score) == (100, 0.85)
+    assert Outcome(Target("p", (), 0.9), {"not checked": 3}, [], {}, 0.0, False).score == 0.0

@@ -1,0 +1,188 @@
+"""`make mutate`: mutation testing of `components/` and `s3proxy_client/` with mutmut, within a time budget.
+
+Each package is mutated in its own copy of the checkout (`.mutate/<package>/`: the tracked files, so the
+worktree itself is never mutated), against a focused offline test selection: the tests that exercise it,
+without LocalStack. Prints, per package, the score (killed / mutants tested) and every surviving mutant with
+its diff; exits 1 when a package is below its goal (or ran out of time). `--survivors` tests again only the
+last run's survivors, against the tests as they are now (after adding a test). docs/mutation.md says why
+each survivor left is equivalent or not worth a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutate"
+CAUGHT = {"killed", "timeout", "caught by type check"}  # a mutant that hangs (timeout) is caught too
+
+
+@dataclass(frozen=True)
+class Target:
+    package: str
+    tests: tuple[str, ...]
+    goal: float  # the share of tested mutants that must be killed
+    isolation: str = "fork"
+    """How mutmut starts each mutant's test run: `fork` (from the process that collected the tests), or
+    `forkserver` for tests that are not fork-safe: the Pulumi SDK's mock runtime (gRPC, threads) hangs in a
+    child forked after it ran."""
+
+
+TARGETS = (
+    Target(
+        "components",
+        (
+            "tests/test_catalogue.py",
+            "tests/test_config.py",
+            "tests/test_openapi.py",
+            "tests/test_policy.py",
+            "tests/test_component.py",
+            "tests/test_stage_features.py",
+            "tests/test_wiring.py",
+            "tests/test_embedding.py",
+        ),
+        0.90,
+        "forkserver",
+    ),
+    Target("s3proxy_client", ("tests/test_client.py",), 0.85),
+)
+# What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
+ALSO_COPY = ("components", "s3proxy_client", "tooling", "__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml")
+
+
+def checkout_copy(destination: Path) -> None:
+    """The tracked files of the checkout (as they are on disk) under `destination`."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, destination / name)
+
+
+def configure(directory: Path, target: Target) -> None:
+    """mutmut reads its settings from pyproject.toml's [tool.mutmut]: one package, its tests."""
+    settings = {
+        "source_paths": [f"{target.package}/"],
+        "also_copy": [name for name in ALSO_COPY if name != target.package],
+        "pytest_add_cli_args_test_selection": list(target.tests),
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-q"],
+        "process_isolation": target.isolation,
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    with (directory / "pyproject.toml").open("a") as pyproject:
+        pyproject.write("\n".join(lines) + "\n")
+
+
+@dataclass
+class Outcome:
+    target: Target
+    counts: dict[str, int]
+    survivors: list[str]
+    diffs: dict[str, str]
+    seconds: float
+    finished: bool
+
+    @property
+    def tested(self) -> int:
+        """Every mutant checked; those no test reaches ("no tests") count as survivors."""
+        return sum(self.counts.values()) - self.counts.get("not checked", 0)
+
+    @property
+    def score(self) -> float:
+        caught = sum(count for status, count in self.counts.items() if status in CAUGHT)
+        return caught / self.tested if self.tested else 0.0
+
+
+def mutmut(directory: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).parent / "mutmut"
+    environment = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [str(executable), *args], cwd=directory, capture_output=True, text=True, timeout=timeout, env=environment
+    )
+
+
+def run_target(target: Target, budget: float, children: int, survivors_only: bool) -> Outcome:
+    started = time.monotonic()
+    directory = WORK / target.package
+    previous = survivors(directory) if survivors_only else []
+    if not survivors_only:
+        shutil.rmtree(directory, ignore_errors=True)  # a fresh run: no result carried over
+    directory.mkdir(parents=True, exist_ok=True)
+    checkout_copy(directory)
+    configure(directory, target)
+    finished = True
+    try:
+        ran = mutmut(directory, "run", "--max-children", str(children), *previous, timeout=budget)
+        if ran.returncode not in (0, 1):
+            raise RuntimeError(f"mutmut run failed ({ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
+    except subprocess.TimeoutExpired:
+        finished = False  # mutmut keeps the results so far: they are reported
+    statuses = results(directory)
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    left = sorted(name for name, status in statuses.items() if status not in CAUGHT | {"not checked"})
+    diffs = {name: mutmut(directory, "show", name).stdout.strip() for name in left}
+    return Outcome(target, counts, left, diffs, time.monotonic() - started, finished)
+
+
+def results(directory: Path) -> dict[str, str]:
+    """Every mutant's status (killed, survived, timeout, no tests, not checked, ...) as mutmut recorded it."""
+    if not (directory / "mutants").is_dir():
+        return {}
+    listed = mutmut(directory, "results", "--all", "true").stdout
+    return dict(re.findall(r"^\s+(\S+): (.+)$", listed, flags=re.MULTILINE))
+
+
+def survivors(directory: Path) -> list[str]:
+    return sorted(name for name, status in results(directory).items() if status not in CAUGHT | {"not checked"})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("packages", nargs="*", help="components, s3proxy_client (default: both)")
+    parser.add_argument("--budget", type=float, default=1200, help="seconds per package (default 1200)")
+    parser.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2: this machine)")
+    parser.add_argument("--survivors", action="store_true", help="test only the last run's survivors again")
+    parser.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
+    options = parser.parse_args(argv)
+    chosen = [t for t in TARGETS if not options.packages or t.package in options.packages]
+    failed = False
+    report = {}
+    for target in chosen:
+        outcome = run_target(target, options.budget, options.children, options.survivors)
+        met = outcome.finished and outcome.score >= target.goal
+        failed |= not met
+        counts = ", ".join(f"{status} {count}" for status, count in sorted(outcome.counts.items()))
+        print(
+            f"{target.package}: {outcome.score:.1%} of {outcome.tested} mutants killed (goal {target.goal:.0%}: "
+            f"{'met' if met else 'NOT met'}) in {outcome.seconds:.0f} s{'' if outcome.finished else ', OUT OF TIME'}"
+            f" [{counts}]"
+        )
+        for name in outcome.survivors:
+            print(f"  survived: {name}")
+            print("    " + outcome.diffs[name].replace("\n", "\n    "))
+        report[target.package] = {
+            "score": round(outcome.score, 4),
+            "tested": outcome.tested,
+            "counts": outcome.counts,
+            "survivors": outcome.survivors,
+            "seconds": round(outcome.seconds),
+            "finished": outcome.finished,
+        }
+    if options.json:
+        options.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
