@@ -147,6 +147,13 @@ def command_ls(client: S3ProxyClient, options: argparse.Namespace) -> int:
     return 0
 
 
+def metadata_pair(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
+
+
 def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
     source, destination = options.source, options.destination
     try:
@@ -165,7 +172,15 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
             key += local.name
         size = local.stat().st_size
         with progress_bar(wants_progress(options, size), f"upload {local.name}", size) as advance:
-            result = client.upload_file(local, bucket, key, options.content_type, progress=advance, **transfer)
+            result = client.upload_file(
+                local,
+                bucket,
+                key,
+                options.content_type,
+                progress=advance,
+                metadata=dict(options.metadata or []),
+                **transfer,
+            )
         elapsed = time.perf_counter() - started
         report(options, f"upload: {source} -> {SCHEME}{bucket}/{key}: {rate(result.size, elapsed)}")
         return 0
@@ -189,8 +204,8 @@ def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
     bucket, key = split_uri(options.location)
     if not key:
         raise UsageError(f"{options.location} names no object (use rb to delete a bucket)")
-    client.head_object(bucket, key)  # S3 deletes a missing key silently: say so instead
-    client.delete_object(bucket, key)
+    client.head_object(bucket, key, version_id=options.version_id)  # S3 deletes a missing key silently: say so
+    client.delete_object(bucket, key, version_id=options.version_id)
     report(options, f"delete: {options.location}")
     return 0
 
@@ -220,8 +235,8 @@ def command_head(client: S3ProxyClient, options: argparse.Namespace) -> int:
     bucket, key = split_uri(options.location)
     if not key:
         raise UsageError(f"{options.location} names no object")
-    info = client.head_object(bucket, key)
-    fields = ("bucket", "key", "size", "etag", "content_type", "last_modified")
+    info = client.head_object(bucket, key, version_id=options.version_id)
+    fields = ("bucket", "key", "size", "etag", "content_type", "last_modified", "version_id", "metadata")
     print(json.dumps({name: getattr(info, name) for name in fields}, indent=2, ensure_ascii=False))
     return 0
 
@@ -259,6 +274,14 @@ def parser() -> argparse.ArgumentParser:
     cp.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: on a tty)"
     )
+    cp.add_argument(
+        "--metadata",
+        type=metadata_pair,
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
+    )
     cp.set_defaults(run=command_cp)
 
     for name, run, text in (
@@ -272,6 +295,8 @@ def parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         if name == "mb":
             sub.add_argument("--bucket-region", help="the bucket's region (default: the API's)")
+        if name in ("rm", "head"):
+            sub.add_argument("--version-id", help="one version of the object (a versioned bucket)")
 
     postman = commands.add_parser("postman", help="write a Postman v2.1 collection of the stack (no request made)")
     postman.add_argument("--outputs", default=argparse.SUPPRESS, metavar="FILE", help="as before the command")

@@ -61,6 +61,21 @@ S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 # sending one also keeps the parameter alive through any gateway that drops empty ones. Changing this
 # constant is the only thing to do should S3 ever reject the value.
 MULTIPART_CREATE_QUERY: dict[str, str | None] = {"uploads": "1"}
+META_PREFIX = "x-amz-meta-"
+
+
+def _version(version_id: str | None) -> dict[str, str | None] | None:
+    """The `versionId` query of a request on one version, or none."""
+    return {"versionId": version_id} if version_id else None
+
+
+def _metadata_headers(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """User metadata as S3's `x-amz-meta-*` headers; a name that already has the prefix keeps it."""
+    return {
+        name if name.lower().startswith(META_PREFIX) else f"{META_PREFIX}{name}": value
+        for name, value in (metadata or {}).items()
+    }
+
 
 # The routes (as the stack's `routes` output describes them) a multipart upload needs. The abort route is
 # required too: without it a failed upload could not be cleaned up, and its parts would stay billed.
@@ -105,6 +120,10 @@ class ObjectInfo:
     content_type: str | None
     last_modified: str | None
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    version_id: str | None = None
+    """S3's `x-amz-version-id` (versioned buckets)."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """User metadata the stack returns (`metadata_headers`), by name without `x-amz-meta-`."""
 
 
 @dataclass(frozen=True)
@@ -353,9 +372,11 @@ class S3ProxyClient:
 
     # Objects
 
-    def head_object(self, bucket: str, key: str, *, if_match: str | None = None) -> ObjectInfo:
+    def head_object(
+        self, bucket: str, key: str, *, if_match: str | None = None, version_id: str | None = None
+    ) -> ObjectInfo:
         headers = {"If-Match": if_match} if if_match else {}
-        response = self.transport.send("HEAD", object_path(bucket, key), headers=headers)
+        response = self.transport.send("HEAD", object_path(bucket, key), headers=headers, params=_version(version_id))
         return self._info(bucket, key, response, head=True)
 
     def get_object(
@@ -366,10 +387,12 @@ class S3ProxyClient:
         range: str | tuple[int, int | None] | None = None,  # S3's name for it (shadows the builtin here only)
         if_match: str | None = None,
         if_none_match: str | None = None,
+        version_id: str | None = None,
     ) -> GetObjectResult:
         """The object's bytes (whole, or the `range`: `"bytes=0-99"` or `(first, last)` inclusive, `last`
-        None for the rest). Through API Gateway a response is limited to 10 MB: read larger objects in ranges,
-        or with `download_file`. Raises NotModifiedError for a matching `if_none_match`."""
+        None for the rest), of its `version_id` when given (the stack needs `s3:GetObjectVersion`). Through
+        API Gateway a response is limited to 10 MB: read larger objects in ranges, or with `download_file`.
+        Raises NotModifiedError for a matching `if_none_match`."""
         headers: dict[str, str] = {}
         if range is not None:
             if isinstance(range, tuple):
@@ -380,7 +403,7 @@ class S3ProxyClient:
             headers["If-Match"] = if_match
         if if_none_match:
             headers["If-None-Match"] = if_none_match
-        response = self.transport.send("GET", object_path(bucket, key), headers=headers)
+        response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=_version(version_id))
         info = self._info(bucket, key, response)
         fields = {name: getattr(info, name) for name in ObjectInfo.__dataclass_fields__}
         if (match := CONTENT_RANGE.match(response.headers.get("Content-Range", ""))) and match[3] != "*":
@@ -401,10 +424,12 @@ class S3ProxyClient:
         content_type: str = "application/octet-stream",
         if_none_match: str | None = None,
         if_match: str | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> str | None:
         """Store `body` (str is sent as UTF-8) in one request; returns the ETag. `if_none_match="*"` refuses
         to overwrite an existing key (PreconditionFailedError). Its SHA-256 checksum lets S3 reject a corrupted
-        body. Bodies of 10 MB or more exceed API Gateway's limit: use `upload_file`."""
+        body. `metadata` (name -> value) is sent as `x-amz-meta-<name>`: the stack passes the names its
+        `metadata_headers` lists. Bodies of 10 MB or more exceed API Gateway's limit: use `upload_file`."""
         data = body.encode() if isinstance(body, str) else bytes(body)
         if len(data) >= API_GATEWAY_PAYLOAD_LIMIT:
             raise ValueError(
@@ -412,7 +437,7 @@ class S3ProxyClient:
                 "sends it as a multipart upload"
             )
         checksum = sha256_base64(data)
-        headers = {"Content-Type": content_type, CHECKSUM_HEADER: checksum}
+        headers = {"Content-Type": content_type, CHECKSUM_HEADER: checksum} | _metadata_headers(metadata)
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         if if_match:
@@ -421,13 +446,22 @@ class S3ProxyClient:
         _verify_checksum(response.headers.get(CHECKSUM_HEADER), checksum, "PutObject", response.status_code)
         return response.headers.get("ETag")
 
-    def delete_object(self, bucket: str, key: str) -> None:
-        self.transport.send("DELETE", object_path(bucket, key))
+    def delete_object(self, bucket: str, key: str, *, version_id: str | None = None) -> str | None:
+        """Delete the object, or only its `version_id` (the stack needs `s3:DeleteObjectVersion`); returns S3's
+        `x-amz-version-id` (of the delete marker, in a versioned bucket)."""
+        response = self.transport.send("DELETE", object_path(bucket, key), params=_version(version_id))
+        return response.headers.get("x-amz-version-id")
 
     # Multipart uploads, one call each
 
     def create_multipart_upload(
-        self, bucket: str, key: str, content_type: str = "application/octet-stream", *, checksum: bool = True
+        self,
+        bucket: str,
+        key: str,
+        content_type: str = "application/octet-stream",
+        *,
+        checksum: bool = True,
+        metadata: Mapping[str, str] | None = None,
     ) -> str:
         """Start a multipart upload; returns its upload id. With `checksum` it is created with the SHA-256
         checksum algorithm: every part must then carry its checksum, and so must the complete's part list.
@@ -435,7 +469,7 @@ class S3ProxyClient:
         Retried like any request: should an attempt's answer be lost after S3 started an upload, that upload's
         id is never known, and the API has no ListMultipartUploads route to find it. A bucket lifecycle rule
         (AbortIncompleteMultipartUpload) is the safety net for that case."""
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type} | _metadata_headers(metadata)
         if checksum:
             headers["x-amz-checksum-algorithm"] = CHECKSUM_ALGORITHM
         response = self.transport.send("POST", object_path(bucket, key), params=MULTIPART_CREATE_QUERY, headers=headers)
@@ -550,12 +584,13 @@ class S3ProxyClient:
         progress: Progress | None = None,
         *,
         checksum: bool = True,
+        metadata: Mapping[str, str] | None = None,
     ) -> TransferResult:
         """Upload a file: one PUT up to `threshold` bytes, else a multipart upload of `part_size` parts sent
         by `concurrency` workers, each reading only its own part. A failure, or an interrupt, aborts the
         multipart upload (nothing is left behind); should the abort fail too, the original error is raised
         with the abort's failure noted on it. `checksum` sends the SHA-256 checksum of each part (and of a single
-        PUT's body, always) for S3 to verify."""
+        PUT's body, always) for S3 to verify. `metadata` as for `put_object`."""
         validate_part_size(part_size)
         validate_concurrency(concurrency)
         if threshold < 0:
@@ -565,14 +600,14 @@ class S3ProxyClient:
         try:
             size = os.fstat(fd).st_size
             if size <= threshold and size < API_GATEWAY_PAYLOAD_LIMIT:
-                etag = self.put_object(bucket, key, _read_at(fd, size, 0), content_type=content_type)
+                etag = self.put_object(bucket, key, _read_at(fd, size, 0), content_type=content_type, metadata=metadata)
                 if progress is not None:
                     progress(size)
                 return TransferResult(bucket, key, size, etag, 1)
             plan = plan_parts(size, part_size)
             self._require_routes(MULTIPART_ROUTES, "a multipart upload")
             self.transport.ensure_pool(concurrency)
-            upload_id = self.create_multipart_upload(bucket, key, content_type, checksum=checksum)
+            upload_id = self.create_multipart_upload(bucket, key, content_type, checksum=checksum, metadata=metadata)
             try:
                 uploaded = self._run_parts(
                     plan,
@@ -670,6 +705,12 @@ class S3ProxyClient:
             content_type=headers.get("Content-Type"),
             last_modified=headers.get("Last-Modified"),
             headers=dict(headers),
+            version_id=headers.get("x-amz-version-id"),
+            metadata={
+                name.lower().removeprefix(META_PREFIX): value
+                for name, value in headers.items()
+                if name.lower().startswith(META_PREFIX)
+            },
         )
 
     def _require_routes(self, needed: tuple[str, ...], what: str) -> None:

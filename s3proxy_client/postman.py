@@ -228,6 +228,8 @@ def _selector_query(selector: str | None) -> dict[str, str]:
         return {}
     if selector == "uploads":
         return {name: value or "" for name, value in MULTIPART_CREATE_QUERY.items()}
+    if selector == "versions":  # valueless, like `uploads`: LocalStack drops an empty value
+        return {"versions": "1"}
     return {name: f"{{{{{name}}}}}" for name in selector.split("&")}
 
 

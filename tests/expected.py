@@ -4,6 +4,7 @@
 EVERY_ROUTE = [
     "GET / -> s3:ListAllMyBuckets",
     "GET /{folder} -> s3:ListBucket",
+    "GET /{folder}?versions -> s3:ListBucketVersions",
     "HEAD /{folder} -> s3:ListBucket",
     "PUT /{folder} -> s3:CreateBucket",
     "DELETE /{folder} -> s3:DeleteBucket",
@@ -11,6 +12,9 @@ EVERY_ROUTE = [
     "HEAD /{folder}/{item+} -> s3:GetObject",
     "PUT /{folder}/{item+} -> s3:PutObject",
     "DELETE /{folder}/{item+} -> s3:DeleteObject",
+    "GET /{folder}/{item+}?versionId -> s3:GetObjectVersion",
+    "HEAD /{folder}/{item+}?versionId -> s3:GetObjectVersion",
+    "DELETE /{folder}/{item+}?versionId -> s3:DeleteObjectVersion",
     "POST /{folder}/{item+}?uploads -> s3:PutObject",
     "PUT /{folder}/{item+}?partNumber&uploadId -> s3:PutObject",
     "POST /{folder}/{item+}?uploadId -> s3:PutObject",

@@ -1421,7 +1421,16 @@ def test_cli_bucket_and_object_commands_say_what_they_did(cli_env, capsys):
     s3.put_object(Bucket=bucket, Key="k.txt", Body=b"hello", ContentType="text/plain")
     code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/k.txt")
     shown = json.loads(out)
-    assert code == 0 and list(shown) == ["bucket", "key", "size", "etag", "content_type", "last_modified"]
+    assert code == 0 and list(shown) == [
+        "bucket",
+        "key",
+        "size",
+        "etag",
+        "content_type",
+        "last_modified",
+        "version_id",
+        "metadata",
+    ]
     assert (shown["bucket"], shown["key"], shown["size"], shown["content_type"]) == (bucket, "k.txt", 5, "text/plain")
     assert shown["etag"] == '"5d41402abc4b2a76b9719d911017c592"'  # md5 of "hello"
     assert run_cli(capsys, *base, "rm", f"s3p://{bucket}/k.txt")[:2] == (0, f"delete: s3p://{bucket}/k.txt\n")

@@ -32,7 +32,7 @@ BAD_INPUTS = [
     ({"stage_name": "my stage"}, "stage_name", "letters, digits"),
     ({"stage_name": ""}, "stage_name", "1-128"),
     ({"stage_name": "x" * 129}, "stage_name", "1-128"),
-    ({"authorization": "COGNITO"}, "authorization", "AWS_IAM, NONE"),
+    ({"authorization": "COGNITO"}, "authorization", "AWS_IAM, NONE, COGNITO_USER_POOLS, CUSTOM"),
     ({"status_mapping": "strict"}, "status_mapping", "faithful, tutorial"),
     ({"throttling_rate_limit": -1}, "throttling_rate_limit", "non-negative"),
     ({"throttling_rate_limit": "100"}, "throttling_rate_limit", "non-negative float"),
@@ -61,6 +61,11 @@ BAD_INPUTS = [
     ({"vpc_endpoint_ids": ["vpc-0a1b2c3d4"]}, "vpc_endpoint_ids", "vpce-"),
     ({"vpc_endpoint_ids": ["vpce-XYZ12345"]}, "vpc_endpoint_ids", "vpce-"),
     ({"vpc_endpoint_ids": []}, "vpc_endpoint_ids", "must not be empty"),
+    ({"kms_key_arns": ["alias/aws/s3"]}, "kms_key_arns", "KMS key ARN"),
+    ({"sse_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/*"}, "sse_kms_key_arn", "KMS key ARN"),
+    ({"metadata_headers": ["x-meta-owner"]}, "metadata_headers", "x-amz-meta-"),
+    ({"authorization": "CUSTOM"}, "authorizer", "CUSTOM needs `authorizer`"),
+    ({"bucket_patterns": ["*"]}, "bucket_patterns", "bucket_patterns"),
 ]
 
 

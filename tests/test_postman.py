@@ -108,7 +108,10 @@ def test_one_request_per_deployed_route_and_only_those():
         "{{baseUrl}}/{{bucket}}/{{key}}",
     ]
     every = folders(build_collection(EVERYTHING))["Routes"]
-    assert len(every) == 14 == len(EVERYTHING["routes"])
+    assert len(every) == 18 == len(EVERYTHING["routes"])
+    raws = {r["name"]: r["request"]["url"]["raw"] for r in every}
+    assert raws["GET /{folder}?versions"] == "{{baseUrl}}/{{bucket}}?versions=1"
+    assert raws["DELETE /{folder}/{item+}?versionId"] == "{{baseUrl}}/{{bucket}}/{{key}}?versionId={{versionId}}"
 
 
 def test_multipart_routes_carry_their_query_strings():

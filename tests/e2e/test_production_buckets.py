@@ -15,6 +15,7 @@ import pytest
 
 from components.config import validate_args
 from components.openapi import render_openapi, to_json
+from s3proxy_client import S3ProxyClient
 
 from .conftest import REGION, Deployed, client, deploy
 
@@ -165,3 +166,22 @@ def test_imported_documents_create_the_authorizer_every_method_references(
             assert method["authorizerId"] == authorizer["id"]
     finally:
         apigateway.delete_rest_api(restApiId=api_id)
+
+
+def test_the_client_writes_metadata_and_reads_and_deletes_versions(
+    encrypted: Deployed, s3: Any, kms_bucket: str
+) -> None:
+    def versions() -> list[str]:  # as S3 reports them, read directly
+        return [v["VersionId"] for v in s3.list_object_versions(Bucket=kms_bucket)["Versions"]]
+
+    with S3ProxyClient.from_outputs(encrypted.outputs) as client:
+        client.put_object(kms_bucket, "c.txt", "one", content_type="text/plain", metadata={"owner": "bob"})
+        client.put_object(kms_bucket, "c.txt", "two", content_type="text/plain")
+        latest = client.get_object(kms_bucket, "c.txt")
+        assert latest.body == b"two" and latest.metadata == {}  # the second PUT set no metadata
+        first = next(v for v in versions() if v != latest.version_id)
+        old = client.get_object(kms_bucket, "c.txt", version_id=first)
+        assert (old.body, old.metadata, old.version_id) == (b"one", {"owner": "bob"}, first)
+        assert client.head_object(kms_bucket, "c.txt", version_id=first).metadata == {"owner": "bob"}
+        client.delete_object(kms_bucket, "c.txt", version_id=first)
+        assert versions() == [latest.version_id]
