@@ -446,18 +446,12 @@ def _method_throttling(value: Any) -> tuple[tuple[str, Throttle], ...]:
 
 def _custom_domain(value: Any) -> CustomDomain:
     def domain(field: str, name: Any) -> str:
-        if not isinstance(name, str) or not re.fullmatch(
-            r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", name
-        ):
-            raise S3ProxyConfigError(field, f"{name!r} is not a lowercase DNS name such as 'files.example.com'")
-        return name
+        pattern = r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+        return _matching(field, name, pattern, "a lowercase DNS name such as 'files.example.com'")
 
     def certificate(field: str, arn: Any) -> str:
-        if not isinstance(arn, str) or not re.fullmatch(
-            r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", arn
-        ):
-            raise S3ProxyConfigError(field, f"{arn!r} is not an ACM certificate ARN")
-        return arn
+        pattern = r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}"
+        return _matching(field, arn, pattern, "an ACM certificate ARN")
 
     def base_path(field: str, path: Any) -> str:
         if not isinstance(path, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", path):
@@ -473,24 +467,22 @@ def _custom_domain(value: Any) -> CustomDomain:
     return CustomDomain(**fields)
 
 
-def _web_acl_arn(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(
-        r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/\S+", value
-    ):
-        raise S3ProxyConfigError("web_acl_arn", f"{value!r} is not a regional WAFv2 web ACL ARN")
+def _matching(field: str, value: Any, pattern: str, what: str) -> str:
+    """`value`, a string matching `pattern` whole; else an error naming `field` and saying it is not `what`."""
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        raise S3ProxyConfigError(field, f"{value!r} is not {what}")
     return value
 
 
-_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[0-9a-f-]{32,36}")
+def _web_acl_arn(value: Any) -> str:
+    pattern = r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/\S+"
+    return _matching("web_acl_arn", value, pattern, "a regional WAFv2 web ACL ARN")
 
 
 def _kms_key_arn(field: str, value: Any) -> str:
     # A key ARN, not an alias: IAM grants kms:* actions on keys; an alias ARN would grant nothing.
-    if not isinstance(value, str) or not _KMS_KEY_ARN.fullmatch(value):
-        raise S3ProxyConfigError(
-            field, f"{value!r} is not a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/<key id>'"
-        )
-    return value
+    pattern = r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[0-9a-f-]{32,36}"
+    return _matching(field, value, pattern, "a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/<key id>'")
 
 
 def _kms_key_arns(value: Any) -> tuple[str, ...]:
@@ -523,11 +515,8 @@ def _authorizer(value: Any) -> Authorizer:
         return tuple(names)
 
     def function(field: str, arn: Any) -> str:
-        if not isinstance(arn, str) or not re.fullmatch(
-            r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?", arn
-        ):
-            raise S3ProxyConfigError(field, f"{arn!r} is not a Lambda function ARN")
-        return arn
+        pattern = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?"
+        return _matching(field, arn, pattern, "a Lambda function ARN")
 
     def identity_source(field: str, source: Any) -> str:
         # A header, query string or stage variable; REQUEST authorizers may list several, comma-separated.
