@@ -1484,6 +1484,7 @@ def test_cli_head_prints_unicode_as_is_and_downloads_name_the_file_after_the_las
     s3.put_object(Bucket=bucket, Key="a/b/ü.txt", Body=b"hi", ContentType="text/plain")
     code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/a/b/ü.txt")
     modified = json.loads(out)["last_modified"]
+    assert code == 0
     assert out == (
         f'{{\n  "bucket": "{bucket}",\n  "key": "a/b/ü.txt",\n  "size": 2,\n'
         f'  "etag": "\\"{hashlib.md5(b"hi").hexdigest()}\\"",\n  "content_type": "text/plain",\n'
