@@ -1493,3 +1493,19 @@ def test_cli_rates_and_progress_choices(monkeypatch):
     assert not cli.wants_progress(options, 100 * MiB)
     options.progress = True
     assert cli.wants_progress(options, 0)
+
+
+def test_cli_head_prints_unicode_as_is_and_downloads_name_the_file_after_the_last_segment(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="a/b/ü.txt", Body=b"hi", ContentType="text/plain")
+    code, out, _ = run_cli(capsys, *base, "head", f"s3p://{bucket}/a/b/ü.txt")
+    modified = json.loads(out)["last_modified"]
+    assert code == 0
+    assert out == (
+        f'{{\n  "bucket": "{bucket}",\n  "key": "a/b/ü.txt",\n  "size": 2,\n'
+        f'  "etag": "\\"{hashlib.md5(b"hi").hexdigest()}\\"",\n  "content_type": "text/plain",\n'
+        f'  "last_modified": "{modified}"\n}}\n'
+    )
+    (tmp_path / "here").mkdir()
+    assert run_cli(capsys, *base, "-q", "cp", f"s3p://{bucket}/a/b/ü.txt", str(tmp_path / "here"))[:2] == (0, "")
+    assert (tmp_path / "here" / "ü.txt").read_bytes() == b"hi"

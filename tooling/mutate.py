@@ -150,7 +150,7 @@ def survivors(directory: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("packages", nargs="*", help="components, s3proxy_client (default: both)")
-    parser.add_argument("--budget", type=float, default=1200, help="seconds per package (default 1200)")
+    parser.add_argument("--budget", type=float, default=1800, help="seconds per package (default 1800)")
     parser.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2: this machine)")
     parser.add_argument("--survivors", action="store_true", help="test only the last run's survivors again")
     parser.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
