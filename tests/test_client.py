@@ -1504,7 +1504,7 @@ def test_cli_head_prints_unicode_as_is_and_downloads_name_the_file_after_the_las
     assert out == (
         f'{{\n  "bucket": "{bucket}",\n  "key": "a/b/ü.txt",\n  "size": 2,\n'
         f'  "etag": "\\"{hashlib.md5(b"hi").hexdigest()}\\"",\n  "content_type": "text/plain",\n'
-        f'  "last_modified": "{modified}"\n}}\n'
+        f'  "last_modified": "{modified}",\n  "version_id": null,\n  "metadata": {{}}\n}}\n'
     )
     (tmp_path / "here").mkdir()
     assert run_cli(capsys, *base, "-q", "cp", f"s3p://{bucket}/a/b/ü.txt", str(tmp_path / "here"))[:2] == (0, "")
