@@ -146,3 +146,46 @@ def test_resource_arns():
         "arn:aws-cn:s3:::b-bucket",
     ]
     assert resource_arns(Scope.OBJECT, ("a-bucket",), "aws") == ["arn:aws:s3:::a-bucket/*"]
+
+
+def test_object_route_is_an_object_scoped_route_on_the_greedy_item_path_with_the_key_under_the_prefix():
+    # `object_route` runs when the catalogue is imported; calling it here is what lets a changed helper fail a
+    # test (mutmut switches a mutant on only for calls made while the tests run).
+    from components.catalogue import ObjectData, PrefixRule, Route, object_route
+
+    plain = object_route("GetObject", "GET", "s3:GetObject")
+    assert plain == Route(
+        operation="GetObject",
+        verb="GET",
+        path="/{folder}/{item+}",
+        action="s3:GetObject",
+        scope=Scope.OBJECT,
+        request_headers=(),
+        query_strings=(),
+        response_headers=plain.response_headers,
+        under_prefix=PrefixRule.KEY,
+        selector="",
+        object_data=ObjectData.NONE,
+    )
+    # The default response headers are an object's: its ETag and version come back, not only a listing's.
+    assert {"ETag", "Last-Modified", "Content-Range", "x-amz-version-id"} <= {h for h, _ in plain.response_headers}
+    assert plain.s3_path("reports/") == "{bucket}/reports/{object}"
+
+    given = object_route(
+        "UploadPart",
+        "PUT",
+        "s3:PutObject",
+        selector="?partNumber&uploadId",
+        request_headers=("Content-Length",),
+        query_strings=("partNumber", "uploadId"),
+        response_headers=(("ETag", "ETag"),),
+        object_data=ObjectData.WRITE,
+    )
+    assert (given.selector, given.request_headers, given.query_strings, given.response_headers, given.object_data) == (
+        "?partNumber&uploadId",
+        ("Content-Length",),
+        ("partNumber", "uploadId"),
+        (("ETag", "ETag"),),
+        ObjectData.WRITE,
+    )
+    assert (given.path, given.scope, given.under_prefix) == ("/{folder}/{item+}", Scope.OBJECT, PrefixRule.KEY)

@@ -162,3 +162,44 @@ def test_network_restrictions_are_normalised():
 @pytest.mark.parametrize("name", ["abc", "a" * 63, "my.bucket-1", "1bucket", "amzn-s3-other"])
 def test_valid_bucket_names_are_accepted(name):
     assert validate_args(VALID | {"buckets": [name]}).buckets == (name,)
+
+
+# The validator builders run when `config` is imported (they fill its validator table); calling them here is
+# what lets a changed builder fail a test: mutmut switches a mutant on only for calls made while tests run.
+def test_one_of_normalises_accepts_only_the_allowed_and_names_the_field():
+    from components.config import _one_of
+
+    upper = _one_of("endpoint_type", ("REGIONAL", "EDGE"), str.upper)
+    assert upper("edge") == "EDGE"
+    assert upper("REGIONAL") == "REGIONAL"
+    assert _one_of("status_mapping", ("faithful", "tutorial"), str.lower)("Tutorial") == "tutorial"
+    for wrong in ("PRIVATE", "", 1, None):
+        with pytest.raises(S3ProxyConfigError) as raised:
+            upper(wrong)
+        assert raised.value.field == "endpoint_type"
+        assert str(raised.value) == f"S3ProxyApi: invalid `endpoint_type`: {wrong!r} is not one of REGIONAL, EDGE"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [(int, 0, 0), (int, 7, 7), (int, 200.0, 200), (float, 0, 0.0), (float, 2.5, 2.5), (float, 3, 3.0)],
+)
+def test_non_negative_accepts_zero_and_up_and_integral_doubles_as_integers(kind, value, expected):
+    from components.config import _non_negative
+
+    checked = _non_negative("throttling_burst_limit", kind)(value)
+    assert checked == expected
+    assert type(checked) is kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [(int, -1), (int, 2.5), (int, True), (int, "3"), (int, None), (float, -0.5), (float, float("nan")), (float, False)],
+)
+def test_non_negative_refuses_negatives_nan_bools_and_non_numbers_naming_the_field(kind, value):
+    from components.config import _non_negative
+
+    with pytest.raises(S3ProxyConfigError) as raised:
+        _non_negative("throttling_rate_limit", kind)(value)
+    assert raised.value.field == "throttling_rate_limit"
+    assert f"{value!r} must be a non-negative {kind.__name__}" in str(raised.value)

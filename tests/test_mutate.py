@@ -3,7 +3,7 @@
 import tomllib
 from pathlib import Path
 
-from tooling.mutate import TARGETS, Outcome, Target, configure
+from tooling.mutate import ALSO_COPY, TARGETS, Outcome, Target, configure
 
 
 def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
@@ -17,6 +17,8 @@ def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
     assert "tests/test_wiring.py" in mutmut["pytest_add_cli_args_test_selection"]
     assert not any("e2e" in test for test in mutmut["pytest_add_cli_args_test_selection"])  # offline only
     assert "components" not in mutmut["also_copy"] and "tooling" in mutmut["also_copy"]
+    assert "VERSION" in mutmut["also_copy"]  # `components/__init__.py` reads it: without it no test imports
+    assert "tests/test_policy_scale.py" in mutmut["pytest_add_cli_args_test_selection"]  # policy_split's tests
     assert mutmut["process_isolation"] == "forkserver"  # the Pulumi mock runtime hangs in a plain fork
     assert (client.package, client.tests, client.goal, client.isolation) == (
         "s3proxy_client",
@@ -24,6 +26,13 @@ def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
         0.85,
         "fork",
     )
+
+
+def test_every_file_the_copies_need_and_every_selected_test_exists():
+    root = Path(__file__).resolve().parent.parent
+    for target in TARGETS:
+        assert all((root / test).is_file() for test in target.tests), target.package
+    assert all((root / name).exists() for name in ALSO_COPY)
 
 
 def test_the_score_counts_what_no_test_reaches_as_survived_and_hangs_as_caught():

@@ -49,6 +49,11 @@ TARGETS = (
             "tests/test_stage_features.py",
             "tests/test_wiring.py",
             "tests/test_embedding.py",
+            "tests/test_inputs.py",
+            "tests/test_policy_scale.py",
+            "tests/test_aws_rules.py",
+            "tests/test_production_buckets.py",
+            "tests/test_program.py",
         ),
         0.90,
         "forkserver",
@@ -56,7 +61,7 @@ TARGETS = (
     Target("s3proxy_client", ("tests/test_client.py",), 0.85),
 )
 # What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
-ALSO_COPY = ("components", "s3proxy_client", "tooling", "__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml")
+ALSO_COPY = ("components", "s3proxy_client", "tooling", "__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "VERSION")
 
 
 def checkout_copy(destination: Path) -> None:
