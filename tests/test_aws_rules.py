@@ -57,13 +57,30 @@ def test_the_role_the_component_creates_trusts_without_condition():
 # to pass a role to an AWS service"): the deployer needs it, for this role, towards API Gateway only.
 # API Gateway's management API is authorized as apigateway:<VERB> on arn:aws:apigateway:<region>::<path>
 # (API Gateway Developer Guide, "Control access for managing an API").
+# The role calls are those of the AWS provider's aws_iam_role and aws_iam_role_policy: create, read (GetRole and
+# the role's inline and attached policies), update (UpdateRole, the trust policy, tags) and delete (which
+# first lists the role's instance profiles and policies and deletes the inline ones).
+ROLE_CALLS = [
+    "iam:CreateRole",
+    "iam:GetRole",
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:PutRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteRole",
+]
 DEPLOYER_CALLS = [
-    ("iam:CreateRole", "arn:aws:iam::123456789012:role/api-role-0a1b2c3"),
-    ("iam:PutRolePolicy", "arn:aws:iam::123456789012:role/api-role-0a1b2c3"),
-    ("iam:DeleteRole", "arn:aws:iam::123456789012:role/api-role-0a1b2c3"),
-    ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::123456789012:role/api-role-0a1b2c3"),
+    *((call, "arn:aws:iam::123456789012:role/api-role-0a1b2c3") for call in ROLE_CALLS),
     ("iam:PassRole", "arn:aws:iam::123456789012:role/api-role-0a1b2c3"),
     ("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis"),
+    ("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5"),
+    ("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev"),
     ("apigateway:PUT", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5"),
     ("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/deployments"),
     ("apigateway:PATCH", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev"),
@@ -103,6 +120,39 @@ def test_deployer_policy_allows_nothing_else(action, arn):
     assert not permitted(deployer(), action, arn)
 
 
+def test_the_deployer_policy_of_the_plainest_api_is_exactly_the_role_its_passing_and_the_api():
+    role = "arn:aws:iam::123456789012:role/api-role-*"
+    assert deployer() == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ExecutionRole", "Effect": "Allow", "Action": sorted(ROLE_CALLS), "Resource": role},
+            {
+                "Sid": "PassExecutionRoleToApiGateway",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role,
+                "Condition": {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
+            },
+            {
+                "Sid": "ApiGateway",
+                "Effect": "Allow",
+                "Action": [
+                    "apigateway:DELETE",
+                    "apigateway:GET",
+                    "apigateway:PATCH",
+                    "apigateway:POST",
+                    "apigateway:PUT",
+                ],
+                "Resource": [
+                    "arn:aws:apigateway:us-east-1::/restapis",
+                    "arn:aws:apigateway:us-east-1::/restapis/*",
+                    "arn:aws:apigateway:us-east-1::/tags/*",
+                ],
+            },
+        ],
+    }
+
+
 def test_deployer_may_pass_the_role_to_api_gateway_only():
     (pass_role,) = [s for s in deployer()["Statement"] if s["Action"] == "iam:PassRole"]
     # moto ignores conditions: the condition is checked as written.
@@ -119,7 +169,11 @@ def test_deployer_policy_grows_with_the_features_configured():
     )
     for action, arn in [
         ("apigateway:POST", "arn:aws:apigateway:us-east-1::/apikeys"),
+        ("apigateway:GET", "arn:aws:apigateway:us-east-1::/apikeys/k1"),
+        ("apigateway:POST", "arn:aws:apigateway:us-east-1::/usageplans"),
         ("apigateway:POST", "arn:aws:apigateway:us-east-1::/usageplans/u1/keys"),
+        ("apigateway:DELETE", "arn:aws:apigateway:us-east-1::/usageplans/u1"),
+        ("apigateway:PATCH", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/dev"),
         ("apigateway:POST", "arn:aws:apigateway:us-east-1::/domainnames"),
         ("apigateway:POST", "arn:aws:apigateway:us-east-1::/domainnames/files.example.com/basepathmappings"),
         ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:api-access-logs-0a1b2c3"),
@@ -130,6 +184,9 @@ def test_deployer_policy_grows_with_the_features_configured():
         assert permitted(policy, action, arn), (action, arn)
     assert not permitted(policy, "apigateway:DELETE", "arn:aws:apigateway:us-east-1::/domainnames/other.example.com")
     assert not permitted(policy, "logs:DeleteLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:prod-app")
+    # What the features add comes on top of the plainest API's grants, never instead of them.
+    for action, arn in DEPLOYER_CALLS:
+        assert permitted(policy, action, arn), (action, arn)
 
 
 def test_deployer_policy_never_holds_a_wildcard_action():

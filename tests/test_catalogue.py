@@ -189,3 +189,14 @@ def test_object_route_is_an_object_scoped_route_on_the_greedy_item_path_with_the
         ObjectData.WRITE,
     )
     assert (given.path, given.scope, given.under_prefix) == ("/{folder}/{item+}", Scope.OBJECT, PrefixRule.KEY)
+
+
+def test_regions_of_a_partition_are_its_real_regions_not_its_global_pseudo_regions():
+    from components.catalogue import regions_of
+
+    # botocore lists `aws-global` (and the like) beside the regions: no API can be deployed there.
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions_of("aws"))
+    assert "aws-global" not in regions_of("aws")
+    assert set(regions_of("aws-cn")) >= {"cn-north-1", "cn-northwest-1"}
+    assert "aws-cn-global" not in regions_of("aws-cn")
+    assert "aws-us-gov-global" not in regions_of("aws-us-gov")

@@ -280,3 +280,40 @@ def test_resource_policy_only_when_networks_are_restricted():
     assert china["x-amazon-apigateway-policy"]["Statement"][0]["Principal"] == {
         "AWS": "arn:aws-cn:iam::111122223333:root"
     }
+
+
+def test_the_resource_policy_with_cors_lets_the_anonymous_preflight_in_from_the_allowed_networks_only():
+    # API Gateway's flow for a resource policy alone: an unauthenticated method needs an explicit Allow, so the
+    # preflight (OPTIONS, never signed) gets one of its own; the Deny still refuses it from other networks.
+    cors = {"allow_origin": "https://app.example.com"}
+    signed = document(cors=cors, allowed_source_cidrs=["203.0.113.0/24"])
+    assert signed["x-amazon-apigateway-policy"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*/OPTIONS/*",
+            },
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "execute-api:Invoke",
+                "Resource": "execute-api:/*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+            },
+        ],
+    }
+    # Anonymous callers are already allowed everything the Deny leaves: no second Allow.
+    public = document(authorization="NONE", cors=cors, allowed_source_cidrs=["203.0.113.0/24"])
+    assert [s["Resource"] for s in public["x-amazon-apigateway-policy"]["Statement"]] == [
+        "execute-api:/*",
+        "execute-api:/*",
+    ]

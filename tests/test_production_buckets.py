@@ -258,23 +258,121 @@ def test_non_iam_callers_are_anonymous_to_a_network_policy():
     assert allow == {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
 
 
+COGNITO_NEEDS = "COGNITO_USER_POOLS needs `authorizer` = {user_pool_arns, scopes?} (no function_arn)"
+CUSTOM_NEEDS = "CUSTOM needs `authorizer` = {function_arn, type?, identity_source?, result_ttl_seconds?}"
+IDENTITY_SOURCE_LIKE = "must be like 'method.request.header.Authorization' (comma-separated for REQUEST)"
+
+
 @pytest.mark.parametrize(
-    "args",
+    "args, field, message",
     [
-        {"authorization": "COGNITO_USER_POOLS"},
-        {"authorization": "COGNITO_USER_POOLS", "authorizer": {"function_arn": FUNCTION}},
-        {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": [POOL], "function_arn": FUNCTION}},
-        {"authorization": "CUSTOM"},
-        {"authorization": "CUSTOM", "authorizer": {"user_pool_arns": [POOL]}},
-        {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "identity_source": "stageVariables.x"}},
-        {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "type": "COOKIE"}},
-        {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "result_ttl_seconds": 3601}},
-        {"authorization": "CUSTOM", "authorizer": {"function_arn": "arn:aws:lambda:us-east-1:1:function:x"}},
-        {"authorization": "AWS_IAM", "authorizer": {"user_pool_arns": [POOL]}},
-        {"authorizer": {"user_pool_arns": ["arn:aws:cognito-idp:us-east-1:123456789012:identitypool/x"]}},
+        ({"authorization": "COGNITO_USER_POOLS"}, "authorizer", COGNITO_NEEDS),
+        (
+            {"authorization": "COGNITO_USER_POOLS", "authorizer": {"function_arn": FUNCTION}},
+            "authorizer",
+            COGNITO_NEEDS,
+        ),
+        (
+            {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": [POOL], "function_arn": FUNCTION}},
+            "authorizer",
+            COGNITO_NEEDS,
+        ),
+        ({"authorization": "CUSTOM"}, "authorizer", CUSTOM_NEEDS),
+        ({"authorization": "CUSTOM", "authorizer": {"user_pool_arns": [POOL]}}, "authorizer", CUSTOM_NEEDS),
+        (
+            {
+                "authorization": "CUSTOM",
+                "authorizer": {"function_arn": FUNCTION, "identity_source": "stageVariables.x-y"},
+            },
+            "authorizer.identity_source",
+            f"'stageVariables.x-y' {IDENTITY_SOURCE_LIKE}",
+        ),
+        (
+            {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "identity_source": 3}},
+            "authorizer.identity_source",
+            f"3 {IDENTITY_SOURCE_LIKE}",
+        ),
+        (
+            {
+                "authorization": "CUSTOM",
+                "authorizer": {"function_arn": FUNCTION, "identity_source": "stageVariables.x"},
+            },
+            "authorizer",
+            "a TOKEN authorizer reads one header: 'method.request.header.<name>'",
+        ),
+        (
+            {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "type": "COOKIE"}},
+            "authorizer.type",
+            "'COOKIE' is not one of TOKEN, REQUEST",
+        ),
+        (
+            {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "result_ttl_seconds": 3601}},
+            "authorizer.result_ttl_seconds",
+            "3601 must be 0-3600 seconds",
+        ),
+        (
+            {"authorization": "CUSTOM", "authorizer": {"function_arn": FUNCTION, "result_ttl_seconds": -1}},
+            "authorizer.result_ttl_seconds",
+            "-1 must be a non-negative int",
+        ),
+        (
+            {"authorization": "CUSTOM", "authorizer": {"function_arn": "arn:aws:lambda:us-east-1:1:function:x"}},
+            "authorizer.function_arn",
+            "'arn:aws:lambda:us-east-1:1:function:x' is not a Lambda function ARN",
+        ),
+        (
+            {"authorization": "AWS_IAM", "authorizer": {"user_pool_arns": [POOL]}},
+            "authorizer",
+            "is only for COGNITO_USER_POOLS or CUSTOM authorization, not AWS_IAM",
+        ),
+        (
+            {
+                "authorization": "COGNITO_USER_POOLS",
+                "authorizer": {"user_pool_arns": ["arn:aws:cognito-idp:us-east-1:123456789012:identitypool/x"]},
+            },
+            "authorizer.user_pool_arns",
+            "'arn:aws:cognito-idp:us-east-1:123456789012:identitypool/x' is not a Cognito user pool ARN",
+        ),
+        (
+            {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": POOL}},
+            "authorizer.user_pool_arns",
+            f"expected a list of strings, got {POOL!r}",
+        ),
+        (
+            {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": [POOL], "scopes": "files/read"}},
+            "authorizer.scopes",
+            "expected a list of strings, got 'files/read'",
+        ),
+        (
+            {"authorization": "COGNITO_USER_POOLS", "authorizer": {"user_pool_arns": [POOL], "scopes": ["files read"]}},
+            "authorizer.scopes",
+            "'files read' is not an OAuth scope",
+        ),
     ],
 )
-def test_a_missing_or_mismatched_authorizer_is_refused_naming_it(args):
+def test_a_missing_or_mismatched_authorizer_is_refused_naming_it(args, field, message):
     with pytest.raises(S3ProxyConfigError) as error:
         config(**args)
-    assert error.value.field.startswith("authorizer")
+    assert error.value.field == field
+    assert str(error.value) == f"S3ProxyApi: invalid `{field}`: {message}"
+
+
+def test_authorizer_inputs_at_their_limits_are_accepted():
+    lambda_config = config(
+        authorization="CUSTOM",
+        # Function names and aliases may hold upper case; the cache may last the full hour API Gateway allows.
+        authorizer={
+            "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:Authorize-Files:Live",
+            "type": "request",
+            "identity_source": "stageVariables.Tenant_Id",
+            "result_ttl_seconds": 3600,
+        },
+    )
+    assert lambda_config.authorizer is not None
+    assert (lambda_config.authorizer.type, lambda_config.authorizer.result_ttl_seconds) == ("REQUEST", 3600)
+    assert lambda_config.authorizer.identity_source == "stageVariables.Tenant_Id"
+    cognito = config(
+        authorization="COGNITO_USER_POOLS", authorizer={"user_pool_arns": [POOL, POOL], "scopes": ["Files/Read.All"]}
+    )
+    assert cognito.authorizer is not None
+    assert (cognito.authorizer.user_pool_arns, cognito.authorizer.scopes) == ((POOL,), ("Files/Read.All",))

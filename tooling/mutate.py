@@ -61,7 +61,16 @@ TARGETS = (
     Target("s3proxy_client", ("tests/test_client.py",), 0.85),
 )
 # What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
-ALSO_COPY = ("components", "s3proxy_client", "tooling", "__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml", "VERSION")
+ALSO_COPY = (
+    "components",
+    "s3proxy_client",
+    "tooling",
+    "__main__.py",
+    "Pulumi.yaml",
+    "Pulumi.dev.yaml",
+    "Pulumi.prod.yaml",
+    "VERSION",
+)
 
 
 def checkout_copy(destination: Path) -> None:
@@ -132,6 +141,9 @@ def run_target(target: Target, budget: float, children: int, survivors_only: boo
     except subprocess.TimeoutExpired:
         finished = False  # mutmut keeps the results so far: they are reported
     statuses = results(directory)
+    if finished and ran.returncode != 0 and all(status == "not checked" for status in statuses.values()):
+        # mutmut exits 1 both for "survivors left" and for a test selection that fails unmutated: say which.
+        raise RuntimeError(f"mutmut checked no mutant ({ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
