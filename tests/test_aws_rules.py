@@ -24,6 +24,7 @@ ALL = {"allowed_actions": ["s3:*"]}
 ROLE = "arn:aws:iam::123456789012:role/api-role-0a1b2c3"
 ACCOUNT = "123456789012"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:authorize"
 ACL = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/files/0a1b2c3d-0000-1111-2222-333344445555"
 
 
@@ -151,6 +152,106 @@ def test_the_deployer_policy_of_the_plainest_api_is_exactly_the_role_its_passing
             },
         ],
     }
+
+
+def test_the_deployer_policy_with_every_feature_adds_exactly_their_grants():
+    policy = render_deployer_policy(
+        validate_args(
+            ALL
+            | {
+                "api_keys": {"names": ["app"]},
+                "custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT},
+                "access_logs": {},
+                "web_acl_arn": ACL,
+                "authorization": "CUSTOM",
+                "authorizer": {"function_arn": FUNCTION},
+            }
+        ),
+        name="api",
+        partition="aws",
+        region="us-east-1",
+        account_id=ACCOUNT,
+        managed_policies=2,
+    )
+    role = "arn:aws:iam::123456789012:role/api-role-*"
+    managed = "arn:aws:iam::123456789012:policy/api-policy-*"
+    group = "arn:aws:logs:us-east-1:123456789012:log-group:api-access-logs-*"
+    stages = "arn:aws:apigateway:us-east-1::/restapis/*/stages/*"
+    base = deployer()["Statement"]
+    assert policy["Statement"][:2] == base[:2]  # the role and passing it, as without features
+    assert policy["Statement"][2:] == [
+        {
+            "Sid": "ApiGateway",
+            "Effect": "Allow",
+            "Action": base[2]["Action"],
+            "Resource": [
+                *base[2]["Resource"],
+                "arn:aws:apigateway:us-east-1::/apikeys",
+                "arn:aws:apigateway:us-east-1::/apikeys/*",
+                "arn:aws:apigateway:us-east-1::/usageplans",
+                "arn:aws:apigateway:us-east-1::/usageplans/*",
+                "arn:aws:apigateway:us-east-1::/domainnames",
+                "arn:aws:apigateway:us-east-1::/domainnames/files.example.com",
+                "arn:aws:apigateway:us-east-1::/domainnames/files.example.com/*",
+            ],
+        },
+        {
+            "Sid": "ManagedPolicies",
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:ListPolicyVersions",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            "Resource": managed,
+        },
+        {
+            "Sid": "AttachManagedPolicies",
+            "Effect": "Allow",
+            "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "Resource": role,
+            "Condition": {"ArnLike": {"iam:PolicyARN": managed}},
+        },
+        {
+            "Sid": "AccessLogGroup",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:ListTagsForResource",
+                "logs:PutRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+            ],
+            "Resource": [group, f"{group}:*"],
+        },
+        {
+            "Sid": "FindLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*",
+        },
+        {
+            "Sid": "WebAclAssociation",
+            "Effect": "Allow",
+            "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
+            "Resource": [ACL, stages],
+        },
+        {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages},
+        {
+            "Sid": "AuthorizerInvokePermission",
+            "Effect": "Allow",
+            "Action": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+            "Resource": FUNCTION,
+        },
+    ]
 
 
 def test_deployer_may_pass_the_role_to_api_gateway_only():

@@ -64,6 +64,12 @@ BAD_INPUTS = [
     ({"kms_key_arns": ["alias/aws/s3"]}, "kms_key_arns", "KMS key ARN"),
     ({"sse_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/*"}, "sse_kms_key_arn", "KMS key ARN"),
     ({"metadata_headers": ["x-meta-owner"]}, "metadata_headers", "x-amz-meta-"),
+    ({"metadata_headers": "x-amz-meta-owner"}, "metadata_headers", "expected a list of strings"),
+    ({"stage_variables": "env=prod"}, "stage_variables", "expected a mapping of strings to strings"),
+    ({"stage_variables": {"env-name": "prod"}}, "stage_variables", "name 'env-name' must be 1-64 letters"),
+    ({"method_throttling": {}}, "method_throttling", "non-empty mapping of 'VERB /path' to limits"),
+    ({"api_keys": {"names": "app"}}, "api_keys.names", "expected a list of strings"),
+    ({"api_keys": {"names": ["app/1"]}}, "api_keys.names", "1-64 letters, digits, '.', '_' or '-'"),
     ({"authorization": "CUSTOM"}, "authorizer", "CUSTOM needs `authorizer`"),
     ({"bucket_patterns": ["*"]}, "bucket_patterns", "bucket_patterns"),
 ]
@@ -203,3 +209,21 @@ def test_non_negative_refuses_negatives_nan_bools_and_non_numbers_naming_the_fie
         _non_negative("throttling_rate_limit", kind)(value)
     assert raised.value.field == "throttling_rate_limit"
     assert f"{value!r} must be a non-negative {kind.__name__}" in str(raised.value)
+
+
+def test_names_and_paths_may_hold_upper_case():
+    checked = validate_args(
+        VALID
+        | {
+            "api_keys": {"names": ["Mobile-App"]},
+            "stage_variables": {"Env_Name": "Prod"},
+            "custom_domain": {
+                "domain_name": "files.example.com",
+                "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+                "base_path": "V1",
+            },
+        }
+    )
+    assert checked.api_keys is not None and checked.api_keys.names == ("Mobile-App",)
+    assert checked.stage_variables == (("Env_Name", "Prod"),)
+    assert checked.custom_domain is not None and checked.custom_domain.base_path == "V1"

@@ -174,9 +174,17 @@ def test_spare_policies_are_never_empty_and_add_nothing() -> None:
 
 
 def test_more_than_planned_is_an_error_naming_buckets() -> None:
-    with pytest.raises(S3ProxyConfigError, match=r"invalid `buckets`: the role's policy has 13,687 characters") as e:
+    with pytest.raises(S3ProxyConfigError) as e:
         split_policy(policy_of(200), 0)
     assert e.value.field == "buckets"
+    # The whole message: what was too large, the limits, why no more was planned, and the two ways out.
+    assert str(e.value) == (
+        "S3ProxyApi: invalid `buckets`: the role's policy has 13,687 characters (IAM counts them without "
+        "whitespace): it needs the inline policy (at most 10,240) and 1 customer-managed policies (at most 6,144 "
+        "each), more than the 0 planned at construction, when the list was one Output of unknown length: pass a "
+        "list (its items may be Outputs) to have managed policies planned; name fewer buckets or cover them with "
+        "`bucket_patterns` such as 'acme-tenant-*'"
+    )
 
 
 # --- under the mock runtime ----------------------------------------------------------------------------------------
@@ -268,9 +276,14 @@ def test_a_literal_configuration_that_cannot_fit_fails_before_anything_is_regist
     def program() -> dict[str, Any]:
         return {"url": S3ProxyApi("api", {"allowed_actions": ["s3:*"], "buckets": tenants(2000)}).url}
 
-    with pytest.raises(S3ProxyConfigError, match=r"invalid `buckets`: .* more than the role's quota of 10") as e:
+    with pytest.raises(S3ProxyConfigError) as e:
         run_with_mocks(program, mocks, project="test", stack="test", config={"aws:region": "us-east-1"})
     assert e.value.field == "buckets"
+    assert str(e.value).endswith(
+        "it needs the inline policy (at most 10,240) and 21 customer-managed policies (at most 6,144 each), more "
+        "than the role's quota of 10 attached managed policies; name fewer buckets or cover them with "
+        "`bucket_patterns` such as 'acme-tenant-*'"
+    )
     assert mocks.registrations == []
 
 
@@ -403,7 +416,12 @@ def test_the_deployer_may_manage_and_attach_only_this_components_policies() -> N
         "iam:CreatePolicyVersion",
         "iam:DeletePolicyVersion",
         "iam:DeletePolicy",
+        # Read and update, as the AWS provider's aws_iam_policy does on refresh and on a changed document.
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:ListPolicyVersions",
         "iam:TagPolicy",
+        "iam:UntagPolicy",
     ):
         assert deployer.is_action_permitted(action, ours) == PermissionResult.PERMITTED
         assert deployer.is_action_permitted(action, theirs) != PermissionResult.PERMITTED
