@@ -1292,7 +1292,7 @@ def test_cli_options_and_their_defaults(monkeypatch):
 # What `--help` tells, per command: hand-written from the options' purpose (README's CLI section).
 HELP = {
     (): [
-        "usage: python -m s3proxy_client",
+        "usage: s3proxy [-h]",
         "--outputs FILE",
         "the stack outputs (`pulumi stack output --json` saved)",
         "--stack STACK",
@@ -1331,12 +1331,25 @@ HELP = {
 @pytest.mark.parametrize("command", list(HELP), ids=lambda c: " ".join(c) or "top")
 def test_cli_help_says_what_each_option_does(command, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/s3proxy"])  # the console script, whoever runs the tests
     with pytest.raises(SystemExit) as done:
         cli.parser().parse_args([*command, "--help"])
     assert done.value.code == 0
     shown = capsys.readouterr().out
     for phrase in HELP[command]:
         assert phrase in shown, phrase
+
+
+@pytest.mark.parametrize(
+    "argv0, usage",
+    [
+        ("/usr/local/bin/s3proxy", "usage: s3proxy "),
+        ("/app/s3proxy_client/__main__.py", "usage: python -m s3proxy_client "),
+    ],
+)
+def test_cli_usage_names_the_command_as_it_was_run(argv0, usage, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert cli.parser().format_usage().startswith(usage)
 
 
 def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, monkeypatch, tmp_path):
