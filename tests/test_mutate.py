@@ -22,7 +22,7 @@ def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
     assert mutmut["process_isolation"] == "forkserver"  # the Pulumi mock runtime hangs in a plain fork
     assert (client.package, client.tests, client.goal, client.isolation) == (
         "s3proxy_client",
-        ("tests/test_client.py",),
+        ("tests/test_client.py", "tests/test_postman.py"),
         0.85,
         "fork",
     )

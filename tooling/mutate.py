@@ -58,7 +58,7 @@ TARGETS = (
         0.90,
         "forkserver",
     ),
-    Target("s3proxy_client", ("tests/test_client.py",), 0.85),
+    Target("s3proxy_client", ("tests/test_client.py", "tests/test_postman.py"), 0.85),
 )
 # What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
 ALSO_COPY = (
