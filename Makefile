@@ -80,7 +80,7 @@ lint: install
 
 # Mutation testing (mutmut) of components/ and s3proxy_client/, each against its offline tests; slow, so not
 # part of `make test`: prints each package's score and its surviving mutants (see docs/mutation.md).
-mutate: install
+mutate: install node-deps
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
 	$(BIN)/python -m tooling.mutate $(MUTATE_ARGS)
 

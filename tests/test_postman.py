@@ -9,8 +9,12 @@ tests/e2e/test_postman.py.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +23,7 @@ from components.config import validate_args
 from components.openapi import render_openapi
 from s3proxy_client.cli import main
 from s3proxy_client.outputs import OutputsError
-from s3proxy_client.postman import build_collection
+from s3proxy_client.postman import WALKTHROUGH, build_collection
 from tooling.program import ROOT
 
 ROLE = "arn:aws:iam::123456789012:role/s3proxy-role"
@@ -137,6 +141,32 @@ def test_the_walkthrough_is_the_seeds_calls_in_order():
         ("DELETE", "{{baseUrl}}/{{walkthroughBucket}}"),
     ]
     assert steps[1]["request"]["body"]["raw"] == "Hello, World!"
+    # Each step as Postman shows it: its name, its Content-Type, and the names of the checks newman reports.
+    assert [
+        (
+            s["name"],
+            {h["key"]: h["value"] for h in s["request"]["header"]}.get("Content-Type"),
+            [
+                re.findall(r'pm\.test\("([^"]*)"', "\n".join(e["script"]["exec"]))
+                for e in s["event"]
+                if e["listen"] == "test"
+            ],
+        )
+        for s in steps
+    ] == [
+        ("Create a bucket (PUT /{folder})", "application/xml", [["status 200"]]),
+        ("Upload Readme.txt (PUT /{folder}/{item})", "text/plain", [["status 200", "S3 stored the seed's bytes"]]),
+        ("Read it back (GET /{folder}/{item})", None, [["status 200", "body is Hello, World!", "the seed's ETag"]]),
+        (
+            "List the bucket (GET /{folder})",
+            None,
+            [["status 200", "ListBucketResult of the bucket", "one item: Readme.txt, 13 bytes, the seed's ETag"]],
+        ),
+        ("Object metadata (HEAD /{folder}/{item})", None, [["status 200", "the seed's ETag"]]),
+        ("Your buckets (GET /)", None, [["status 200", "the new bucket is listed"]]),
+        ("Delete Readme.txt (DELETE /{folder}/{item})", None, [["status 204"]]),
+        ("Delete the bucket (DELETE /{folder})", None, [["status 204"]]),
+    ]
     create = steps[0]["request"]["body"]["raw"]
     assert "<LocationConstraint>eu-west-1</LocationConstraint>" in create
     tests = ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
@@ -226,3 +256,59 @@ def test_the_generator_does_not_import_pulumi():
     )
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert ran.stdout.strip() == "[]"
+
+
+# --- the walkthrough run by newman, offline ---------------------------------------------------------------------
+# The API's paths are S3's path-style paths (`/{folder}/{item}` is `/bucket/key`, `/` the bucket list) and, with
+# the `faithful` status mapping, its answers are S3's: so newman can run the generated walkthrough, every
+# `pm.test` script included, against moto's S3 on loopback. tests/e2e/test_postman.py runs it through the API.
+
+
+@pytest.fixture(scope="module")
+def moto_s3() -> Iterator[str]:
+    from moto.server import create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, create_backend_app("s3"), threaded=True, request_handler=Quiet)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def run_walkthrough(outputs: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    newman = ROOT / "node_modules" / ".bin" / "newman"
+    if not newman.is_file():
+        pytest.fail(f"{newman} is missing: `make node-deps` installs newman from package-lock.json")
+    collection, report = tmp_path / "collection.json", tmp_path / "report.json"
+    collection.write_text(json.dumps(build_collection(outputs)))
+    command = [str(newman), "run", str(collection), "--folder", WALKTHROUGH, "--env-var", "accessKeyId=test"]
+    command += ["--env-var", "secretAccessKey=test", "--reporters", "json", "--reporter-json-export", str(report)]
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    run = json.loads(report.read_text())["run"]
+    run["exit_code"] = ran.returncode
+    return run
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
+def test_newman_runs_the_walkthrough_and_every_check_passes(moto_s3, tmp_path, region):
+    run = run_walkthrough(outputs_for({"allowed_actions": ["s3:*"]}, region=region) | {"url": moto_s3}, tmp_path)
+    failures = [(f["source"]["name"], f["error"]["message"]) for f in run["failures"]]
+    assert (run["exit_code"], failures) == (0, [])
+    assert run["stats"]["requests"] == {"total": 8, "pending": 0, "failed": 0}
+    assert run["stats"]["assertions"] == {"total": 15, "pending": 0, "failed": 0}
+
+
+def test_newman_fails_the_walkthrough_when_s3_answers_otherwise(moto_s3, tmp_path):
+    # The tutorial mapping answers 200 where S3 says 204: against S3's own answers, its two checks must fail.
+    tutorial = outputs_for({"allowed_actions": ["s3:*"], "status_mapping": "tutorial"}) | {"url": moto_s3}
+    run = run_walkthrough(tutorial, tmp_path)
+    assert run["exit_code"] == 1
+    assert [(f["source"]["name"], f["error"]["test"]) for f in run["failures"]] == [
+        ("Delete Readme.txt (DELETE /{folder}/{item})", "status 200"),
+        ("Delete the bucket (DELETE /{folder})", "status 200"),
+    ]
