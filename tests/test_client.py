@@ -1522,3 +1522,15 @@ def test_cli_head_prints_unicode_as_is_and_downloads_name_the_file_after_the_las
     (tmp_path / "here").mkdir()
     assert run_cli(capsys, *base, "-q", "cp", f"s3p://{bucket}/a/b/ü.txt", str(tmp_path / "here"))[:2] == (0, "")
     assert (tmp_path / "here" / "ü.txt").read_bytes() == b"hi"
+
+
+def test_cli_metadata_is_name_equals_value_the_value_may_hold_equals_signs(capsys):
+    options = cli.parser().parse_args(
+        ["cp", "--metadata", "owner=team=files", "--metadata", "empty=", "f", "s3p://b/k"]
+    )
+    assert options.metadata == [("owner", "team=files"), ("empty", "")]
+    for wrong in ("owner", "=files"):
+        with pytest.raises(SystemExit) as usage:
+            cli.parser().parse_args(["cp", "--metadata", wrong, "f", "s3p://b/k"])
+        assert usage.value.code == 2
+        assert f"argument --metadata: {wrong!r} is not NAME=VALUE" in capsys.readouterr().err

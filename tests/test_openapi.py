@@ -317,3 +317,27 @@ def test_the_resource_policy_with_cors_lets_the_anonymous_preflight_in_from_the_
         "execute-api:/*",
         "execute-api:/*",
     ]
+
+
+def test_sigv4_is_the_scheme_of_the_authorization_header():
+    assert document()["securityDefinitions"] == {
+        "sigv4": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}
+    }
+
+
+def test_the_documents_json_is_canonical_whatever_order_it_was_built_in():
+    # The same document must always give the same text: the deployment's trigger is its digest.
+    from components.openapi import to_json
+
+    assert to_json({"paths": {"/b": 1, "/a": [1, {"y": 2, "x": 3}]}, "info": "i"}) == (
+        '{"info":"i","paths":{"/a":[1,{"x":3,"y":2}],"/b":1}}'
+    )
+
+
+def test_the_tutorial_mapping_declares_and_maps_headers_on_its_200_only():
+    operation = document(status_mapping="tutorial")["paths"]["/{folder}/{item+}"]["get"]
+    integration = operation["x-amazon-apigateway-integration"]["responses"]
+    assert "ETag" in operation["responses"]["200"]["headers"]
+    others = {status: answer for status, answer in operation["responses"].items() if status != "200"}
+    assert others and all(answer["headers"] == {} for answer in others.values())
+    assert [p for p, answer in integration.items() if "responseParameters" in answer] == ["default"]

@@ -229,6 +229,20 @@ def test_no_secret_reaches_the_file(tmp_path, monkeypatch):
     assert "{{apiKey}}" in text
 
 
+def test_the_cli_writes_an_indented_file_and_says_what_it_holds(tmp_path, capsys):
+    source, target = tmp_path / "outputs.json", tmp_path / "collection.json"
+    source.write_text(json.dumps(EVERYTHING))
+    assert main(["postman", "--outputs", str(source), "-o", str(target)]) == 0
+    routes = len(EVERYTHING["routes"])
+    assert capsys.readouterr().out == f"postman: {target}: {routes} routes and a 8-step walkthrough\n"
+    text = target.read_text()
+    assert text.startswith('{\n  "info": {\n    "') and text.endswith("\n}\n")  # reviewable in a diff
+    assert json.loads(text) == build_collection(EVERYTHING)
+    source.write_text(json.dumps(outputs_for({"allowed_actions": ["s3:GetObject"]})))
+    assert main(["postman", "--outputs", str(source), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"postman: {target}: 2 routes and no walkthrough\n"
+
+
 def test_cli_errors_name_what_is_missing(tmp_path, capsys):
     source = tmp_path / "outputs.json"
     source.write_text(json.dumps({k: v for k, v in EVERYTHING.items() if k != "routes"}))

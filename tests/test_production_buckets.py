@@ -220,10 +220,18 @@ def test_cognito_user_pools_authorize_every_method_but_the_preflight():
 )
 def test_a_lambda_authorizer_invokes_the_function(authorizer, expected):
     doc = document(authorization="CUSTOM", authorizer=authorizer)
-    (definition,) = doc["securityDefinitions"].values()
-    assert definition["x-amazon-apigateway-authtype"] == "custom"
-    assert definition["x-amazon-apigateway-authorizer"] == expected | {
-        "authorizerUri": f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION}/invocations"
+    # A TOKEN authorizer's scheme names the header it reads; a REQUEST one reads its identity sources instead.
+    assert doc["securityDefinitions"] == {
+        "lambda": {
+            "type": "apiKey",
+            "name": "Authorization" if expected["type"] == "token" else "Unused",
+            "in": "header",
+            "x-amazon-apigateway-authtype": "custom",
+            "x-amazon-apigateway-authorizer": expected
+            | {
+                "authorizerUri": f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FUNCTION}/invocations"
+            },
+        }
     }
     assert all(op["security"] == [{"lambda": []}] for verbs in doc["paths"].values() for op in verbs.values())
 
