@@ -1534,3 +1534,57 @@ def test_cli_metadata_is_name_equals_value_the_value_may_hold_equals_signs(capsy
             cli.parser().parse_args(["cp", "--metadata", wrong, "f", "s3p://b/k"])
         assert usage.value.code == 2
         assert f"argument --metadata: {wrong!r} is not NAME=VALUE" in capsys.readouterr().err
+
+
+def test_object_versions_are_read_and_deleted_by_their_id(moto):
+    client, s3, bucket = moto
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=bucket, Key="v.txt", Body=b"one")["VersionId"]
+    second = s3.put_object(Bucket=bucket, Key="v.txt", Body=b"three")["VersionId"]
+    got = client.get_object(bucket, "v.txt", version_id=first)
+    assert (got.body, got.version_id) == (b"one", first)
+    assert client.get_object(bucket, "v.txt").body == b"three"
+    assert client.head_object(bucket, "v.txt", version_id=first).size == 3
+    assert client.delete_object(bucket, "v.txt", version_id=first) == first  # that version only
+    assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == [second]
+    marker = client.delete_object(bucket, "v.txt")  # the current object: S3 puts a delete marker on top
+    (deleted,) = s3.list_object_versions(Bucket=bucket)["DeleteMarkers"]
+    assert marker == deleted["VersionId"] != second
+
+
+def test_the_cli_heads_and_deletes_a_version_by_its_id(cli_env, capsys):
+    # --version-id reaches both the HEAD that checks the version exists and the DELETE.
+    s3, bucket, base = cli_env
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    old = s3.put_object(Bucket=bucket, Key="k", Body=b"old")["VersionId"]
+    new = s3.put_object(Bucket=bucket, Key="k", Body=b"newer")["VersionId"]
+    code, out, _ = run_cli(capsys, *base, "head", "--version-id", old, f"s3p://{bucket}/k")
+    assert (code, json.loads(out)["size"], json.loads(out)["version_id"]) == (0, 3, old)
+    assert run_cli(capsys, *base, "rm", "--version-id", old, f"s3p://{bucket}/k")[0] == 0
+    versions = s3.list_object_versions(Bucket=bucket)
+    assert [v["VersionId"] for v in versions["Versions"]] == [new]
+    assert "DeleteMarkers" not in versions  # the version was deleted, no marker put on the current object
+    code, _, err = run_cli(capsys, *base, "rm", "--version-id", old, f"s3p://{bucket}/k")
+    assert code == cli.EXIT_NOT_FOUND, err  # the version is gone: said, not deleted silently
+
+
+def test_a_put_sends_its_type_metadata_and_conditions(moto):
+    client, s3, bucket = moto
+    client.put_object(bucket, "m.bin", b"x", metadata={"owner": "files"})
+    head = s3.head_object(Bucket=bucket, Key="m.bin")
+    assert (head["ContentType"], head["Metadata"]) == ("application/octet-stream", {"owner": "files"})
+    with pytest.raises(PreconditionFailedError):
+        client.put_object(bucket, "m.bin", b"y", if_none_match="*")  # exists: not overwritten
+    assert s3.get_object(Bucket=bucket, Key="m.bin")["Body"].read() == b"x"
+    client.put_object(bucket, "new.bin", b"n", if_none_match="*")
+    assert s3.get_object(Bucket=bucket, Key="new.bin")["Body"].read() == b"n"
+
+
+def test_a_put_of_10_mb_or_more_is_refused_pointing_at_upload_file(moto):
+    client, _, bucket = moto
+    with pytest.raises(ValueError) as refused:
+        client.put_object(bucket, "big", b"\0" * 10_000_000)
+    assert str(refused.value) == (
+        "a body of 10,000,000 bytes exceeds API Gateway's 10 MB payload limit: use upload_file, which sends it "
+        "as a multipart upload"
+    )
