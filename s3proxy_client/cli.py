@@ -191,7 +191,9 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
         local = Path(destination)
         if local.is_dir() or destination.endswith(("/", os.sep)):
             local = local / key.rpartition("/")[2]
-        size = client.head_object(bucket, key).size if options.progress is not False and sys.stderr.isatty() else 0
+        # The bar's total costs a HEAD: asked for only when a bar may be shown (--progress, or on a tty).
+        maybe_shown = options.progress or (options.progress is None and sys.stderr.isatty())
+        size = client.head_object(bucket, key).size if maybe_shown else 0
         with progress_bar(wants_progress(options, size), f"download {local.name}", size or None) as advance:
             result = client.download_file(bucket, key, local, progress=advance, **transfer)
         elapsed = time.perf_counter() - started

@@ -219,7 +219,7 @@ def test_names_and_paths_may_hold_upper_case():
             "stage_variables": {"Env_Name": "Prod"},
             "custom_domain": {
                 "domain_name": "files.example.com",
-                "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+                "certificate_arn": f"arn:aws:acm:us-east-1:123456789012:certificate/{'0' * 8}-1234-1234-1234-{'0' * 12}",
                 "base_path": "V1",
             },
         }
