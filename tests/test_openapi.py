@@ -341,3 +341,13 @@ def test_the_tutorial_mapping_declares_and_maps_headers_on_its_200_only():
     others = {status: answer for status, answer in operation["responses"].items() if status != "200"}
     assert others and all(answer["headers"] == {} for answer in others.values())
     assert [p for p, answer in integration.items() if "responseParameters" in answer] == ["default"]
+
+
+def test_the_faithful_mapping_passes_each_status_s3_answers_and_groups_the_rest():
+    assert status_selection("faithful") == {
+        "default": 200,
+        **{str(status): status for status in (204, 206, 304, 403, 404, 409, 412, 416, 501, 503)},
+        r"(?!(?:403|404|409|412|416)$)4\d{2}": 400,
+        r"(?!(?:304|501|503)$)[35]\d{2}": 500,
+    }
+    assert document()["info"] == {"title": "MyS3", "version": "1.0"}

@@ -196,9 +196,11 @@ class DependencyMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.dependencies: dict[str, set[str]] = {}
+        self.parents: dict[str, str] = {}
 
     def RegisterResource(self, request: Any) -> Any:
         self.dependencies[request.name] = {urn.split("::")[-1] for urn in request.dependencies}
+        self.parents[request.name] = request.parent.split("::")[-1]
         return super().RegisterResource(request)
 
 
@@ -231,7 +233,11 @@ def deploy(args: dict[str, Any]) -> tuple[dict[str, Any], PolicyMocks, Dependenc
 def test_a_thousand_buckets_register_managed_policies_attached_to_the_role(as_outputs: bool) -> None:
     names = tenants(1000)
     outputs, mocks, monitor = deploy(
-        {"allowed_actions": ["s3:*"], "buckets": [later(n) for n in names] if as_outputs else names}
+        {
+            "allowed_actions": ["s3:*"],
+            "buckets": [later(n) for n in names] if as_outputs else names,
+            "tags": {"team": "files"},
+        }
     )
     registered = {r.name: r for r in mocks.registrations}
     policies = [f"api-policy-{i}" for i in range(1, ATTACHED_POLICY_QUOTA + 1)]
@@ -239,7 +245,10 @@ def test_a_thousand_buckets_register_managed_policies_attached_to_the_role(as_ou
     assert sorted(n for n, r in registered.items() if r.typ == ATTACHMENT) == sorted(
         f"{p}-attachment" for p in policies
     )
-    for policy in policies:
+    for i, policy in enumerate(policies, start=1):
+        assert registered[policy].inputs["description"] == f"Part {i} of the permissions of the S3 proxy API api's role"
+        assert registered[policy].inputs["tags"] == {"team": "files"}
+        assert monitor.parents[policy] == monitor.parents[f"{policy}-attachment"] == "api"  # children of the API
         attachment = registered[f"{policy}-attachment"].inputs
         assert attachment == {"role": "api-role", "policyArn": f"arn:aws:iam::{ACCOUNT_ID}:policy/{policy}"}
         assert monitor.dependencies[f"{policy}-attachment"] >= {policy, "api-role"}

@@ -93,6 +93,11 @@ def test_cors_adds_preflight_and_origin_headers():
             "'https://app.example.com'"
         )
     assert "Access-Control-Expose-Headers" in get["responses"]["404"]["headers"]
+    # What a browser script may read of an answer: its ETag and size, the range served, dates.
+    exposed = get["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+    assert exposed["method.response.header.Access-Control-Expose-Headers"] == (
+        "'ETag,Content-Length,Content-Range,Last-Modified,Timestamp'"
+    )
 
 
 def test_access_logs_go_to_a_log_group_as_json():
