@@ -16,6 +16,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -1633,3 +1634,64 @@ def test_cli_sizes_that_are_not_sizes_are_usage_errors(size, capsys):
         cli.parser().parse_args(["cp", "--part-size", size, "a", "s3p://b/k"])
     assert usage.value.code == 2
     assert f"argument --part-size: not a size: {size!r} (e.g. 8MiB, 8388608)" in capsys.readouterr().err
+
+
+def test_cli_region_and_api_key_reach_every_request(scripted, tmp_path, capsys, monkeypatch):
+    script, url = scripted
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.delenv("S3PROXY_API_KEY", raising=False)
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"url": url, "execution_arn": ARN.replace("eu-west-1", "us-east-1")}))
+    base = ("--outputs", str(outputs), "--region", "eu-central-1", "--api-key", "k3y")
+    assert run_cli(capsys, *base, "rm", "s3p://b/k")[:2] == (0, "delete: s3p://b/k\n")
+    assert [(method, path.rpartition("/_user_request_")[2]) for method, path, _, _ in script.received] == [
+        ("HEAD", "/b/k"),
+        ("DELETE", "/b/k"),
+    ]
+    for _, _, headers, _ in script.received:
+        assert headers["x-api-key"] == "k3y"
+        assert AUTHORIZATION.match(headers["Authorization"])[2] == "eu-central-1"  # signed for the region given
+
+
+def test_cli_usage_errors_and_interruptions_say_what_happened(cli_env, capsys, monkeypatch):
+    _, _, base = cli_env
+    assert run_cli(capsys, *base, "ls", "s3p:///k") == (
+        cli.EXIT_USAGE,
+        "",
+        "s3proxy_client: error: no bucket in 's3p:///k'\n",
+    )
+
+    def interrupted(client: Any, options: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "command_ls", interrupted)
+    assert run_cli(capsys, *base, "ls") == (cli.EXIT_INTERRUPTED, "", "s3proxy_client: interrupted\n")
+    monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no Pulumi CLI
+    assert run_cli(capsys, "ls") == (
+        cli.EXIT_ERROR,
+        "",
+        "s3proxy_client: error: no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > "
+        "FILE`, or the last line of `make up`), or install the Pulumi CLI\n",
+    )
+
+
+def test_the_rate_reported_is_bytes_over_seconds_in_mib():
+    assert cli.rate(3 * 1024**2, 2.0) == "3,145,728 bytes in 2.0 s (1.5 MiB/s)"
+    assert cli.rate(1024**2, 0.25) == "1,048,576 bytes in 0.2 s (4.0 MiB/s)"  # under a second too
+    assert cli.rate(5, 0.0).startswith("5 bytes in 0.0 s (")  # a transfer faster than the clock: no error
+
+
+def test_cli_cp_sends_metadata_and_reports_the_time_the_copy_took(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    source = tmp_path / "note.txt"
+    source.write_text("hello")
+    for destination, args in ((f"s3p://{bucket}/small.txt", ()), (f"s3p://{bucket}/big.txt", ("--threshold", "0"))):
+        started = time.perf_counter()
+        code, out, _ = run_cli(capsys, *base, "cp", str(source), destination, "--metadata", "owner=files", *args)
+        took = time.perf_counter() - started
+        assert code == 0
+        assert s3.head_object(Bucket=bucket, Key=destination.rpartition("/")[2])["Metadata"] == {"owner": "files"}
+        reported = float(re.search(r" bytes in ([0-9.]+) s ", out)[1])
+        assert reported <= round(took, 1) + 0.05  # the copy's own duration, within the call's
