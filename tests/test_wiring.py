@@ -129,3 +129,30 @@ def test_the_domain_target_is_the_name_of_the_endpoint_type(endpoint_type, targe
     suffix = {"REGIONAL": ".execute-api.us-east-1.amazonaws.com", "EDGE": ".cloudfront.net"}[endpoint_type]
     assert built.outputs["domain_target"] == domain[target_output]
     assert built.outputs["domain_target"].endswith(suffix)
+
+
+def test_every_regional_child_lives_in_the_components_region_not_the_providers():
+    # pulumi-aws 7 lets each resource name its region: a component given `region` puts all of its regional
+    # children there, whatever region the provider (the stack's aws:region) defaults to. IAM is global.
+    elsewhere = {
+        key: value.replace("us-east-1", "eu-west-1") if isinstance(value, str) else value
+        for key, value in EVERYTHING.items()
+    } | {
+        "custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT.replace("us-east-1", "eu-west-1")}
+    }
+    built = build(elsewhere | {"region": "eu-west-1"}, provider_region="us-east-1")
+    children = {name: token for name, token in built.types.items() if token != "s3proxy:index:S3ProxyApi"}
+    assert set(children.values()) == TAGGABLE | UNTAGGABLE
+    for name, token in children.items():
+        expected = None if token.startswith("aws:iam/") else "eu-west-1"
+        assert built.states[name].get("region") == expected, name
+
+
+def test_a_usage_plan_without_limits_has_no_throttle_or_quota(everything):
+    # An empty throttle block would be sent as limits of 0 (no request ever allowed) or refused.
+    plan = everything.one("aws:apigateway/usagePlan:UsagePlan")
+    assert "throttleSettings" not in plan and "quotaSettings" not in plan
+    limited = build(ALL | {"api_keys": {"names": ["web"], "rate_limit": 5, "quota_limit": 1000}})
+    plan = limited.one("aws:apigateway/usagePlan:UsagePlan")
+    assert plan["throttleSettings"] == {"rateLimit": 5}
+    assert plan["quotaSettings"] == {"limit": 1000, "period": "MONTH"}
