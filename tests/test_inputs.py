@@ -153,9 +153,13 @@ def test_an_output_where_a_plain_value_decides_the_shape_is_refused_before_regis
     def program() -> dict[str, Any]:
         return {"url": S3ProxyApi("api", {"allowed_actions": ["s3:GetObject"], **inputs}).url}
 
-    with pytest.raises(S3ProxyConfigError, match="must be a plain value, not an Output") as raised:
+    with pytest.raises(S3ProxyConfigError) as raised:
         run(program)
     assert raised.value.field == field
+    assert str(raised.value) == (
+        f"S3ProxyApi: invalid `{field}`: must be a plain value, not an Output: it decides which routes or "
+        "resources exist"
+    )
 
 
 def test_a_bad_literal_still_fails_before_anything_is_registered_even_beside_outputs() -> None:

@@ -24,7 +24,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from components import S3ProxyApi, S3ProxyConfigError
 from components.catalogue import ROUTES, SUPPORTED_ACTIONS, Scope
-from components.config import validate_args
+from components.config import validate_args, with_stand_ins
 from components.policy import render_deployer_policy, render_policy
 from components.policy_split import (
     ATTACHED_POLICY_QUOTA,
@@ -32,6 +32,7 @@ from components.policy_split import (
     MANAGED_LIMIT,
     iam_size,
     managed_policies_needed,
+    plan_managed_policies,
     split_policy,
 )
 from tooling.preview import ACCOUNT_ID
@@ -443,3 +444,63 @@ def test_the_deployer_may_manage_and_attach_only_this_components_policies() -> N
     (attach,) = [s for s in statements if s["Sid"] == "AttachManagedPolicies"]
     (allowed_policies,) = attach["Condition"]["ArnLike"].values()
     assert fnmatchcase(ours, allowed_policies) and not fnmatchcase(theirs, allowed_policies)
+
+
+# --- the plan, for inputs the engine resolves later -----------------------------------------------------------------
+
+
+class Unknown:
+    """An input resolved later (an Output): what `is_output` tells apart from a literal."""
+
+
+def plan(args: dict[str, Any]) -> int:
+    def unknown(value: Any) -> bool:
+        return isinstance(value, Unknown)
+
+    return plan_managed_policies(validate_args(with_stand_ins(args, unknown)), args, unknown)
+
+
+def needed_for(args: dict[str, Any]) -> int:
+    """Managed policies the resolved `args` need, in us-east-1."""
+    return managed_policies_needed(render_policy(validate_args(args), "aws", "us-east-1"))
+
+
+# Distinct names of the longest valid length (63), a key prefix of the longest (512): the worst case.
+LONG_NAMES = [f"t{n:0>62}" for n in range(150)]
+LONG_PREFIX = "p" * 511 + "/"
+
+
+def test_the_plan_holds_the_longest_values_unknown_names_and_prefix_can_take():
+    base = {"allowed_actions": ["s3:*"], "region": "us-east-1"}
+    names = LONG_NAMES[:40]  # under the quota of 10 even at their longest
+    unknowns = base | {"buckets": ["literal-bucket", *(Unknown() for _ in names)], "key_prefix": Unknown()}
+    worst = base | {"buckets": ["literal-bucket", *names], "key_prefix": LONG_PREFIX}
+    assert plan(unknowns) == needed_for(worst) > needed_for(worst | {"key_prefix": "a/"}) > 0
+    assert needed_for(worst) < ATTACHED_POLICY_QUOTA
+    # A literal prefix is planned as it is, not at its longest.
+    assert plan(unknowns | {"key_prefix": "a/"}) == needed_for(worst | {"key_prefix": "a/"})
+
+
+def test_the_plan_holds_the_longest_patterns_unknown_patterns_can_take():
+    base = {"allowed_actions": ["s3:GetObject"], "region": "us-east-1"}
+    longest_patterns = [f"p{n:0>61}*" for n in range(len(LONG_NAMES))]  # 62 characters and the `*`
+    assert (
+        plan(base | {"bucket_patterns": [Unknown() for _ in LONG_NAMES]})
+        >= needed_for(base | {"bucket_patterns": longest_patterns})
+        > 0
+    )
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        {"buckets": Unknown()},
+        {"bucket_patterns": Unknown()},
+        {"buckets": Unknown(), "bucket_patterns": ["acme-*"]},
+        {"buckets": ["a-bucket"], "bucket_patterns": Unknown()},
+    ],
+    ids=["buckets", "patterns", "buckets-beside-patterns", "patterns-beside-buckets"],
+)
+def test_a_list_that_is_one_unknown_plans_the_inline_policy_alone(lists: dict[str, Any]) -> None:
+    # Its length is unknown until it resolves: nothing to plan for (a resolved list too long is an error then).
+    assert plan({"allowed_actions": ["s3:GetObject"], "region": "us-east-1"} | lists) == 0
