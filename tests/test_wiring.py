@@ -156,3 +156,15 @@ def test_a_usage_plan_without_limits_has_no_throttle_or_quota(everything):
     plan = limited.one("aws:apigateway/usagePlan:UsagePlan")
     assert plan["throttleSettings"] == {"rateLimit": 5}
     assert plan["quotaSettings"] == {"limit": 1000, "period": "MONTH"}
+
+
+def test_the_authorizers_invoke_permission_is_a_child_in_the_components_region():
+    function = "arn:aws:lambda:eu-west-1:123456789012:function:authorize"
+    built = build(
+        ALL | {"region": "eu-west-1", "authorization": "CUSTOM", "authorizer": {"function_arn": function}},
+        provider_region="us-east-1",
+    )
+    (urn,) = [urn for urn in built.urns if urn.endswith("::api-authorizer-permission")]
+    assert "::s3proxy:index:S3ProxyApi$aws:lambda/permission:Permission::" in urn  # parented by the component
+    permission = built.one("aws:lambda/permission:Permission")
+    assert (permission["region"], permission["function"]) == ("eu-west-1", function)
