@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from google.protobuf import json_format
 from pulumi.runtime.mocks import MockMonitor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -61,6 +62,11 @@ class DependencyMonitor(MockMonitor):
         super().__init__(mocks)
         self.dependencies: dict[str, set[str]] = {}
         self.property_dependencies: dict[str, dict[str, set[str]]] = {}
+        self.registered_outputs: dict[str, dict[str, Any]] = {}  # component name -> its register_outputs
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        self.registered_outputs[request.urn.rpartition("::")[2]] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request: Any) -> Any:
         self.dependencies[request.name] = {urn.rpartition("::")[2] for urn in request.dependencies}
@@ -81,6 +87,7 @@ class Built:
     ids: dict[str, str] = field(default_factory=dict)  # resource name -> physical id
     dependencies: dict[str, set[str]] = field(default_factory=dict)  # resource name -> names it depends on
     property_dependencies: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # name -> input -> names
+    registered_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # component -> its outputs
 
     def of_type(self, token: str) -> list[dict[str, Any]]:
         return [self.states[name] for name, typ in self.types.items() if typ == token]
@@ -114,6 +121,7 @@ def build(
         calls=mocks.calls,
         dependencies=monitor.dependencies,
         property_dependencies=monitor.property_dependencies,
+        registered_outputs=monitor.registered_outputs,
     )
     built.providers = {r.name: r.provider or "" for r in mocks.registrations}
     for urn, registration in monitor.resources.items():

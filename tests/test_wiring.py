@@ -1,6 +1,7 @@
 """How the component's resources are wired, as the engine sees it: what each registration depends on (the
 order `pulumi up` creates them in), which children carry the tags, and where the custom domain points."""
 
+import json
 from typing import Any
 
 import pulumi_aws as aws
@@ -168,3 +169,29 @@ def test_the_authorizers_invoke_permission_is_a_child_in_the_components_region()
     assert "::s3proxy:index:S3ProxyApi$aws:lambda/permission:Permission::" in urn  # parented by the component
     permission = built.one("aws:lambda/permission:Permission")
     assert (permission["region"], permission["function"]) == ("eu-west-1", function)
+
+
+def test_the_component_registers_each_of_its_outputs_with_the_engine(everything):
+    # What `pulumi stack export` shows under the component, and what a package host's caller reads back.
+    assert set(everything.registered_outputs["api"]) == {
+        "url",
+        "rest_api_id",
+        "stage_name",
+        "execution_arn",
+        "role_arn",
+        "policy",
+        "openapi",
+        "routes",
+        "api_keys",
+        "domain_target",
+        "deployer_policy",
+    }
+
+
+def test_the_policies_are_shown_indented_and_the_deployers_names_the_components_region():
+    built = build(ALL | {"region": "eu-west-1"}, provider_region="us-east-1")
+    for output in ("policy", "deployer_policy"):
+        assert built.outputs[output].startswith('{\n  "Version": "2012-10-17",\n  "Statement": [\n'), output
+    deployer = json.loads(built.outputs["deployer_policy"])
+    (gateway,) = [s for s in deployer["Statement"] if s["Sid"] == "ApiGateway"]
+    assert "arn:aws:apigateway:eu-west-1::/restapis" in gateway["Resource"]
