@@ -121,6 +121,10 @@ def test_greedy_item_path_and_parameters():
         ("us-gov-west-1", "aws-us-gov"),
         ("us-iso-east-1", "aws-iso"),
         ("us-isob-east-1", "aws-iso-b"),
+        # Regions newer than botocore's data resolve by the partitions' region patterns.
+        ("us-east-9", "aws"),
+        ("cn-south-7", "aws-cn"),
+        ("us-gov-south-4", "aws-us-gov"),
     ],
 )
 def test_partition_for(region, partition):
@@ -200,3 +204,12 @@ def test_regions_of_a_partition_are_its_real_regions_not_its_global_pseudo_regio
     assert set(regions_of("aws-cn")) >= {"cn-north-1", "cn-northwest-1"}
     assert "aws-cn-global" not in regions_of("aws-cn")
     assert "aws-us-gov-global" not in regions_of("aws-us-gov")
+
+
+def test_a_region_of_no_partition_is_an_error_naming_it():
+    from components.catalogue import partition_of
+
+    assert partition_for("xx-nowhere-1") is None
+    with pytest.raises(ValueError) as raised:
+        partition_of("xx-nowhere-1")
+    assert str(raised.value) == "'xx-nowhere-1' belongs to no AWS partition"

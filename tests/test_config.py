@@ -230,3 +230,31 @@ def test_names_and_paths_may_hold_upper_case():
     assert checked.api_keys is not None and checked.api_keys.names == ("Mobile-App",)
     assert checked.stage_variables == (("Env_Name", "Prod"),)
     assert checked.custom_domain is not None and checked.custom_domain.base_path == "V1"
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("ab", "3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"),
+        ("my..bucket", "no adjacent periods, and no period next to a hyphen"),
+        ("my.-bucket", "no adjacent periods, and no period next to a hyphen"),
+        ("my-.bucket", "no adjacent periods, and no period next to a hyphen"),
+        ("192.168.5.4", "must not be formatted as an IP address"),
+    ],
+)
+def test_a_bad_bucket_name_is_refused_saying_the_rule_it_breaks(name, problem):
+    with pytest.raises(S3ProxyConfigError) as raised:
+        validate_args(VALID | {"buckets": [name]})
+    assert raised.value.field == "buckets"
+    assert str(raised.value).endswith(f": {problem}")
+
+
+def test_bad_bucket_patterns_say_what_a_pattern_is():
+    for patterns in ("acme-*", ["acme-?"]):
+        with pytest.raises(S3ProxyConfigError) as raised:
+            validate_args(VALID | {"bucket_patterns": patterns})
+        assert raised.value.field == "bucket_patterns"
+    assert str(raised.value).endswith(
+        "lowercase letters, digits, '.' or '-' (the first a letter or digit), at most 63 characters in all; "
+        "'*' is the only wildcard and only at the end"
+    )

@@ -333,3 +333,11 @@ def test_key_prefix_scopes_objects_and_pins_listing():
         "Condition": {"StringEquals": {"s3:prefix": "uploads/"}},
     }
     assert statements["BucketActions"]["Action"] == ["s3:CreateBucket", "s3:DeleteBucket"]
+
+
+def test_the_policy_document_has_exactly_iams_two_elements():
+    # IAM's element names are case-sensitive: `version` would be refused (MalformedPolicyDocument).
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    config = validate_args({"allowed_actions": ["s3:GetObject"], "kms_key_arns": [key]})
+    document = render_policy(config, "aws", "us-east-1")
+    assert list(document) == ["Version", "Statement"] and document["Version"] == "2012-10-17"
