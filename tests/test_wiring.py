@@ -195,3 +195,20 @@ def test_the_policies_are_shown_indented_and_the_deployers_names_the_components_
     deployer = json.loads(built.outputs["deployer_policy"])
     (gateway,) = [s for s in deployer["Statement"] if s["Sid"] == "ApiGateway"]
     assert "arn:aws:apigateway:eu-west-1::/restapis" in gateway["Resource"]
+
+
+def test_every_child_is_parented_by_the_component(everything):
+    children = [urn for urn in everything.urns if not urn.endswith("::api") and "::pulumi:" not in urn]
+    assert children and all("::s3proxy:index:S3ProxyApi$" in urn for urn in children), children
+
+
+@pytest.mark.parametrize("endpoint_type", ["REGIONAL", "EDGE"])
+def test_the_custom_domain_has_the_apis_endpoint_type_and_its_certificate_slot(endpoint_type):
+    built = build(EVERYTHING | {"endpoint_type": endpoint_type})
+    domain = built.one("aws:apigateway/domainName:DomainName")
+    assert domain["endpointConfiguration"] == {"types": endpoint_type}
+    # A regional domain takes a regional certificate; an edge one a certificate for CloudFront (us-east-1).
+    slot = "regionalCertificateArn" if endpoint_type == "REGIONAL" else "certificateArn"
+    other = "certificateArn" if endpoint_type == "REGIONAL" else "regionalCertificateArn"
+    assert (domain.get(slot), domain.get(other)) == (CERT, None)
+    assert built.one("aws:iam/role:Role")["description"] == "Assumed by API Gateway for the S3 proxy API api"
