@@ -213,3 +213,8 @@ def test_a_region_of_no_partition_is_an_error_naming_it():
     with pytest.raises(ValueError) as raised:
         partition_of("xx-nowhere-1")
     assert str(raised.value) == "'xx-nowhere-1' belongs to no AWS partition"
+
+
+def test_routes_for_defaults_to_an_api_without_prefix_or_encryption_key():
+    assert [r.operation for r in routes_for(("s3:ListBucket",))] == ["ListObjects", "HeadBucket"]
+    assert "UploadPart" in [r.operation for r in routes_for(("s3:PutObject",))]
