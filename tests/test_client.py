@@ -30,8 +30,6 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from moto.server import create_backend_app
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from s3proxy_client import (
     AccessDeniedError,
@@ -1029,20 +1027,6 @@ def test_multipart_etag_is_s3s():
 
 
 # Whole transfers and the CLI, against moto's S3 on 127.0.0.1
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_backend_app("s3"), threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ import json
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -278,22 +276,6 @@ def test_the_generator_does_not_import_pulumi():
 # `pm.test` script included, against moto's S3 on loopback. tests/e2e/test_postman.py runs it through the API.
 
 
-@pytest.fixture(scope="module")
-def moto_s3() -> Iterator[str]:
-    from moto.server import create_backend_app
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    server = make_server("127.0.0.1", 0, create_backend_app("s3"), threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
 def run_walkthrough(outputs: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     newman = ROOT / "node_modules" / ".bin" / "newman"
     if not newman.is_file():
@@ -309,17 +291,17 @@ def run_walkthrough(outputs: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("region", ["eu-west-1", "us-east-1"])
-def test_newman_runs_the_walkthrough_and_every_check_passes(moto_s3, tmp_path, region):
-    run = run_walkthrough(outputs_for({"allowed_actions": ["s3:*"]}, region=region) | {"url": moto_s3}, tmp_path)
+def test_newman_runs_the_walkthrough_and_every_check_passes(moto_url, tmp_path, region):
+    run = run_walkthrough(outputs_for({"allowed_actions": ["s3:*"]}, region=region) | {"url": moto_url}, tmp_path)
     failures = [(f["source"]["name"], f["error"]["message"]) for f in run["failures"]]
     assert (run["exit_code"], failures) == (0, [])
     assert run["stats"]["requests"] == {"total": 8, "pending": 0, "failed": 0}
     assert run["stats"]["assertions"] == {"total": 15, "pending": 0, "failed": 0}
 
 
-def test_newman_fails_the_walkthrough_when_s3_answers_otherwise(moto_s3, tmp_path):
+def test_newman_fails_the_walkthrough_when_s3_answers_otherwise(moto_url, tmp_path):
     # The tutorial mapping answers 200 where S3 says 204: against S3's own answers, its two checks must fail.
-    tutorial = outputs_for({"allowed_actions": ["s3:*"], "status_mapping": "tutorial"}) | {"url": moto_s3}
+    tutorial = outputs_for({"allowed_actions": ["s3:*"], "status_mapping": "tutorial"}) | {"url": moto_url}
     run = run_walkthrough(tutorial, tmp_path)
     assert run["exit_code"] == 1
     assert [(f["source"]["name"], f["error"]["test"]) for f in run["failures"]] == [
