@@ -189,13 +189,12 @@ class Transport:
         path: str,
         consume: Callable[[requests.Response], T],
         *,
-        params: Mapping[str, str | None] | None = None,
         headers: Mapping[str, str] | None = None,
         cancel: threading.Event | None = None,
     ) -> T:
-        """As `send`, with the answer streamed to `consume(response)` inside the retry loop: a connection
-        dropped while it reads is retried like any other failure (the request is sent again whole)."""
-        result: T = self._send(method, path, params, headers, b"", consume, cancel, False)
+        """As `send` (without a body), with the answer streamed to `consume(response)` inside the retry loop: a
+        connection dropped while it reads is retried like any other failure (the request is sent again whole)."""
+        result: T = self._send(method, path, None, headers, b"", consume, cancel, False)
         return result
 
     def _send(

@@ -47,11 +47,12 @@ from s3proxy_client import (
     S3ProxyError,
     ServerError,
     ThrottledError,
+    TransferResult,
     UploadedPart,
     cli,
 )
 from s3proxy_client.client import MULTIPART_ROUTES, ObjectEntry, multipart_etag
-from s3proxy_client.errors import error_for
+from s3proxy_client.errors import error_for, is_error_document, parse_error_body
 from s3proxy_client.outputs import parse_outputs
 from s3proxy_client.parts import (
     API_GATEWAY_PAYLOAD_LIMIT,
@@ -300,6 +301,92 @@ def test_answers_without_a_body():
     assert "\n" not in str(error_for(400, xml_error("Bad", "two\nlines"), {}))
 
 
+@pytest.mark.parametrize(
+    ("body", "headers", "parsed"),
+    [
+        (b"", {}, (None, "", None)),
+        (b"<Error><Code>NoSuchKey</Code></Error>", {}, ("NoSuchKey", "", None)),  # no Message element
+        (b"<Error><Code>NoSuchKey</Code><Message/><RequestId/></Error>", {}, ("NoSuchKey", "", None)),
+        (b"<Other><Code>C</Code><Message>m</Message></Other>", {}, (None, "", None)),  # XML, not an error
+        (b"<not xml", {"x-amz-request-id": "R2"}, (None, "", "R2")),
+        (b'{"message": null}', {}, (None, "", None)),
+        (b"{}", {}, (None, "", None)),
+        (b'{"Message": "M"}', {}, (None, "M", None)),
+        (b'{"__type": "ThrottlingException", "code": "Other"}', {}, ("ThrottlingException", "", None)),
+        (b'{"code": "BadRequestException"}', {}, ("BadRequestException", "", None)),
+        (b"[1, 2]", {}, (None, "", None)),  # JSON, not an object
+        (b"{broken", {"X-Amzn-RequestId": "GW"}, (None, "", "GW")),
+        (b"", {"x-amzn-ErrorType": "AccessDeniedException:http://internal:8080/"}, ("AccessDeniedException", "", None)),
+        (xml_error("SlowDown"), {"x-amzn-ErrorType": "Other"}, ("SlowDown", "m", "REQ1")),  # the body's code wins
+        (b"", {"X-Amz-Request-Id": "S3", "x-amzn-RequestId": "GW"}, (None, "", "S3")),  # S3's id first
+    ],
+)
+def test_error_bodies_parse_to_code_message_and_request_id(body, headers, parsed):
+    assert parse_error_body(body, headers) == parsed
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (404, b"", (NotFoundError, "NotFound", "Not Found")),
+        (404, b'{"message": "gone"}', (NotFoundError, "NotFound", "gone")),
+        (304, b"", (NotModifiedError, "NotModified", "Not Modified")),
+        (304, xml_error("Custom", "kept"), (NotModifiedError, "Custom", "kept")),
+        (500, b"", (ServerError, None, "")),  # no code invented for other statuses
+        (
+            403,
+            b"{}",
+            (
+                RouteNotAllowedError,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token (the stack serves no such route or method)",
+            ),
+        ),
+        (
+            403,
+            b'{"message": "Missing Authentication Token"}',
+            (
+                RouteNotAllowedError,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token (the stack serves no such route or method)",
+            ),
+        ),
+    ],
+)
+def test_answers_without_a_code_get_the_status_code_and_message(status, body, expected):
+    error_type = (
+        {"x-amzn-ErrorType": "MissingAuthenticationTokenException"} if expected[0] is RouteNotAllowedError else {}
+    )
+    error = error_for(status, body, error_type)
+    assert (type(error), error.code, error.message) == expected
+
+
+def test_an_error_describes_itself_on_one_line_with_what_is_known():
+    assert str(S3ProxyError(500, None, "")) == "Error (HTTP 500)"
+    assert str(S3ProxyError(None, "X", "m")) == "X: m"
+    assert S3ProxyError(None, "X", "m").attempts == 1
+    assert (
+        str(S3ProxyError(503, "SlowDown", "m", "R", attempts=2))
+        == "SlowDown (HTTP 503): m [request id R] after 2 attempts"
+    )
+
+
+def test_only_an_s3_error_document_counts_as_one():
+    assert is_error_document(b"  " + xml_error("InternalError"))
+    assert not is_error_document(b"<CompleteMultipartUploadResult><ETag>e</ETag></CompleteMultipartUploadResult>")
+    assert not is_error_document(b"<Error")  # not XML
+    assert not is_error_document(b"Error")  # not XML either
+
+
+def test_a_transient_code_is_retried_at_any_status_but_501():
+    """A 200 whose body is an S3 `<Error>` (CompleteMultipartUpload) is retried when its code is transient;
+    501 NotImplemented never is, whatever its code."""
+    assert Transport._retryable(error_for(200, xml_error("InternalError"), {}))
+    assert not Transport._retryable(error_for(200, xml_error("InvalidPart"), {}))
+    assert not Transport._retryable(error_for(501, xml_error("ServiceUnavailable"), {}))
+    assert Transport._retryable(error_for(502, b"", {}))
+
+
 # Retries, against a scripted server on 127.0.0.1
 
 
@@ -398,16 +485,25 @@ class QuietServer(ThreadingHTTPServer):
         pass  # the dropped connections are on purpose
 
 
-@pytest.fixture
-def scripted() -> Iterator[tuple[Script, str]]:
-    script = Script([])
+@contextlib.contextmanager
+def serving(script: Script, base: str) -> Iterator[str]:
+    """`script` answering on a fresh loopback port; the URL of `base` there."""
     server = QuietServer(("127.0.0.1", 0), ScriptedHandler)
     server.script = script  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield script, f"http://127.0.0.1:{server.server_address[1]}/restapis/abc/dev/_user_request_"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{base}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[Script, str]]:
+    script = Script([])
+    with serving(script, "/restapis/abc/dev/_user_request_") as url:
+        yield script, url
 
 
 def client_for(url: str, **options: Any) -> S3ProxyClient:
@@ -574,6 +670,176 @@ def test_a_range_answered_at_another_offset_fails_and_leaves_no_file(scripted, t
     with pytest.raises(S3ProxyError, match=rf"unexpected Content-Range 'bytes {5 * MiB - 1}-") as raised:
         client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
     assert raised.value.code == "MalformedResponse"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_range_ignored_by_the_server_gives_the_whole_object_at_once(scripted, tmp_path):
+    """A 200 to the first ranged read (a server or proxy that ignores Range) is the whole object: kept as sent,
+    its length is the size; the rest are ranged reads as usual."""
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB + 5)
+    script.actions = [(200, script.payload, {})]
+    client = client_for(url)
+    result = client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB)
+    assert (tmp_path / "out").read_bytes() == script.payload
+    assert (result.bucket, result.key, result.size, result.etag, result.parts) == ("bkt", "k", 6 * MiB + 5, '"e1"', 2)
+    script.payload = b"small object"
+    script.actions = [(200, script.payload, {"ETag": '"e2"'})]
+    small = client.download_file("bkt", "k", tmp_path / "small", part_size=5 * MiB)
+    assert (tmp_path / "small").read_bytes() == b"small object"
+    assert (small.size, small.etag, small.parts, len(script.received)) == (12, '"e2"', 1, 3)
+
+
+def test_every_read_of_a_download_is_a_bodiless_get_conditional_on_the_first_etag(scripted, tmp_path):
+    script, url = scripted
+    script.payload = os.urandom(11 * MiB)
+    client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    sent = [(method, headers["Range"], headers.get("If-Match"), body) for method, _, headers, body in script.received]
+    assert sent == [
+        ("GET", f"bytes=0-{5 * MiB - 1}", None, b""),
+        ("GET", f"bytes={5 * MiB}-{10 * MiB - 1}", '"e1"', b""),
+        ("GET", f"bytes={10 * MiB}-{11 * MiB - 1}", '"e1"', b""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "message"),
+    [
+        ((200, b"x" * MiB, {}), 200, "a ranged read answered <Response [200]>"),
+        ((204, b"", {}), 204, "a ranged read answered <Response [204]>"),
+        (
+            (206, b"x" * 10, {"Content-Range": f"bytes {5 * MiB}-{5 * MiB + 9}/{6 * MiB}"}),
+            206,
+            f"asked bytes={5 * MiB}-{6 * MiB - 1}, got bytes {5 * MiB}-{5 * MiB + 9}",
+        ),
+        ((206, b"x" * MiB, {}), 206, "unexpected Content-Range None"),
+        (
+            (206, b"x" * MiB, {"Content-Range": f"bytes {5 * MiB}-{6 * MiB - 1}/*"}),
+            206,
+            f"unexpected Content-Range 'bytes {5 * MiB}-{6 * MiB - 1}/*'",
+        ),
+    ],
+)
+def test_a_later_read_answered_otherwise_than_asked_is_a_malformed_answer(scripted, tmp_path, answer, status, message):
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB)
+    script.actions = ["ok", answer]
+    with pytest.raises(S3ProxyError) as raised:
+        client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    assert (type(raised.value), raised.value.status, raised.value.code, raised.value.message) == (
+        S3ProxyError,
+        status,
+        "MalformedResponse",
+        message,
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_short_on_every_attempt_says_which_bytes_ended_where(scripted, tmp_path):
+    script, url = scripted
+    script.payload = os.urandom(6 * MiB)
+    script.actions = ["ok"] + ["short range"] * 3
+    with pytest.raises(ConnectionFailedError) as raised:
+        client_for(url, max_attempts=3).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB)
+    assert raised.value.message.endswith(
+        f": bytes {5 * MiB}-{6 * MiB - 1}: the connection ended at byte {5 * MiB + MiB // 2}"
+    )
+
+
+def test_an_empty_object_is_read_whole_and_what_that_read_finds_is_written(scripted, tmp_path):
+    """An empty object has no byte 0 (416 to the first range): it is read again without a range, and that
+    answer is the file, even if the object gained bytes in between."""
+    script, url = scripted
+    script.actions = [(416, xml_error("InvalidRange"), {}), (200, b"late", {})]
+    result = client_for(url).download_file("bkt", "k", tmp_path / "out")
+    assert (tmp_path / "out").read_bytes() == b"late" and (result.size, result.etag) == (4, '"e1"')
+    assert "Range" not in script.received[1][2]
+
+
+def test_a_download_names_what_is_wrong_with_its_path_and_makes_a_file_readable_by_all(scripted, tmp_path):
+    _, url = scripted
+    client = client_for(url)
+    with pytest.raises(IsADirectoryError) as raised:
+        client.download_file("bkt", "k", tmp_path)
+    assert (raised.value.errno, raised.value.strerror, raised.value.filename) == (
+        21,
+        "is a directory: name the file to download to",
+        str(tmp_path),
+    )
+    with pytest.raises(FileNotFoundError) as missing:
+        client.download_file("bkt", "k", tmp_path / "no" / "out")
+    assert (missing.value.errno, missing.value.strerror, missing.value.filename) == (
+        2,
+        "no such directory",
+        str(tmp_path / "no"),
+    )
+    previous = os.umask(0o022)
+    try:
+        client.download_file("bkt", "k", tmp_path / "out")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o644
+
+
+def test_head_and_get_report_size_type_version_metadata_and_every_header(scripted):
+    script, url = scripted
+    answered = {
+        "Content-Type": "text/plain",
+        "x-amz-version-id": "v1",
+        "x-amz-meta-Owner": "Ann",
+        "X-Amz-Meta-Lang": "fi",
+        "Last-Modified": "Wed, 21 Oct 2026 07:28:00 GMT",
+    }
+    script.actions = [
+        (200, b"", answered | {"x-amzn-Remapped-Content-Length": "1234"}),  # through API Gateway
+        (200, b"", answered | {"Content-Length": "77"}),  # straight from S3
+        (200, b"hello", answered | {"x-amzn-Remapped-Content-Length": "999"}),  # a GET: the body's length
+    ]
+    client = client_for(url)
+    head, direct, got = client.head_object("bkt", "k"), client.head_object("bkt", "k"), client.get_object("bkt", "k")
+    assert (head.size, direct.size, got.size) == (1234, 77, 5)
+    for info in (head, direct, got):
+        assert (info.etag, info.content_type, info.version_id, info.last_modified) == (
+            '"e1"',
+            "text/plain",
+            "v1",
+            "Wed, 21 Oct 2026 07:28:00 GMT",
+        )
+        assert info.metadata == {"owner": "Ann", "lang": "fi"}
+        assert (info.headers["x-amz-meta-Owner"], info.headers["ETag"]) == ("Ann", '"e1"')
+
+
+@dataclass
+class ByRange(Script):
+    """Answers each ranged read by its first byte: `by_offset[offset]` lists the actions for that range's
+    requests in turn (then `ok`, the range itself)."""
+
+    by_offset: dict[int, list[Any]] = field(default_factory=dict)
+
+    def next(self, entry: tuple[str, str, dict[str, str], bytes]) -> Any:
+        with self.lock:
+            self.received.append(entry)
+            offset = int(entry[2]["Range"].removeprefix("bytes=").partition("-")[0])
+            actions = self.by_offset.get(offset) or []
+            return actions.pop(0) if actions else "ok"
+
+
+def test_a_failed_read_stops_the_reads_waiting_to_retry(tmp_path):
+    """The read at 10 MiB is told to retry in 20 s; the read at 5 MiB then fails for good: the download fails
+    at once, the waiting read is cancelled (never sent again), and no file is left."""
+    throttled = threading.Event()
+    script = ByRange([])
+    script.payload = os.urandom(15 * MiB)
+    script.by_offset = {
+        10 * MiB: [setting(throttled, (503, xml_error("SlowDown"), {"Retry-After": "20"}))],
+        5 * MiB: [held_until(throttled, (403, xml_error("AccessDenied"), {}))],
+    }
+    with serving(script, "/dev") as url:
+        client = client_for(url, backoff_max=30.0)
+        with pytest.raises(AccessDeniedError):
+            client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=2)
+    offsets = [int(headers["Range"].removeprefix("bytes=").partition("-")[0]) for _, _, headers, _ in script.received]
+    assert sorted(offsets) == [0, 5 * MiB, 10 * MiB]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -778,13 +1044,8 @@ class FakeS3(Script):
 @pytest.fixture
 def fake_s3() -> Iterator[tuple[FakeS3, str]]:
     fake = FakeS3([])
-    server = QuietServer(("127.0.0.1", 0), ScriptedHandler)
-    server.script = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake, f"http://127.0.0.1:{server.server_address[1]}/dev"
-    server.shutdown()
-    server.server_close()
+    with serving(fake, "/dev") as url:
+        yield fake, url
 
 
 def parts_of(path: Path, part_size: int) -> list[bytes]:
@@ -841,7 +1102,14 @@ def test_a_checksum_s3_answers_that_is_not_ours_is_an_error(fake_s3, tmp_path, o
 
     fake.faults["UploadPart 2" if operation == "UploadPart" else operation] = [replaced]
     client = client_for(url)
-    with pytest.raises(S3ProxyError, match=f"{operation}.*answered the SHA-256 checksum {re.escape(other)}") as raised:
+    what = {"UploadPart": "UploadPart 2", "CompleteMultipartUpload": "CompleteMultipartUpload"}.get(
+        operation, operation
+    )
+    answered = re.escape(other + ("-2" if operation == "CompleteMultipartUpload" else ""))
+    with pytest.raises(
+        S3ProxyError,
+        match=rf"^ChecksumMismatch \(HTTP 200\): {what}: S3 answered the SHA-256 checksum {answered}, expected ",
+    ) as raised:
         if operation == "PutObject":
             client.put_object("bkt", "k", b"data")
         else:
@@ -876,6 +1144,26 @@ def test_a_failed_part_aborts_at_once_and_stops_the_parts_in_flight(fake_s3, tmp
     assert fake.log.index("AbortMultipartUpload") < fake.log.index("part 2 answered")
     assert fake.log.count("UploadPart 2") == 1  # not retried once cancelled
     assert "CompleteMultipartUpload" not in fake.log and fake.state == "aborted"
+    aborted = [parse_qs(urlsplit(path).query)["uploadId"] for _, path, _, _ in fake.sent("AbortMultipartUpload")]
+    assert aborted == [["up-1"], ["up-1"]]  # at once, then again once the parts in flight are done
+
+
+def test_upload_file_puts_up_to_its_threshold_below_api_gateways_limit_and_sends_parts_above(fake_s3, tmp_path):
+    fake, url = fake_s3
+    client = client_for(url)
+    progress: list[int] = []
+    notes, blob = tmp_path / "notes.txt", tmp_path / "blob"
+    notes.write_bytes(b"x" * 100)
+    blob.write_bytes(b"y" * 101)
+    put = client.upload_file(notes, "bkt", "notes", threshold=100, progress=progress.append)
+    assert put == TransferResult("bkt", "notes", 100, f'"{hashlib.md5(b"x" * 100).hexdigest()}"', 1)
+    assert progress == [100] and fake.sent("PutObject")[0][2]["Content-Type"] == "text/plain"  # guessed by name
+    parted = client.upload_file(blob, "bkt", "blob", threshold=100)  # one byte over: a multipart upload
+    assert (parted.bucket, parted.key, parted.size, parted.etag, parted.parts) == ("bkt", "blob", 101, fake.etag, 1)
+    assert fake.sent("CreateMultipartUpload")[0][2]["Content-Type"] == "application/octet-stream"
+    limit = random_file(tmp_path / "limit.bin", API_GATEWAY_PAYLOAD_LIMIT)
+    at_limit = client.upload_file(limit, "bkt", "limit", part_size=5 * MiB, threshold=API_GATEWAY_PAYLOAD_LIMIT)
+    assert at_limit.parts == 2 and len(fake.sent("PutObject")) == 1  # API Gateway refuses a 10 MB payload
 
 
 def test_a_complete_whose_answer_was_lost_is_recognised_as_done(fake_s3, tmp_path):
@@ -889,6 +1177,7 @@ def test_a_complete_whose_answer_was_lost_is_recognised_as_done(fake_s3, tmp_pat
     assert result.etag == f'"{hashlib.md5(digests).hexdigest()}-2"' == fake.etag
     assert fake.log[-3:] == ["CompleteMultipartUpload", "CompleteMultipartUpload", "HeadObject"]
     assert "AbortMultipartUpload" not in fake.log and result.parts == 2
+    assert [urlsplit(path).path for _, path, _, _ in fake.sent("HeadObject")] == ["/dev/bkt/k"]  # the object's
 
 
 def test_a_no_such_upload_at_the_first_complete_is_an_error_without_looking_for_the_object(fake_s3, tmp_path):
@@ -933,6 +1222,79 @@ def test_a_200_error_on_complete_is_retried_when_transient_and_raised_otherwise(
         client.upload_file(source, "bkt", "k2", part_size=5 * MiB, threshold=0)
     assert raised.value.status == 200
     assert fake.log[-2:] == ["CompleteMultipartUpload", "AbortMultipartUpload"]
+
+
+def test_a_create_without_an_upload_id_is_a_malformed_answer_and_its_defaults_are_sha256_octets(fake_s3):
+    fake, url = fake_s3
+    client = client_for(url)
+    assert client.create_multipart_upload("bkt", "k") == "up-1"
+    headers = fake.sent("CreateMultipartUpload")[0][2]
+    assert (headers["Content-Type"], headers["x-amz-checksum-algorithm"]) == ("application/octet-stream", "SHA256")
+    fake.faults["CreateMultipartUpload"] = [lambda answer: (200, b"<InitiateMultipartUploadResult/>", {})]
+    with pytest.raises(S3ProxyError) as raised:
+        client.create_multipart_upload("bkt", "k")
+    assert (raised.value.status, raised.value.code, raised.value.message) == (
+        200,
+        "MalformedResponse",
+        "CreateMultipartUpload answered no UploadId",
+    )
+
+
+def test_a_complete_sends_the_part_list_and_returns_s3s_etag_else_the_computed_one(scripted):
+    script, url = scripted
+    first, second = hashlib.md5(b"1").hexdigest(), hashlib.md5(b"2").hexdigest()
+    answered = b"<CompleteMultipartUploadResult><ETag>&quot;from-s3&quot;</ETag></CompleteMultipartUploadResult>"
+    script.actions = [(200, answered, {}), (200, b"<CompleteMultipartUploadResult/>", {})]
+    client = client_for(url)
+    assert client.complete_multipart_upload("bkt", "k", "up-1", [f'"{first}"', f'"{second}"']) == '"from-s3"'
+    computed = hashlib.md5(hashlib.md5(b"1").digest() + hashlib.md5(b"2").digest()).hexdigest()
+    assert client.complete_multipart_upload("bkt", "k", "up-1", [f'"{first}"', f'"{second}"']) == f'"{computed}-2"'
+    method, path, headers, body = script.received[0]
+    assert (method, path, headers["Content-Type"]) == (
+        "POST",
+        "/restapis/abc/dev/_user_request_/bkt/k?uploadId=up-1",
+        "application/xml",
+    )
+    assert body.decode() == (
+        '<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f'<Part><PartNumber>1</PartNumber><ETag>"{first}"</ETag></Part>'
+        f'<Part><PartNumber>2</PartNumber><ETag>"{second}"</ETag></Part></CompleteMultipartUpload>'
+    )
+
+
+def test_a_complete_checks_s3s_composite_checksum_only_when_every_part_has_one(scripted):
+    script, url = scripted
+    checksum = b64_sha256(b"1")
+    wrong = (
+        b"<CompleteMultipartUploadResult><ChecksumSHA256>not-ours-2</ChecksumSHA256></CompleteMultipartUploadResult>"
+    )
+    script.actions = [(200, wrong, {}), (200, wrong, {})]
+    client = client_for(url)
+    half = [UploadedPart('"e1"', checksum), UploadedPart('"e2"')]
+    assert client.complete_multipart_upload("bkt", "k", "up-1", half) is None  # no checksum to compare
+    with pytest.raises(
+        S3ProxyError,
+        match=r"^ChecksumMismatch \(HTTP 200\): CompleteMultipartUpload: S3 answered the SHA-256 checksum not-ours-2, ",
+    ):
+        client.complete_multipart_upload("bkt", "k", "up-1", [UploadedPart('"e1"', checksum)] * 2)
+
+
+def test_a_missing_multipart_route_is_named_with_the_actions_to_allow(fake_s3, tmp_path):
+    _, url = fake_s3
+    source = random_file(tmp_path / "in.bin", 6 * MiB)
+    routes = tuple(f"{route} -> s3:PutObject" for route in MULTIPART_ROUTES)
+    every = S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "test"), routes=routes, **FAST)
+    assert every.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0).parts == 2
+    some = S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "test"), routes=routes[1:3], **FAST)
+    with pytest.raises(RouteNotAllowedError) as raised:
+        some.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
+    assert (raised.value.status, raised.value.code, raised.value.attempts, raised.value.message) == (
+        None,
+        "RouteNotDeployed",
+        0,
+        "a multipart upload needs POST /{folder}/{item+}?uploads, DELETE /{folder}/{item+}?uploadId, which the "
+        "stack does not serve (allow the actions s3:PutObject and s3:AbortMultipartUpload)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -1613,6 +1975,53 @@ def test_cli_cp_progress_shows_each_transfer_by_name_and_size(cli_env, capsys, t
     shown.clear()
     assert run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}/again.bin", *args, "--no-progress")[0] == 0
     assert shown == [(False, "upload in.bin", 6 * MiB)]
+
+
+def test_cli_cp_on_a_terminal_shows_a_bar_for_what_is_above_the_threshold_and_heads_only_for_one(
+    cli_env, capsys, tmp_path, monkeypatch
+):
+    _, bucket, base = cli_env
+    shown: list[tuple[bool, str, int | None]] = []
+
+    @contextlib.contextmanager
+    def recording_bar(enabled: bool, description: str, total: int | None) -> Iterator[Any]:
+        shown.append((enabled, description, total))
+        yield None
+
+    monkeypatch.setattr(cli, "progress_bar", recording_bar)
+    big, small = random_file(tmp_path / "big.bin", 6 * MiB), random_file(tmp_path / "small.bin", 5)
+    args = ("--threshold", "5MiB")
+    for terminal in (True, False):
+        monkeypatch.setattr(sys.stderr, "isatty", lambda terminal=terminal: terminal)
+        for command in (
+            ("cp", str(big), f"s3p://{bucket}/big.bin", *args),
+            ("cp", str(small), f"s3p://{bucket}/small.bin", *args),
+            ("cp", f"s3p://{bucket}/big.bin", str(tmp_path / "down.bin"), *args),
+            ("cp", f"s3p://{bucket}/big.bin", str(tmp_path / "quiet.bin"), *args, "--no-progress"),
+        ):
+            assert run_cli(capsys, *base, *command)[0] == 0
+    assert shown == [
+        (True, "upload big.bin", 6 * MiB),
+        (False, "upload small.bin", 5),
+        (True, "download down.bin", 6 * MiB),  # the total from a HEAD
+        (False, "download quiet.bin", None),  # no bar: no HEAD for its total
+        (False, "upload big.bin", 6 * MiB),
+        (False, "upload small.bin", 5),
+        (False, "download down.bin", None),
+        (False, "download quiet.bin", None),
+    ]
+
+
+def test_cli_cp_to_a_path_ending_in_a_slash_names_a_directory_which_must_exist(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="a/b.txt", Body=b"hello")
+    assert run_cli(capsys, *base, "cp", f"s3p://{bucket}/a/b.txt", f"{tmp_path}/new/")[0] != 0
+    assert list(tmp_path.iterdir()) == [tmp_path / "outputs.json"]  # no file named `new`
+    started = time.perf_counter()
+    code, out, _ = run_cli(capsys, *base, "cp", f"s3p://{bucket}/a/b.txt", f"{tmp_path}/")
+    took = time.perf_counter() - started
+    assert code == 0 and (tmp_path / "b.txt").read_bytes() == b"hello"
+    assert float(re.search(r" bytes in ([0-9.]+) s ", out)[1]) <= round(took, 1) + 0.05
 
 
 def test_cli_ls_recursive_lists_every_key_not_one_level(cli_env, capsys):

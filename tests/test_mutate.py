@@ -1,8 +1,12 @@
 """`make mutate`'s own logic: the mutmut settings it writes and how it scores what mutmut recorded."""
 
+import subprocess
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from tooling import mutate
 from tooling.mutate import ALSO_COPY, TARGETS, Outcome, Target, configure
 
 
@@ -46,3 +50,33 @@ def test_the_score_counts_what_no_test_reaches_as_survived_and_hangs_as_caught()
     )
     assert (outcome.tested, outcome.score) == (100, 0.85)
     assert Outcome(Target("p", (), 0.9), {"not checked": 3}, [], {}, 0.0, False).score == 0.0
+
+
+def test_resume_keeps_the_verdicts_so_far_and_a_fresh_run_starts_over(tmp_path, monkeypatch):
+    """mutmut itself stands in here (a full run takes an hour): what is checked is which directory survives
+    and what mutmut is asked to do."""
+    asked: list[tuple[str, ...]] = []
+
+    def recorded(directory: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        asked.append(args)
+        listed = "    p.x_f__mutmut_1: killed\n" if args[0] == "results" else ""
+        return subprocess.CompletedProcess(args, 0, listed, "")
+
+    monkeypatch.setattr(mutate, "WORK", tmp_path)
+    monkeypatch.setattr(mutate, "mutmut", recorded)
+    monkeypatch.setattr(mutate, "checkout_copy", lambda destination: None)
+    target = Target("p", ("tests/test_p.py",), 0.9)
+    verdicts = tmp_path / "p" / "mutants" / "p.py.meta"
+    verdicts.parent.mkdir(parents=True)
+    verdicts.write_text("{}")
+    resumed = mutate.run_target(target, 60, 2, survivors_only=False, resume=True)
+    assert verdicts.exists() and asked[0] == ("run", "--max-children", "2")  # no names: the unchecked only
+    assert (resumed.counts, resumed.score) == ({"killed": 1}, 1.0)
+    mutate.run_target(target, 60, 2, survivors_only=False, resume=False)
+    assert not verdicts.exists()
+
+
+def test_resume_and_survivors_are_one_or_the_other(capsys):
+    with pytest.raises(SystemExit):
+        mutate.main(["--survivors", "--resume"])
+    assert "--survivors and --resume: choose one" in capsys.readouterr().err

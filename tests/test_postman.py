@@ -308,3 +308,177 @@ def test_newman_fails_the_walkthrough_when_s3_answers_otherwise(moto_url, tmp_pa
         ("Delete Readme.txt (DELETE /{folder}/{item})", "status 200"),
         ("Delete the bucket (DELETE /{folder})", "status 200"),
     ]
+
+
+def test_every_route_request_names_its_action_and_carries_what_s3_needs():
+    """Per route: its URL with the collection's variables (and the selector's query, as a list too), the
+    Content-Type and body S3 expects, and a script saving what the next multipart call needs."""
+    complete = (
+        '<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>{{partNumber}}'
+        "</PartNumber><ETag>{{partETag}}</ETag></Part></CompleteMultipartUpload>"
+    )
+    create = (
+        '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1'
+        "</LocationConstraint></CreateBucketConfiguration>"
+    )
+    base, obj = "{{baseUrl}}/{{bucket}}", "{{baseUrl}}/{{bucket}}/{{key}}"
+    version, upload = [("versionId", "{{versionId}}")], [("uploadId", "{{uploadId}}")]
+    expected = [
+        ("GET /", "{{baseUrl}}", [], None, None, "s3:ListAllMyBuckets", []),
+        ("GET /{folder}", base, [], None, None, "s3:ListBucket", []),
+        ("GET /{folder}?versions", f"{base}?versions=1", [("versions", "1")], None, None, "s3:ListBucketVersions", []),
+        ("HEAD /{folder}", base, [], None, None, "s3:ListBucket", []),
+        ("PUT /{folder}", base, [], "application/xml", create, "s3:CreateBucket", []),
+        ("DELETE /{folder}", base, [], None, None, "s3:DeleteBucket", []),
+        ("GET /{folder}/{item+}", obj, [], None, None, "s3:GetObject", []),
+        ("HEAD /{folder}/{item+}", obj, [], None, None, "s3:GetObject", []),
+        ("PUT /{folder}/{item+}", obj, [], "text/plain", "Hello, World!", "s3:PutObject", []),
+        ("DELETE /{folder}/{item+}", obj, [], None, None, "s3:DeleteObject", []),
+        (
+            "GET /{folder}/{item+}?versionId",
+            f"{obj}?versionId={{{{versionId}}}}",
+            version,
+            None,
+            None,
+            "s3:GetObjectVersion",
+            [],
+        ),
+        (
+            "HEAD /{folder}/{item+}?versionId",
+            f"{obj}?versionId={{{{versionId}}}}",
+            version,
+            None,
+            None,
+            "s3:GetObjectVersion",
+            [],
+        ),
+        (
+            "DELETE /{folder}/{item+}?versionId",
+            f"{obj}?versionId={{{{versionId}}}}",
+            version,
+            None,
+            None,
+            "s3:DeleteObjectVersion",
+            [],
+        ),
+        (
+            "POST /{folder}/{item+}?uploads",
+            f"{obj}?uploads=1",
+            [("uploads", "1")],
+            "application/octet-stream",
+            None,
+            "s3:PutObject",
+            ["uploadId"],
+        ),
+        (
+            "PUT /{folder}/{item+}?partNumber&uploadId",
+            f"{obj}?partNumber={{{{partNumber}}}}&uploadId={{{{uploadId}}}}",
+            [("partNumber", "{{partNumber}}"), ("uploadId", "{{uploadId}}")],
+            "application/octet-stream",
+            "the part's bytes",
+            "s3:PutObject",
+            ["partETag"],
+        ),
+        (
+            "POST /{folder}/{item+}?uploadId",
+            f"{obj}?uploadId={{{{uploadId}}}}",
+            upload,
+            "application/xml",
+            complete,
+            "s3:PutObject",
+            [],
+        ),
+        (
+            "DELETE /{folder}/{item+}?uploadId",
+            f"{obj}?uploadId={{{{uploadId}}}}",
+            upload,
+            None,
+            None,
+            "s3:AbortMultipartUpload",
+            [],
+        ),
+        (
+            "GET /{folder}/{item+}?uploadId",
+            f"{obj}?uploadId={{{{uploadId}}}}",
+            upload,
+            None,
+            None,
+            "s3:ListMultipartUploadParts",
+            [],
+        ),
+    ]
+    actual = []
+    for item in folders(build_collection(EVERYTHING))["Routes"]:
+        request = item["request"]
+        scripts = "\n".join(line for event in item.get("event", []) for line in event["script"]["exec"])
+        actual.append(
+            (
+                item["name"],
+                request["url"]["raw"],
+                [(q["key"], q["value"]) for q in request["url"].get("query", [])],
+                {h["key"]: h["value"] for h in request["header"]}.get("Content-Type"),
+                request.get("body", {}).get("raw"),
+                request["description"].removeprefix("S3 through the API, with the IAM action ").removesuffix("."),
+                re.findall(r'collectionVariables\.set\("([^"]+)"', scripts),
+            )
+        )
+        assert request["method"] == item["name"].split()[0]
+    assert actual == expected
+
+
+def test_without_the_deployed_document_the_walkthrough_expects_s3s_own_statuses():
+    """Outputs without `openapi` (a stack exported before it): S3's statuses, 204 for the deletes, no prefix;
+    and the walkthrough's requests carry no description (their names say what they do)."""
+    outputs = {name: value for name, value in EVERYTHING.items() if name != "openapi"}
+    steps = folders(build_collection(outputs))["Walkthrough"]
+    tests = ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
+    statuses = [re.findall(r"have\.status\((\d+)\)", script) for script in tests]
+    assert statuses == [["200"]] * 6 + [["204"]] * 2
+    assert 'to.eql("Readme.txt")' in tests[3]
+    assert not any("description" in step["request"] for step in steps)
+
+
+def test_the_collection_variables_say_what_to_set_and_the_folders_what_they_hold():
+    collection = build_collection(EVERYTHING)
+    assert [(v["key"], v["value"], v["type"], v["description"]) for v in collection["variable"]] == [
+        ("baseUrl", URL, "string", "the stage's invoke URL (the stack's `url` output)"),
+        ("region", "eu-west-1", "string", "the API's region, for SigV4"),
+        ("accessKeyId", "", "string", "AWS access key id of an identity allowed execute-api:Invoke"),
+        ("secretAccessKey", "", "string", "its secret access key"),
+        ("sessionToken", "", "string", "its session token, for temporary credentials (else empty)"),
+        ("bucket", "", "string", "the bucket ({folder}) of the Routes requests"),
+        ("key", "", "string", "the object key ({item+}) of the Routes requests, e.g. docs/Readme.txt"),
+        ("uploadId", "", "string", "a multipart upload (set by the ?uploads request)"),
+        ("partNumber", "1", "string", "the part of the ?partNumber&uploadId request"),
+        ("partETag", "", "string", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        ("walkthroughBucket", "", "string", "set by the walkthrough"),
+    ]
+    assert [(folder["name"], folder["description"]) for folder in collection["item"]] == [
+        ("Walkthrough", "The seed's calls in order, each checked with pm.test; it deletes what it creates."),
+        ("Routes", "One request per route the stack serves; set bucket, key, uploadId and partNumber."),
+    ]
+    keyed = build_collection(EVERYTHING | {"api_keys": "[secret]"})
+    assert ("apiKey", "an API key of the stack (the `api_keys` output)") in [
+        (v["key"], v["description"]) for v in keyed["variable"]
+    ]
+
+
+def test_api_keys_are_required_when_the_document_or_the_outputs_say_so():
+    """The document's `api_key` security definition, or the `api_keys` output (values or their mask): either
+    adds the header; neither, none."""
+    keyed_document = outputs_for({"allowed_actions": ["s3:*"], "api_keys": {"names": ["web"]}})
+    for outputs, expected in (
+        (keyed_document, True),  # api_keys output empty, the document requires a key
+        (EVERYTHING | {"api_keys": "[secret]"}, True),  # a key without the document saying so
+        (EVERYTHING, False),
+    ):
+        headers = [h["key"] for item in requests_of(build_collection(outputs)) for h in item["request"]["header"]]
+        assert ("x-api-key" in headers) is expected
+
+
+def test_the_openapi_output_must_be_json_of_an_object_else_it_is_not_used():
+    with pytest.raises(OutputsError, match=r"^the stack's `openapi` output is not JSON$"):
+        build_collection(EVERYTHING | {"openapi": "{not json"})
+    listed = build_collection(EVERYTHING | {"openapi": "[1, 2]"})  # not a document: S3's statuses, as without one
+    deletes = ["\n".join(e["script"]["exec"]) for s in folders(listed)["Walkthrough"][-2:] for e in s["event"]]
+    assert all("have.status(204)" in script for script in deletes)

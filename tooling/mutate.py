@@ -4,7 +4,8 @@ Each package is mutated in its own copy of the checkout (`.mutate/<package>/`: t
 worktree itself is never mutated), against a focused offline test selection: the tests that exercise it,
 without LocalStack. Prints, per package, the score (killed / mutants tested) and every surviving mutant with
 its diff; exits 1 when a package is below its goal (or ran out of time). `--survivors` tests again only the
-last run's survivors, against the tests as they are now (after adding a test). docs/mutation.md says why
+last run's survivors, against the tests as they are now (after adding a test); `--resume` goes on with the
+mutants a run stopped by its budget left unchecked, keeping the verdicts so far. docs/mutation.md says why
 each survivor left is equivalent or not worth a test.
 """
 
@@ -124,12 +125,13 @@ def mutmut(directory: Path, *args: str, timeout: float | None = None) -> subproc
     )
 
 
-def run_target(target: Target, budget: float, children: int, survivors_only: bool) -> Outcome:
+def run_target(target: Target, budget: float, children: int, survivors_only: bool, resume: bool) -> Outcome:
     started = time.monotonic()
     directory = WORK / target.package
     previous = survivors(directory) if survivors_only else []
-    if not survivors_only:
+    if not (survivors_only or resume):
         shutil.rmtree(directory, ignore_errors=True)  # a fresh run: no result carried over
+    # Resuming, mutmut is given no names: it checks only the mutants without a verdict.
     directory.mkdir(parents=True, exist_ok=True)
     checkout_copy(directory)
     configure(directory, target)
@@ -175,13 +177,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=1800, help="seconds per package (default 1800)")
     parser.add_argument("--children", type=int, default=2, help="parallel mutant runs (default 2: this machine)")
     parser.add_argument("--survivors", action="store_true", help="test only the last run's survivors again")
+    parser.add_argument("--resume", action="store_true", help="go on with the mutants the last run left unchecked")
     parser.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
     options = parser.parse_args(argv)
+    if options.survivors and options.resume:
+        parser.error("--survivors and --resume: choose one (survivors re-checks verdicts, resume adds missing ones)")
     chosen = [t for t in TARGETS if not options.packages or t.package in options.packages]
     failed = False
     report = {}
     for target in chosen:
-        outcome = run_target(target, options.budget, options.children, options.survivors)
+        outcome = run_target(target, options.budget, options.children, options.survivors, options.resume)
         met = outcome.finished and outcome.score >= target.goal
         failed |= not met
         counts = ", ".join(f"{status} {count}" for status, count in sorted(outcome.counts.items()))
