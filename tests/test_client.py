@@ -946,6 +946,21 @@ def test_listing_sends_s3s_query_decodes_every_field_and_follows_tokens(scripted
     )
 
 
+def test_answers_missing_optional_fields_read_as_s3_means_them(scripted):
+    """A range of unknown total (`bytes 0-4/*`): the size is the body's; a part listed without ETag or Size;
+    upper-case hex ETags are md5s too."""
+    script, url = scripted
+    script.actions = [
+        (206, b"01234", {"Content-Range": "bytes 0-4/*"}),
+        (200, b"<ListPartsResult><Part><PartNumber>3</PartNumber></Part></ListPartsResult>", {}),
+    ]
+    client = client_for(url)
+    assert client.get_object("bkt", "k", range=(0, 4)).size == 5
+    assert client.list_parts("bkt", "k", "up-1") == [(3, "", 0)]
+    upper = hashlib.md5(b"1").hexdigest().upper()
+    assert multipart_etag([f'"{upper}"']) == f'"{hashlib.md5(hashlib.md5(b"1").digest()).hexdigest()}-1"'
+
+
 def test_a_signature_is_verified_by_the_scripted_server(scripted):
     """The verifier itself: a signature made with another secret fails it."""
     script, url = scripted
@@ -1164,6 +1179,31 @@ def test_upload_file_puts_up_to_its_threshold_below_api_gateways_limit_and_sends
     limit = random_file(tmp_path / "limit.bin", API_GATEWAY_PAYLOAD_LIMIT)
     at_limit = client.upload_file(limit, "bkt", "limit", part_size=5 * MiB, threshold=API_GATEWAY_PAYLOAD_LIMIT)
     assert at_limit.parts == 2 and len(fake.sent("PutObject")) == 1  # API Gateway refuses a 10 MB payload
+
+
+def test_a_part_is_below_api_gateways_limit_sent_as_binary_with_its_checksum_and_must_get_an_etag(fake_s3):
+    fake, url = fake_s3
+    client = client_for(url)
+    with pytest.raises(ValueError) as raised:
+        client.upload_part("bkt", "k", "up-1", 1, b"x" * API_GATEWAY_PAYLOAD_LIMIT)
+    assert (
+        str(raised.value) == f"a part of {API_GATEWAY_PAYLOAD_LIMIT:,} bytes exceeds API Gateway's 10 MB payload limit"
+    )
+    client.create_multipart_upload("bkt", "k")
+    part = client.upload_part("bkt", "k", "up-1", 1, b"x" * (API_GATEWAY_PAYLOAD_LIMIT - 1))
+    headers = fake.sent("UploadPart")[0][2]
+    assert (headers["Content-Type"], headers["x-amz-checksum-sha256"]) == (
+        "application/octet-stream",
+        part.checksum_sha256,
+    ) and part.checksum_sha256 == b64_sha256(b"x" * (API_GATEWAY_PAYLOAD_LIMIT - 1))
+    fake.faults["UploadPart 2"] = [lambda answer: (200, b"", {"ETag": ""})]
+    with pytest.raises(S3ProxyError) as missing:
+        client.upload_part("bkt", "k", "up-1", 2, b"y")
+    assert (missing.value.status, missing.value.code, missing.value.message) == (
+        200,
+        "MalformedResponse",
+        "UploadPart 2 answered no ETag",
+    )
 
 
 def test_a_complete_whose_answer_was_lost_is_recognised_as_done(fake_s3, tmp_path):
@@ -1471,7 +1511,11 @@ def test_a_failed_abort_is_noted_on_the_original_error(moto, tmp_path, monkeypat
     with pytest.raises(ServerError, match="part failed") as raised:
         client.upload_file(source, bucket, "k", part_size=5 * MiB)
     (note,) = raised.value.__notes__
-    assert "aborting multipart upload" in note and "the network is gone" in note
+    upload_id = s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["UploadId"]
+    assert note == (
+        f"aborting multipart upload {upload_id} of s3p://{bucket}/k failed too (ConnectionError: the network is "
+        "gone): its parts stay stored until it is aborted"
+    )
     for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):  # the orphan, as reported
         s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
 
@@ -1722,7 +1766,10 @@ def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, m
     pulumi = bin_dir / "pulumi"  # a stand-in for the Pulumi CLI: records its arguments, prints the outputs
     pulumi.write_text(
         f'#!/bin/sh\necho "$@" > {tmp_path}/args\n'
-        f'if [ "$5" = missing ]; then echo "warning: x" >&2; echo "error: no stack named missing" >&2; exit 255; fi\n'
+        'if [ "$5" = missing ]; then\n'
+        '  printf "warning: x\\nwarning: y\\nerror: no stack named missing\\n" >&2; exit 255\n'
+        "fi\n"
+        'if [ "$5" = silent ]; then exit 1; fi\n'
         f"cat {outputs}\n"
     )
     pulumi.chmod(0o755)
@@ -1735,6 +1782,7 @@ def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, m
     code, _, err = run_cli(capsys, "--stack", "missing", "ls")
     assert code == cli.EXIT_ERROR
     assert err == "s3proxy_client: error: `stack output --json --stack missing` failed: error: no stack named missing\n"
+    assert run_cli(capsys, "--stack", "silent", "ls")[2].endswith("--stack silent` failed: no message\n")
     monkeypatch.setenv("S3PROXY_OUTPUTS", outputs)
     (tmp_path / "args").unlink()
     assert run_cli(capsys, "ls")[0] == 0 and not (tmp_path / "args").exists()  # the environment first
@@ -1822,13 +1870,18 @@ def test_cli_bucket_and_object_commands_say_what_they_did(cli_env, capsys):
         assert code == cli.EXIT_USAGE and message in err, (argv, err)
 
 
-def test_cli_errors_are_one_line_with_their_exit_code(cli_env, capsys, monkeypatch):
+def test_cli_errors_are_one_line_with_their_exit_code(cli_env, capsys, monkeypatch, tmp_path):
     s3, bucket, base = cli_env
     code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}-absent")
     assert code == cli.EXIT_NOT_FOUND and err.startswith(f"s3proxy_client: error: s3p://{bucket}-absent: NoSuchBucket")
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     code, _, err = run_cli(capsys, *base, "rb", f"s3p://{bucket}")
     assert code == cli.EXIT_CONFLICT and "BucketNotEmpty" in err
+    source = tmp_path / "up.txt"
+    source.write_text("x")
+    code, _, err = run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}-absent/k")  # names the remote side
+    assert code == cli.EXIT_NOT_FOUND
+    assert err.startswith(f"s3proxy_client: error: s3p://{bucket}-absent/k: NoSuchBucket")
     for error, expected in (
         (NotFoundError(404, "NoSuchKey", "m"), cli.EXIT_NOT_FOUND),
         (FileNotFoundError("f"), cli.EXIT_NOT_FOUND),

@@ -239,6 +239,9 @@ def test_the_cli_writes_an_indented_file_and_says_what_it_holds(tmp_path, capsys
     source.write_text(json.dumps(outputs_for({"allowed_actions": ["s3:GetObject"]})))
     assert main(["postman", "--outputs", str(source), "-o", str(target)]) == 0
     assert capsys.readouterr().out == f"postman: {target}: 2 routes and no walkthrough\n"
+    assert main(["--region", "us-west-2", "postman", "--outputs", str(source), "-o", str(target)]) == 0
+    variables = {v["key"]: v["value"] for v in json.loads(target.read_text())["variable"]}
+    assert variables["region"] == "us-west-2"  # the global --region overrides the outputs' region
 
 
 def test_cli_errors_name_what_is_missing(tmp_path, capsys):
