@@ -155,8 +155,29 @@ def run_target(target: Target, budget: float, children: int, survivors_only: boo
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
     left = sorted(name for name, status in statuses.items() if status not in CAUGHT | {"not checked"})
-    diffs = {name: mutmut(directory, "show", name).stdout.strip() for name in left}
+    diffs = mutant_diffs(directory, left)
     return Outcome(target, counts, left, diffs, time.monotonic() - started, finished)
+
+
+# `mutmut show NAME` per survivor costs a second each (hundreds of survivors: minutes); mutmut's own diff
+# function (mutmut is pinned in requirements-mutate.txt) makes them all in one process.
+SHOW_ALL = """
+import sys
+from mutmut.__main__ import cli  # noqa: F401 (loads mutmut's settings as its command line does)
+from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant
+for name in sys.argv[1:]:
+    print(f"\\0{name}\\n{get_diff_for_mutant(name, path=find_mutant(name).path)}")
+"""
+
+
+def mutant_diffs(directory: Path, names: list[str]) -> dict[str, str]:
+    """Each mutant's diff, by name."""
+    if not names:
+        return {}
+    shown = subprocess.run(
+        [sys.executable, "-c", SHOW_ALL, *names], cwd=directory, capture_output=True, text=True, check=True
+    ).stdout
+    return {name: diff.strip() for name, _, diff in (chunk.partition("\n") for chunk in shown.split("\0")[1:])}
 
 
 def results(directory: Path) -> dict[str, str]:
