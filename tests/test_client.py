@@ -1353,6 +1353,116 @@ def test_abort_of_an_upload_that_is_gone_counts_as_aborted(scripted, answer, rai
     assert script.received[0][:2] == ("DELETE", "/restapis/abc/dev/_user_request_/bkt/k?uploadId=up-1")
 
 
+def test_a_connection_that_fails_every_time_is_named_with_its_method_and_url_without_the_query(scripted):
+    script, url = scripted
+    script.actions = ["drop"] * 2
+    with pytest.raises(ConnectionFailedError) as raised:
+        client_for(url, max_attempts=2).list_parts("bkt", "k", "up-1")
+    error = raised.value
+    assert (error.status, error.code, error.request_id, error.attempts) == (None, "ConnectionError", None, 2)
+    assert error.message.startswith(f"GET {url}/bkt/k: ") and "uploadId" not in error.message
+
+
+def test_redirects_and_3xx_answers_are_errors_not_followed(scripted):
+    """S3 answers 307 TemporaryRedirect to another endpoint for a bucket in another region: following it
+    would send a request signed for the API somewhere else."""
+    script, url = scripted
+    script.actions = [
+        (307, xml_error("TemporaryRedirect"), {"Location": f"{url}/elsewhere"}),
+        (300, b"", {}),
+    ]
+    client = client_for(url)
+    with pytest.raises(S3ProxyError) as redirected:
+        client.head_object("bkt", "k")
+    with pytest.raises(S3ProxyError) as multiple:
+        client.head_object("bkt", "k")
+    assert (redirected.value.status, multiple.value.status, len(script.received)) == (307, 300, 2)
+
+
+def test_the_standard_proxy_variables_are_honoured(scripted, monkeypatch):
+    """Behind a corporate proxy (HTTP_PROXY/HTTPS_PROXY, as curl and boto3 read them): the request goes to the
+    proxy, for the API's URL."""
+    script, proxy = scripted
+    monkeypatch.setenv("HTTP_PROXY", proxy.partition("/restapis")[0])
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = client_for("http://api.invalid/dev")
+    client.put_object("bkt", "k", b"through the proxy")
+    assert script.received[0][:2] == ("PUT", "http://api.invalid/dev/bkt/k")
+
+
+def test_attempts_and_retries_are_counted_by_reason(scripted):
+    script, url = scripted
+    script.actions = [(503, b"", {}), "drop", (500, b"", {})]
+    transport = client_for(url).transport
+    transport.send("GET", "bkt/k")
+    assert transport.stats == {"attempts": 4, "retries": 3, "503": 1, "ConnectionError": 1, "500": 1}
+
+
+def test_a_client_has_documented_defaults_and_a_clean_base_url(scripted):
+    script, url = scripted
+    client = S3ProxyClient(f"{url}/", "us-east-1", credentials=Credentials("test", "test"))
+    transport = client.transport
+    assert (transport.retry, transport.timeout, transport.pool_size) == (RetryPolicy(5, 0.2, 5.0), (10.0, 60.0), 10)
+    assert transport.url_for("/bkt/k", {"uploadId": "u"}) == f"{url}/bkt/k?uploadId=u"
+    client.delete_object("bkt", "k")
+    assert script.received[0][2]["User-Agent"] == "s3proxy-client/0.1"
+    with pytest.raises(ValueError, match=r"^max_attempts must be >= 1$"):
+        RetryPolicy(0)
+    assert RetryPolicy(1).max_attempts == 1
+
+
+def test_xml_that_cannot_be_parsed_is_a_malformed_answer(scripted):
+    script, url = scripted
+    script.actions = [(200, b"<ListAllMyBucketsResult><Buckets>", {})]
+    with pytest.raises(S3ProxyError) as raised:
+        client_for(url).list_buckets()
+    assert (raised.value.status, raised.value.code) == (None, "MalformedResponse")
+    assert raised.value.message.startswith("the API answered XML that cannot be parsed: no element found")
+
+
+def test_metadata_names_get_s3s_prefix_once_whatever_their_case(scripted):
+    script, url = scripted
+    client_for(url).put_object("bkt", "k", b"x", metadata={"Owner": "a", "X-Amz-Meta-Team": "b", "x-amz-meta-c": "d"})
+    headers = script.received[0][2]
+    assert {name: value for name, value in headers.items() if name.lower().startswith("x-amz-meta-")} == {
+        "x-amz-meta-Owner": "a",
+        "X-Amz-Meta-Team": "b",
+        "x-amz-meta-c": "d",
+    }
+
+
+def test_a_file_that_shrinks_while_it_is_read_is_an_error_naming_where(tmp_path):
+    from s3proxy_client.client import _read_at
+
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_at(fd, 4, 3) == b"3456"
+        with pytest.raises(OSError, match=r"^the file ended 5 bytes early at offset 10$"):
+            _read_at(fd, 8, 7)
+    finally:
+        os.close(fd)
+
+
+def test_sizes_and_concurrency_are_checked_with_their_limits_in_the_message():
+    from s3proxy_client.parts import validate_concurrency, validate_part_size
+
+    validate_concurrency(64)
+    for refused in (65, 0, True, 2.0):
+        with pytest.raises(ValueError, match=rf"^concurrency must be an int from 1 to 64, not {refused!r}$"):
+            validate_concurrency(refused)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^part_size must be an int, not bool$"):
+        validate_part_size(True)
+    with pytest.raises(ValueError) as raised:
+        plan_parts(MAX_PARTS * MIN_PART_SIZE + 1, MIN_PART_SIZE)
+    assert str(raised.value) == (
+        f"{MAX_PARTS * MIN_PART_SIZE + 1:,} bytes in parts of {MIN_PART_SIZE:,} needs 10,001 parts; S3 allows "
+        f"10,000, so use a larger part_size (objects through the API can reach {10_000 * 9_999_999:,} bytes)"
+    )
+
+
 # Part planning and paths
 
 
@@ -2142,6 +2252,7 @@ def test_the_rate_reported_is_bytes_over_seconds_in_mib():
     assert cli.rate(3 * 1024**2, 2.0) == "3,145,728 bytes in 2.0 s (1.5 MiB/s)"
     assert cli.rate(1024**2, 0.25) == "1,048,576 bytes in 0.2 s (4.0 MiB/s)"  # under a second too
     assert cli.rate(5, 0.0).startswith("5 bytes in 0.0 s (")  # a transfer faster than the clock: no error
+    assert cli.rate(100 * 1024**2, 1.0) == "104,857,600 bytes in 1.0 s (100.0 MiB/s)"  # MiB: 1024², not 1025²
 
 
 def test_cli_cp_sends_metadata_and_reports_the_time_the_copy_took(cli_env, capsys, tmp_path):

@@ -485,3 +485,9 @@ def test_the_openapi_output_must_be_json_of_an_object_else_it_is_not_used():
     listed = build_collection(EVERYTHING | {"openapi": "[1, 2]"})  # not a document: S3's statuses, as without one
     deletes = ["\n".join(e["script"]["exec"]) for s in folders(listed)["Walkthrough"][-2:] for e in s["event"]]
     assert all("have.status(204)" in script for script in deletes)
+
+
+def test_the_collection_is_named_after_the_api_and_its_stage():
+    assert build_collection(EVERYTHING)["info"]["name"] == "S3ProxyApi abc123 dev"
+    bare = {name: value for name, value in EVERYTHING.items() if name not in ("rest_api_id", "stage_name")}
+    assert build_collection(bare)["info"]["name"] == "S3ProxyApi stage"
