@@ -33,7 +33,6 @@ from .errors import (
 )
 
 T = TypeVar("T")
-Body = bytes | Callable[[], bytes]
 
 SERVICE = "execute-api"
 USER_AGENT = "s3proxy-client/0.1"
@@ -172,7 +171,7 @@ class Transport:
         *,
         params: Mapping[str, str | None] | None = None,
         headers: Mapping[str, str] | None = None,
-        body: Body = b"",
+        body: bytes = b"",
         cancel: threading.Event | None = None,
         error_in_200: bool = False,
     ) -> requests.Response:
@@ -203,7 +202,7 @@ class Transport:
         path: str,
         params: Mapping[str, str | None] | None,
         headers: Mapping[str, str] | None,
-        body: Body,
+        body: bytes,
         consume: Callable[[requests.Response], Any] | None,
         cancel: threading.Event | None,
         error_in_200: bool,
@@ -215,12 +214,11 @@ class Transport:
             attempt += 1
             if cancel is not None and cancel.is_set():
                 raise TransferCancelled()
-            data = body() if callable(body) else body
-            signed = self.sign(method, url, headers or {}, data)
+            signed = self.sign(method, url, headers or {}, body)
             self._count("attempts")
             retry_after: float | None = None
             try:
-                prepared = self.http.prepare_request(requests.Request(method, url, data=data, headers=signed))
+                prepared = self.http.prepare_request(requests.Request(method, url, data=body, headers=signed))
                 # Exactly the URL signed: requests would decode `%2E` (a key's `.` and `..` segments, which must
                 # reach API Gateway as key text, never as path navigation).
                 prepared.url = url

@@ -1463,6 +1463,22 @@ def test_sizes_and_concurrency_are_checked_with_their_limits_in_the_message():
     )
 
 
+def test_an_object_that_looks_like_an_s3_error_is_read_as_it_is(scripted):
+    """Only CompleteMultipartUpload may fail inside a 200: a stored XML file shaped like `<Error>` is data."""
+    script, url = scripted
+    script.actions = [(200, xml_error("InternalError"), {})]
+    assert client_for(url).get_object("bkt", "error.xml").body == xml_error("InternalError")
+    assert len(script.received) == 1
+
+
+def test_parts_run_on_the_clients_named_worker_threads():
+    client = S3ProxyClient("http://127.0.0.1:9/dev", "us-east-1", credentials=Credentials("test", "test"))
+    names = client._run_parts(
+        plan_parts(11 * MiB, 5 * MiB), 2, None, lambda part, cancel: threading.current_thread().name
+    )
+    assert len(names) == 3 and all(re.fullmatch(r"s3p_[01]", name) for name in names)
+
+
 # Part planning and paths
 
 
@@ -1525,9 +1541,14 @@ def test_keys_with_plus_are_refused_since_s3_would_read_a_space(key):
 
 def test_object_paths_refuse_what_cannot_be_a_bucket_or_key():
     assert object_path("bkt", "a b") == "bkt/a%20b"
-    for bucket, key in (("", "k"), ("a/b", "k"), ("bkt", "")):
-        with pytest.raises(ValueError):
+    for bucket, key, message in (
+        ("", "k", "invalid bucket name ''"),
+        ("a/b", "k", "invalid bucket name 'a/b'"),
+        ("bkt", "", "the object key is empty"),
+    ):
+        with pytest.raises(ValueError) as raised:
             object_path(bucket, key)
+        assert str(raised.value) == message
 
 
 def test_multipart_etag_is_s3s():
@@ -2134,7 +2155,11 @@ def test_cli_cp_progress_shows_each_transfer_by_name_and_size(cli_env, capsys, t
     assert (shown, sum(advanced)) == ([(True, "upload in.bin", 6 * MiB)], 6 * MiB)
     shown.clear(), advanced.clear()
     assert run_cli(capsys, *base, "cp", f"s3p://{bucket}/in.bin", str(tmp_path / "out.bin"), "--progress")[0] == 0
-    assert (shown, sum(advanced)) == ([(True, "download out.bin", 6 * MiB)], 6 * MiB)
+    assert (shown, advanced) == ([(True, "download out.bin", 6 * MiB)], [6 * MiB])  # one read of 8 MiB
+    shown.clear(), advanced.clear()
+    command = ("cp", f"s3p://{bucket}/in.bin", str(tmp_path / "parts.bin"), "--progress", *args)
+    assert run_cli(capsys, *base, *command)[0] == 0
+    assert advanced == [5 * MiB, MiB]  # the download's reads are of --part-size
     shown.clear()
     assert run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}/again.bin", *args, "--no-progress")[0] == 0
     assert shown == [(False, "upload in.bin", 6 * MiB)]
