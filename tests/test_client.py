@@ -1410,6 +1410,24 @@ def test_a_client_has_documented_defaults_and_a_clean_base_url(scripted):
     with pytest.raises(ValueError, match=r"^max_attempts must be >= 1$"):
         RetryPolicy(0)
     assert RetryPolicy(1).max_attempts == 1
+    tuned = S3ProxyClient(
+        url,
+        "us-east-1",
+        credentials=Credentials("test", "test"),
+        max_attempts=2,
+        backoff_base=0.5,
+        backoff_max=7.0,
+        connect_timeout=1.5,
+        read_timeout=2.5,
+        pool_size=3,
+    )
+    with pytest.raises(ValueError, match=r"^threshold must be >= 0$"):
+        tuned.upload_file(os.devnull, "bkt", "k", threshold=-1)
+    assert (tuned.transport.retry, tuned.transport.timeout, tuned.transport.pool_size) == (
+        RetryPolicy(2, 0.5, 7.0),
+        (1.5, 2.5),
+        3,
+    )
 
 
 def test_xml_that_cannot_be_parsed_is_a_malformed_answer(scripted):
@@ -1455,6 +1473,8 @@ def test_sizes_and_concurrency_are_checked_with_their_limits_in_the_message():
             validate_concurrency(refused)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"^part_size must be an int, not bool$"):
         validate_part_size(True)
+    with pytest.raises(ValueError, match=r"^size must be >= 0, not -1$"):
+        plan_parts(-1)
     with pytest.raises(ValueError) as raised:
         plan_parts(MAX_PARTS * MIN_PART_SIZE + 1, MIN_PART_SIZE)
     assert str(raised.value) == (

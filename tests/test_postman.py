@@ -183,7 +183,9 @@ def test_under_a_key_prefix_the_listing_shows_the_prefixed_key():
 
 def test_us_east_1_names_no_location_constraint():
     steps = folders(build_collection(outputs_for({"allowed_actions": ["s3:*"]}, region="us-east-1")))["Walkthrough"]
-    assert "LocationConstraint" not in steps[0]["request"]["body"]["raw"]
+    assert steps[0]["request"]["body"]["raw"] == (
+        '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></CreateBucketConfiguration>'
+    )
 
 
 def test_tutorial_status_mapping_expects_its_200s():
