@@ -363,6 +363,20 @@ def test_an_interrupted_upload_leaves_no_multipart_upload(client, s3, bucket, tm
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
+@contextlib.contextmanager
+def interruptible_children() -> Iterator[None]:
+    """Children started inside get SIGINT's default action, whatever this process inherited: a background job
+    of a non-interactive shell (`make test &`, some CI runners) starts with SIGINT ignored, an ignored signal
+    stays ignored across exec (POSIX `exec`: "Signals set to be ignored ... shall be set to be ignored by the
+    new process image"), and Python then installs no KeyboardInterrupt handler: Ctrl-C would never reach the
+    CLI. A handled signal is reset to its default at exec, so handling it here for the Popen is enough."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint, tmp_path):
     """A real SIGINT to `cp`: the upload is aborted before the CLI waits for the part in flight (here held by
     the proxy, part 3 of 6, sent one at a time), and the CLI exits 130 with one line once that part ends."""
@@ -375,13 +389,14 @@ def test_ctrl_c_during_a_cli_upload_aborts_it_at_once(dev, s3, bucket, endpoint,
     source = tmp_path / "in.bin"
     write_random(source, 30 * MiB)
     command = [sys.executable, "-m", "s3proxy_client", "--outputs", str(outputs), "cp", str(source)]
-    upload = subprocess.Popen(
-        [*command, f"s3p://{bucket}/k", "--part-size", "5MiB", "--concurrency", "1"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    with interruptible_children():
+        upload = subprocess.Popen(
+            [*command, f"s3p://{bucket}/k", "--part-size", "5MiB", "--concurrency", "1"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     try:
         # Parts go one at a time: when part 3 is held, parts 1 and 2 are stored, and nothing can end the CLI
         # but the interrupt (part 3 is never answered until released).
