@@ -1323,9 +1323,9 @@ def test_a_missing_multipart_route_is_named_with_the_actions_to_allow(fake_s3, t
     _, url = fake_s3
     source = random_file(tmp_path / "in.bin", 6 * MiB)
     routes = tuple(f"{route} -> s3:PutObject" for route in MULTIPART_ROUTES)
-    every = S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "test"), routes=routes, **FAST)
+    every = client_for(url, routes=routes)
     assert every.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0).parts == 2
-    some = S3ProxyClient(url, "us-east-1", credentials=Credentials("test", "test"), routes=routes[1:3], **FAST)
+    some = client_for(url, routes=routes[1:3])
     with pytest.raises(RouteNotAllowedError) as raised:
         some.upload_file(source, "bkt", "k", part_size=5 * MiB, threshold=0)
     assert (raised.value.status, raised.value.code, raised.value.attempts, raised.value.message) == (
@@ -2157,9 +2157,9 @@ def test_a_put_of_10_mb_or_more_is_refused_pointing_at_upload_file(moto):
     )
 
 
-def test_cli_cp_progress_shows_each_transfer_by_name_and_size(cli_env, capsys, tmp_path, monkeypatch):
-    """The bar itself is rich's; what the CLI owes it is the right switch, title and total, and every byte."""
-    _, bucket, base = cli_env
+def recorded_bars(monkeypatch: Any) -> tuple[list[tuple[bool, str, int | None]], list[int]]:
+    """The CLI's progress bars, recorded instead of drawn: (switch, title, total) of each, and every advance of
+    the enabled ones."""
     shown: list[tuple[bool, str, int | None]] = []
     advanced: list[int] = []
 
@@ -2169,6 +2169,13 @@ def test_cli_cp_progress_shows_each_transfer_by_name_and_size(cli_env, capsys, t
         yield advanced.append if enabled else None
 
     monkeypatch.setattr(cli, "progress_bar", recording_bar)
+    return shown, advanced
+
+
+def test_cli_cp_progress_shows_each_transfer_by_name_and_size(cli_env, capsys, tmp_path, monkeypatch):
+    """The bar itself is rich's; what the CLI owes it is the right switch, title and total, and every byte."""
+    _, bucket, base = cli_env
+    shown, advanced = recorded_bars(monkeypatch)
     source = random_file(tmp_path / "in.bin", 6 * MiB)
     args = ("--part-size", "5MiB", "--threshold", "5MiB")
     assert run_cli(capsys, *base, "cp", str(source), f"s3p://{bucket}/in.bin", *args, "--progress")[0] == 0
@@ -2189,14 +2196,7 @@ def test_cli_cp_on_a_terminal_shows_a_bar_for_what_is_above_the_threshold_and_he
     cli_env, capsys, tmp_path, monkeypatch
 ):
     _, bucket, base = cli_env
-    shown: list[tuple[bool, str, int | None]] = []
-
-    @contextlib.contextmanager
-    def recording_bar(enabled: bool, description: str, total: int | None) -> Iterator[Any]:
-        shown.append((enabled, description, total))
-        yield None
-
-    monkeypatch.setattr(cli, "progress_bar", recording_bar)
+    shown, _ = recorded_bars(monkeypatch)
     big, small = random_file(tmp_path / "big.bin", 6 * MiB), random_file(tmp_path / "small.bin", 5)
     args = ("--threshold", "5MiB")
     for terminal in (True, False):

@@ -126,6 +126,11 @@ def test_multipart_routes_carry_their_query_strings():
     assert raws["GET /"] == "{{baseUrl}}"
 
 
+def checks_of(steps: list[dict[str, Any]]) -> list[str]:
+    """Each step's `test` script, as one text."""
+    return ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
+
+
 def test_the_walkthrough_is_the_seeds_calls_in_order():
     steps = folders(build_collection(EVERYTHING))["Walkthrough"]
     assert [(s["request"]["method"], s["request"]["url"]["raw"]) for s in steps] == [
@@ -167,7 +172,7 @@ def test_the_walkthrough_is_the_seeds_calls_in_order():
     ]
     create = steps[0]["request"]["body"]["raw"]
     assert "<LocationConstraint>eu-west-1</LocationConstraint>" in create
-    tests = ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
+    tests = checks_of(steps)
     assert all("pm.test(" in script for script in tests) and len(tests) == 8
     assert '"\\"65a8e27d8879283831b664bd8b7f0ad4\\""' in tests[2]  # the seed's ETag, as a JS string
     assert "pm.response.to.have.status(204)" in tests[6]
@@ -436,7 +441,7 @@ def test_without_the_deployed_document_the_walkthrough_expects_s3s_own_statuses(
     and the walkthrough's requests carry no description (their names say what they do)."""
     outputs = {name: value for name, value in EVERYTHING.items() if name != "openapi"}
     steps = folders(build_collection(outputs))["Walkthrough"]
-    tests = ["\n".join(e["script"]["exec"]) for s in steps for e in s["event"] if e["listen"] == "test"]
+    tests = checks_of(steps)
     statuses = [re.findall(r"have\.status\((\d+)\)", script) for script in tests]
     assert statuses == [["200"]] * 6 + [["204"]] * 2
     assert 'to.eql("Readme.txt")' in tests[3]
