@@ -58,6 +58,7 @@ args: dict[str, Any] = {
     "allowed_actions": setting("allowedActions", structured),
     "binary_media_types": setting("binaryMediaTypes", structured),
     "buckets": setting("buckets", structured),
+    "bucket_accounts": setting("bucketAccounts", structured),
     "bucket_patterns": setting("bucketPatterns", structured),
     "stage_name": setting("stageName", text),
     "authorization": setting("authorization", text),

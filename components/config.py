@@ -74,6 +74,10 @@ _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-
 # characters, never IAM's `*`/`?` wildcards or `${...}` policy variables, which would widen it.
 _KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*/$")
 _VPC_ENDPOINT_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# An edge-optimized custom domain is served by CloudFront, which takes certificates from us-east-1 only
+# (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name).
+EDGE_CERTIFICATE_REGION = "us-east-1"
 
 
 class S3ProxyConfigError(ValueError):
@@ -164,6 +168,7 @@ class ProxyConfig:
     sse_kms_key_arn: str | None = None
     metadata_headers: tuple[str, ...] = ()
     authorizer: Authorizer | None = None
+    bucket_accounts: tuple[str, ...] = ()
 
     @property
     def kms_keys(self) -> tuple[str, ...]:
@@ -318,6 +323,14 @@ def _key_prefix(value: Any) -> str:
     if any(segment in (".", "..") for segment in value.split("/")):
         raise S3ProxyConfigError("key_prefix", f"{value!r} must not contain '.' or '..' segments")
     return value
+
+
+def _bucket_accounts(value: Any) -> tuple[str, ...]:
+    accounts = _string_list("bucket_accounts", value)
+    for account in accounts:
+        if not _ACCOUNT_ID.match(account):
+            raise S3ProxyConfigError("bucket_accounts", f"{account!r} is not an AWS account id of 12 digits")
+    return tuple(dict.fromkeys(accounts))
 
 
 def _cidrs(value: Any) -> tuple[str, ...]:
@@ -590,6 +603,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "sse_kms_key_arn": lambda value: _kms_key_arn("sse_kms_key_arn", value),
     "metadata_headers": _metadata_headers,
     "authorizer": _authorizer,
+    "bucket_accounts": _bucket_accounts,
 }
 
 
@@ -636,6 +650,7 @@ STAND_INS: dict[str, Any] = {
     "authorizer.function_arn": "arn:aws:lambda:us-east-1:000000000000:function:pending",
     "authorizer.identity_source": "method.request.header.Authorization",
     "authorizer.result_ttl_seconds": 300,
+    "bucket_accounts[]": "000000000000",
 }
 
 
@@ -689,6 +704,12 @@ def _check_combination(config: ProxyConfig) -> None:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:
         raise S3ProxyConfigError("custom_domain", "is supported for REGIONAL and EDGE endpoints, not PRIVATE")
+    if config.vpc_endpoint_ids and config.endpoint_type != "PRIVATE":
+        # Only a PRIVATE API is reached through VPC endpoints: on any other, aws:SourceVpce is absent from every
+        # request, so the resource policy's Deny would refuse them all.
+        raise S3ProxyConfigError(
+            "vpc_endpoint_ids", f"is only for `endpoint_type` PRIVATE, not {config.endpoint_type}: leave it unset"
+        )
     if config.bucket_patterns and config.key_prefix:
         # IAM's `*` also matches `/`: `acme-*/uploads/*` would match the key `x/uploads/y` of `acme-b`, outside it.
         raise S3ProxyConfigError("bucket_patterns", "cannot be combined with `key_prefix`: name the buckets instead")
@@ -698,6 +719,22 @@ def _check_combination(config: ProxyConfig) -> None:
             raise S3ProxyConfigError(
                 "method_throttling", f"{method!r} is not a method of this API: {', '.join(sorted(routes))}"
             )
+
+
+def check_certificate_region(config: ProxyConfig, region: str) -> None:
+    """The custom domain's certificate is in the region API Gateway takes it from: us-east-1 for EDGE (CloudFront),
+    the API's own region for REGIONAL (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name and
+    how-to-custom-domains-prerequisites). The component checks a literal certificate at construction when
+    `region` is given, and every certificate once it and the region resolve."""
+    if not config.custom_domain:
+        return
+    wanted = EDGE_CERTIFICATE_REGION if config.endpoint_type == "EDGE" else region
+    certificate_region = config.custom_domain.certificate_arn.split(":")[3]
+    if certificate_region != wanted:
+        raise S3ProxyConfigError(
+            "custom_domain.certificate_arn",
+            f"is in {certificate_region}; an {config.endpoint_type} endpoint takes its ACM certificate from {wanted}",
+        )
 
 
 def _check_authorizer(config: ProxyConfig) -> None:

@@ -53,6 +53,21 @@ def _query_strings(route: Route, key_prefix: str | None) -> tuple[str, ...]:
     return route.query_strings
 
 
+def expected_bucket_owner(config: ProxyConfig, role_arn: str) -> str | None:
+    """The one account every bucket must belong to, sent to S3 as `x-amz-expected-bucket-owner`: `bucket_accounts`'
+    only one, or the API's own account (its role's) when none is given; None with several (then only the role's
+    policy pins them, with `s3:ResourceAccount`)."""
+    if not config.bucket_accounts:
+        return role_arn.split(":")[4]
+    return config.bucket_accounts[0] if len(config.bucket_accounts) == 1 else None
+
+
+# S3 checks `x-amz-expected-bucket-owner` on every bucket and object operation but these two: ListBuckets names no
+# bucket, and CreateBucket's bucket has no owner yet (S3 User Guide, "Verifying bucket ownership with bucket owner
+# condition").
+WITHOUT_BUCKET_OWNER_CHECK = ("ListBuckets", "CreateBucket")
+
+
 def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: str) -> dict[str, Any]:
     """One API method serving `routes` (the operations S3 tells apart by query string on it)."""
     first = routes[0]
@@ -81,6 +96,11 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     request_parameters |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in queries}
     if config.key_prefix and first.under_prefix is PrefixRule.LISTING:
         request_parameters["integration.request.querystring.prefix"] = f"'{config.key_prefix}'"  # a static value
+    owner = expected_bucket_owner(config, role_arn)
+    if owner and first.operation not in WITHOUT_BUCKET_OWNER_CHECK:
+        # A static value: S3 answers 403 when the bucket belongs to another account, so a name the role may reach
+        # in someone else's account (a deleted bucket's name registered again elsewhere) is never served.
+        request_parameters["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
     if writes and config.sse_kms_key_arn:
         # Static values: clients cannot set or override them (they are not method parameters).
         request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
@@ -167,8 +187,11 @@ def _security_definitions(config: ProxyConfig, region: str) -> dict[str, Any]:
         }
     elif config.authorization == "CUSTOM" and authorizer and authorizer.function_arn:
         token = authorizer.type == "TOKEN"
+        # The region is the function's, not the API's (API Gateway API reference, Authorizer `authorizerUri`:
+        # "{region} is the same as the region hosting the Lambda function").
+        function_region = authorizer.function_arn.split(":")[3]
         uri = (
-            f"arn:{partition_of(region)}:apigateway:{region}:lambda:path/2015-03-31/functions/"
+            f"arn:{partition_of(function_region)}:apigateway:{function_region}:lambda:path/2015-03-31/functions/"
             f"{authorizer.function_arn}/invocations"
         )
         definitions["lambda"] = {
@@ -295,7 +318,10 @@ def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:
         )
     conditions: dict[str, Any] = {}
     if config.allowed_source_cidrs:
-        conditions["NotIpAddress"] = {"aws:SourceIp": list(config.allowed_source_cidrs)}
+        # Through a VPC endpoint (every request to a PRIVATE API) aws:SourceIp is absent; the caller's address in
+        # the VPC is aws:VpcSourceIp (IAM User Guide, global condition keys: aws:SourceIp, aws:VpcSourceIp).
+        source_ip = "aws:VpcSourceIp" if config.endpoint_type == "PRIVATE" else "aws:SourceIp"
+        conditions["NotIpAddress"] = {source_ip: list(config.allowed_source_cidrs)}
     if config.vpc_endpoint_ids:
         conditions["StringNotEquals"] = {"aws:SourceVpce": list(config.vpc_endpoint_ids)}
     return {

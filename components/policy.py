@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .catalogue import ObjectData, PrefixRule, Route, dns_suffix, partition_of, resource_arns
+from .catalogue import ObjectData, PrefixRule, Route, Scope, dns_suffix, partition_of, resource_arns
 from .config import ProxyConfig
 
 POLICY_VERSION = "2012-10-17"
 
 
-def render_policy(config: ProxyConfig, partition: str, region: str | None = None) -> dict[str, Any]:
+def render_policy(
+    config: ProxyConfig, partition: str, region: str | None = None, account_id: str | None = None
+) -> dict[str, Any]:
     """Allow exactly the actions the generated routes call, one statement per kind of resource.
 
     Scoped to `config.buckets` and `config.bucket_patterns` when given (their ARNs, and `bucket/*` for
@@ -19,11 +21,15 @@ def render_policy(config: ProxyConfig, partition: str, region: str | None = None
     keys under `config.key_prefix` (object ARNs `bucket/prefix*`; listing only with `s3:prefix`
     equal to it, the prefix the API pins listing to). Only ListAllMyBuckets, which has no
     resource-level permissions, is granted on `*`. With KMS keys (`kms_keys`), S3 may use exactly
-    those keys on the role's behalf (see `_kms_statement`); `region` is then needed.
+    those keys on the role's behalf (see `_kms_statement`); `region` is then needed. Every bucket and object grant
+    holds only for buckets of `config.bucket_accounts`, or of `account_id` (the API's own account) when none are
+    given (`s3:ResourceAccount`): a bucket of another account that grants the role access, or a deleted bucket's
+    name registered again in another account, stays out of reach. The component always passes `account_id`.
     """
+    owners = config.bucket_accounts or ((account_id,) if account_id else ())
     grants: dict[str, tuple[dict[str, Any], list[str]]] = {}  # statement without Action -> actions
     for route in config.routes:
-        statement = _statement(route, config, partition)
+        statement = _statement(route, config, partition, owners)
         _, actions = grants.setdefault(json.dumps(statement, sort_keys=True), (statement, []))
         if route.action not in actions:
             actions.append(route.action)
@@ -56,16 +62,23 @@ def _kms_statement(config: ProxyConfig, region: str | None) -> dict[str, Any] | 
     }
 
 
-def _statement(route: Route, config: ProxyConfig, partition: str) -> dict[str, Any]:
+def _statement(route: Route, config: ProxyConfig, partition: str, owners: tuple[str, ...]) -> dict[str, Any]:
     """The statement granting `route`'s action, less the action itself."""
     statement: dict[str, Any] = {
         "Sid": f"{route.scope.value.capitalize()}Actions",
         "Resource": resource_arns(route.scope, config.bucket_scope, partition, config.key_prefix),
     }
+    equals: dict[str, Any] = {}
     if config.key_prefix and route.under_prefix is PrefixRule.LISTING:
         statement["Sid"] = "ListingUnderPrefix"
         # The API pins listing's prefix to exactly this value, so nothing wider is needed.
-        statement["Condition"] = {"StringEquals": {"s3:prefix": config.key_prefix}}
+        equals["s3:prefix"] = config.key_prefix
+    if owners and route.scope is not Scope.SERVICE:
+        # The account owning the bucket (Service Authorization Reference, Amazon S3 condition keys:
+        # s3:ResourceAccount). ListAllMyBuckets names no bucket: it lists the role's own account's.
+        equals["s3:ResourceAccount"] = list(owners)
+    if equals:
+        statement["Condition"] = {"StringEquals": equals}
     return statement
 
 
@@ -142,7 +155,27 @@ def render_deployer_policy(
             "Action": read_write,
             "Resource": [gateway + path for path in gateway_paths],
         },
+        # Setting or removing the REST API's resource policy (the provider PATCHes `/policy` on create and update)
+        # needs this besides apigateway:PATCH (API Gateway Developer Guide, apigateway-resource-policies-create-
+        # attach). Always granted: an update that drops the last CIDR removes the policy of an earlier deployment.
+        {
+            "Sid": "ApiResourcePolicy",
+            "Effect": "Allow",
+            "Action": "apigateway:UpdateRestApiPolicy",
+            "Resource": [gateway + "/restapis", gateway + "/restapis/*"],
+        },
     ]
+    if config.custom_domain and config.endpoint_type == "EDGE":
+        # An edge-optimized domain is a CloudFront distribution of an account API Gateway owns, so it cannot be
+        # named: the documented grant is on `*` (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name).
+        statements.append(
+            {
+                "Sid": "EdgeDomainDistribution",
+                "Effect": "Allow",
+                "Action": "cloudfront:UpdateDistribution",
+                "Resource": "*",
+            }
+        )
     if managed_policies:
         policies = f"arn:{partition}:iam::{account_id}:policy/{name}-policy-*"
         statements.append(

@@ -34,6 +34,7 @@ ATTACHED_POLICY_QUOTA = 10  # managed policies attached to a role, IAM's default
 LONGEST_BUCKET_NAME = 63  # S3's limit; a bucket pattern is no longer either
 LONGEST_KEY_PREFIX = 512  # `key_prefix`'s limit (config.py)
 SHORTEST_KEY_PREFIX = "a/"
+PLANNING_ACCOUNT = "0" * 12  # an account id is always 12 digits: the planned size is the real one
 
 Grant = tuple[int, str]  # (index of the statement, one of its resources)
 
@@ -105,7 +106,9 @@ def plan_managed_policies(shape: ProxyConfig, args: Mapping[str, Any], is_output
         return shape.region or pick(regions_of(partition), key=len)
 
     shortest = min(partitions, key=len)
-    document = render_policy(bounded(literal, SHORTEST_KEY_PREFIX), shortest, region_in(shortest, min))
+    document = render_policy(
+        bounded(literal, SHORTEST_KEY_PREFIX), shortest, region_in(shortest, min), PLANNING_ACCOUNT
+    )
     needed = managed_policies_needed(document)
     if needed > ATTACHED_POLICY_QUOTA:
         raise S3ProxyConfigError("buckets", _too_large(document, needed, ATTACHED_POLICY_QUOTA))
@@ -116,7 +119,7 @@ def plan_managed_policies(shape: ProxyConfig, args: Mapping[str, Any], is_output
     return min(
         ATTACHED_POLICY_QUOTA,
         max(
-            managed_policies_needed(render_policy(largest, partition, region_in(partition, max)))
+            managed_policies_needed(render_policy(largest, partition, region_in(partition, max), PLANNING_ACCOUNT))
             for partition in partitions
         ),
     )

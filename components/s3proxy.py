@@ -13,32 +13,48 @@ import pulumi
 import pulumi_aws as aws
 
 from .catalogue import partition_of
-from .config import ProxyConfig, Throttle, validate_args, with_stand_ins
+from .config import ProxyConfig, Throttle, check_certificate_region, validate_args, with_stand_ins
 from .openapi import digest, render_openapi, to_json
 from .policy import render_deployer_policy, render_policy, render_trust_policy
 from .policy_split import plan_managed_policies, split_policy
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
 T = TypeVar("T")
-# One JSON object per request in the access log (API Gateway's $context variables).
-ACCESS_LOG_FORMAT = json.dumps(
-    {
-        "requestId": "$context.requestId",
-        "ip": "$context.identity.sourceIp",
-        "caller": "$context.identity.caller",
-        "user": "$context.identity.userArn",
-        "apiKeyId": "$context.identity.apiKeyId",
-        "requestTime": "$context.requestTime",
-        "httpMethod": "$context.httpMethod",
-        "resourcePath": "$context.resourcePath",
-        "path": "$context.path",
-        "status": "$context.status",
-        "integrationStatus": "$context.integration.status",
-        "responseLength": "$context.responseLength",
-        "latencyMs": "$context.responseLatency",
-    },
-    separators=(",", ":"),
-)
+# One JSON object per request in the access log (API Gateway's $context variables), with why a request failed:
+# API Gateway's own error, the integration's (S3 unreachable, the role not assumable) and the authorizer's.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "caller": "$context.identity.caller",
+    "user": "$context.identity.userArn",
+    "apiKeyId": "$context.identity.apiKeyId",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "status": "$context.status",
+    "integrationStatus": "$context.integration.status",
+    "responseLength": "$context.responseLength",
+    "latencyMs": "$context.responseLatency",
+    "error": "$context.error.message",
+    "integrationError": "$context.integration.error",
+    "authorizerError": "$context.authorizer.error",
+}
+
+
+def access_log_format(web_acl: bool) -> str:
+    """The access log line; with a web ACL, also WAF's verdict (`WAF_ALLOW` or `WAF_BLOCK`)."""
+    fields = ACCESS_LOG_FIELDS | ({"wafResponse": "$context.wafResponseCode"} if web_acl else {})
+    return json.dumps(fields, separators=(",", ":"))
+
+
+def split_function_arn(arn: str) -> tuple[str, str | None]:
+    """A Lambda function ARN as (unqualified ARN, qualifier or None): `...:function:auth:live` -> `...:function:auth`
+    and `live`. The provider's Read records a Permission's function and qualifier apart, both ForceNew
+    (terraform-provider-aws internal/service/lambda/permission.go, resourcePermissionRead), so a qualified ARN
+    given whole would replace the Permission on every update."""
+    parts = arn.split(":")
+    return (":".join(parts[:7]), parts[7]) if len(parts) == 8 else (arn, None)
 
 
 def present(setting: T | None) -> T:
@@ -96,9 +112,15 @@ class CorsSettings(TypedDict):
 
 
 class AccessLogSettings(TypedDict):
-    """JSON access logs of the stage, one line per request, in a CloudWatch Logs group. API Gateway
-    needs the account's CloudWatch role (`aws.apigateway.Account`), which is left to you. Whether it is
-    set is plain (it adds the log group)."""
+    """JSON access logs of the stage, one line per request, in a CloudWatch Logs group. Whether it is set is plain
+    (it adds the log group).
+
+    API Gateway writes them with the account's CloudWatch role, set once per account and region and left to you: on
+    an account without it the stage is created and then its update with the log settings fails ("CloudWatch Logs
+    role ARN must be set in account settings to enable logging"). The one-time setup: a role trusted by
+    `apigateway.amazonaws.com` with the managed policy `AmazonAPIGatewayPushToCloudWatchLogs`, and
+    `aws.apigateway.Account("account", cloudwatch_role_arn=role.arn)` (API Gateway Developer Guide,
+    set-up-logging)."""
 
     retention_days: NotRequired[pulumi.Input[int]]
     """Days the logs are kept: one of CloudWatch Logs' retention periods. Default 30."""
@@ -120,7 +142,8 @@ class CustomDomainSettings(TypedDict):
     domain_name: pulumi.Input[str]
     """Lowercase DNS name, e.g. `files.example.com`."""
     certificate_arn: pulumi.Input[str]
-    """ARN of the ACM certificate for it (in us-east-1 for an `EDGE` endpoint)."""
+    """ARN of the ACM certificate for it: in us-east-1 for an `EDGE` endpoint (CloudFront's), in the API's region
+    for a `REGIONAL` one; any other region is refused."""
     base_path: NotRequired[pulumi.Input[str]]
     """Path under the domain where the stage is mapped. Default: the root."""
 
@@ -195,10 +218,11 @@ class S3ProxyApiArgs(TypedDict):
     """Scope objects to keys under this prefix (e.g. `uploads/`): the API maps every key under it,
     lists only under it, and the role may touch nothing else. `HEAD /{folder}` is then not offered."""
     allowed_source_cidrs: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Only requests from these CIDR blocks may invoke the API (a resource policy)."""
+    """Only requests from these CIDR blocks may invoke the API (a resource policy): public addresses
+    (`aws:SourceIp`), or for a PRIVATE API the callers' addresses in their VPC (`aws:VpcSourceIp`)."""
     vpc_endpoint_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Only requests through these VPC endpoints may invoke the API (with `allowed_source_cidrs`:
-    either suffices)."""
+    either suffices). Only with `endpoint_type` PRIVATE, the one type reached through VPC endpoints."""
     endpoint_type: NotRequired[str]
     """`REGIONAL` (default), `EDGE` or `PRIVATE` (reachable only through `vpc_endpoint_ids`). Plain: it
     decides the custom domain's kind and `domain_target`."""
@@ -233,6 +257,11 @@ class S3ProxyApiArgs(TypedDict):
     returned by GetObject and HeadObject (API Gateway maps only headers it is given by name)."""
     authorizer: NotRequired[AuthorizerSettings]
     """The user pools or Lambda function of `COGNITO_USER_POOLS` or `CUSTOM` authorization."""
+    bucket_accounts: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Account ids (12 digits) whose buckets the API may touch. Default: the API's own account. Every bucket and
+    object grant holds only for buckets of these accounts (`s3:ResourceAccount`), and with one account S3 is also
+    sent `x-amz-expected-bucket-owner`, so a bucket of another account, or a deleted bucket's name registered again
+    elsewhere, is refused. Name the other accounts of cross-account buckets here."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -271,6 +300,9 @@ class S3ProxyApi(pulumi.ComponentResource):
             return isinstance(value, pulumi.Output)
 
         shape = validate_args(with_stand_ins(args, is_output))
+        domain_args: Mapping[str, object] = args.get("custom_domain") or {}
+        if shape.region and not is_output(domain_args.get("certificate_arn")):
+            check_certificate_region(shape, shape.region)
         managed = plan_managed_policies(shape, args, is_output)  # how many the policy is split over, if any
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Outputs among the inputs are checked by the same validators when they resolve. Everything the
@@ -292,22 +324,44 @@ class S3ProxyApi(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        whole_policy = pulumi.Output.all(config, region).apply(
-            lambda values: render_policy(values[0], partition_of(values[1]), values[1])
+        whole_policy = pulumi.Output.all(config, region, account_id).apply(
+            lambda values: render_policy(values[0], partition_of(values[1]), values[1], values[2])
         )
         policy_json = whole_policy.apply(lambda document: json.dumps(document, indent=2))
         parts = whole_policy.apply(lambda document: [json.dumps(p, indent=2) for p in split_policy(document, managed)])
         grants = self._managed_policies(name, managed, parts, role, tags)
-        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=parts[0], opts=child)
-        document = pulumi.Output.all(config, region, role.arn).apply(
-            lambda values: to_json(render_openapi(values[0], title=name, region=values[1], role_arn=values[2]))
+        # IAM is eventually consistent: when the split moves grants into managed policies, they are attached
+        # before the inline policy gives them up (removed parts are deleted last, after every update).
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=parts[0],
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants)),
         )
+        rendered = pulumi.Output.all(config, region, role.arn).apply(
+            lambda values: render_openapi(values[0], title=name, region=values[1], role_arn=values[2])
+        )
+        document = rendered.apply(to_json)
         api = aws.apigateway.RestApi(
             f"{name}-api",
             name=name,
             body=document,
-            # PRIVATE's VPC endpoints are in the document (x-amazon-apigateway-endpoint-configuration).
-            endpoint_configuration={"types": shape.endpoint_type},
+            # The body's resource policy, binary media types and VPC endpoints are also given as the RestApi's own
+            # inputs. After PutRestApi the provider PATCHes these Optional+Computed settings back from its inputs,
+            # or, where they are unset, from the prior state, so a setting only in the body would be reverted on
+            # update: a removed CIDR would stay (terraform-provider-aws internal/service/apigateway/rest_api.go,
+            # resourceRestAPIWithBodyUpdateOperations; pulumi/pulumi-aws#2321, hashicorp/terraform-provider-aws#38515).
+            # No policy is "": the provider then PATCHes `/policy` to empty, which removes an earlier one.
+            policy=rendered.apply(
+                lambda d: to_json(d["x-amazon-apigateway-policy"]) if "x-amazon-apigateway-policy" in d else ""
+            ),
+            binary_media_types=config.apply(lambda c: list(c.binary_media_types)),
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
+                types=shape.endpoint_type,
+                vpc_endpoint_ids=config.apply(lambda c: list(c.vpc_endpoint_ids))
+                if shape.endpoint_type == "PRIVATE"
+                else None,
+            ),
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
             region=shape.region,
@@ -337,18 +391,21 @@ class S3ProxyApi(pulumi.ComponentResource):
         )
         self._throttling(name, shape, config, api, stage)
         if shape.authorization == "CUSTOM":
-            # API Gateway may invoke the authorizer function for this API's authorizers, nothing else.
+            # API Gateway may invoke the authorizer function for this API's authorizers, nothing else. The
+            # permission lives in the function's region, which may not be the API's.
+            function = config.apply(lambda c: split_function_arn(present(present(c.authorizer).function_arn)))
             aws.lambda_.Permission(
                 f"{name}-authorizer-permission",
                 action="lambda:InvokeFunction",
-                function=config.apply(lambda c: present(present(c.authorizer).function_arn)),
+                function=function.apply(lambda f: f[0]),
+                qualifier=function.apply(lambda f: f[1]),
                 principal="apigateway.amazonaws.com",
                 source_arn=api.execution_arn.apply(lambda arn: f"{arn}/authorizers/*"),
-                region=shape.region,
+                region=function.apply(lambda f: f[0].split(":")[3]),
                 opts=child,
             )
         api_key_values = self._api_keys(name, shape, config, api, stage, tags)
-        domain_target = self._custom_domain(name, shape, config, api, stage, tags)
+        domain_target = self._custom_domain(name, shape, config, region, api, stage, tags)
         if shape.web_acl_arn:
             aws.wafv2.WebAclAssociation(
                 f"{name}-waf",
@@ -406,20 +463,23 @@ class S3ProxyApi(pulumi.ComponentResource):
         tags: pulumi.Output[dict[str, str] | None],
     ) -> list[aws.iam.RolePolicyAttachment]:
         """The parts of the policy beyond the inline one (`parts[0]`), each a customer-managed policy attached
-        to the role; returns the attachments, which the deployment waits for."""
-        attachments = []
-        for i in range(1, managed + 1):
+        to the role; returns the attachments, which the inline policy and the deployment wait for. Each part waits
+        for the parts after it: when buckets are added, the split moves grants towards later parts, which thus
+        take them before the earlier ones give them up."""
+        attachments: list[aws.iam.RolePolicyAttachment] = []
+        for i in range(managed, 0, -1):
             part = aws.iam.Policy(
                 f"{name}-policy-{i}",
                 description=f"Part {i} of the permissions of the S3 proxy API {name}'s role",
                 policy=parts[i],
                 tags=tags,
-                opts=self._child,
+                opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=attachments[:1])),
             )
-            attachments.append(
+            attachments.insert(
+                0,
                 aws.iam.RolePolicyAttachment(
                     f"{name}-policy-{i}-attachment", role=role.name, policy_arn=part.arn, opts=self._child
-                )
+                ),
             )
         return attachments
 
@@ -469,7 +529,8 @@ class S3ProxyApi(pulumi.ComponentResource):
         tags: pulumi.Output[dict[str, str] | None],
     ) -> aws.apigateway.StageAccessLogSettingsArgs | None:
         """A log group the stage writes one JSON line per request to. API Gateway needs the
-        account-level CloudWatch role (`aws.apigateway.Account`), an account singleton left to you."""
+        account-level CloudWatch role (`aws.apigateway.Account`), an account singleton left to you: on an account
+        without it, the stage is created and its update with the log settings then fails."""
         if not shape.access_logs:
             return None
         group = aws.cloudwatch.LogGroup(
@@ -479,7 +540,9 @@ class S3ProxyApi(pulumi.ComponentResource):
             tags=tags,
             opts=self._child,
         )
-        return aws.apigateway.StageAccessLogSettingsArgs(destination_arn=group.arn, format=ACCESS_LOG_FORMAT)
+        return aws.apigateway.StageAccessLogSettingsArgs(
+            destination_arn=group.arn, format=access_log_format(bool(shape.web_acl_arn))
+        )
 
     def _api_keys(
         self,
@@ -534,6 +597,7 @@ class S3ProxyApi(pulumi.ComponentResource):
         name: str,
         shape: ProxyConfig,
         config: pulumi.Output[ProxyConfig],
+        region: pulumi.Output[str],
         api: aws.apigateway.RestApi,
         stage: aws.apigateway.Stage,
         tags: pulumi.Output[dict[str, str] | None],
@@ -542,7 +606,12 @@ class S3ProxyApi(pulumi.ComponentResource):
         if not shape.custom_domain:
             return pulumi.Output.from_input(None)
         domain = config.apply(lambda c: present(c.custom_domain))
-        certificate = domain.apply(lambda d: d.certificate_arn)
+
+        def certificate_in_its_region(values: list) -> str:
+            check_certificate_region(values[0], values[1])
+            return present(values[0].custom_domain).certificate_arn
+
+        certificate = pulumi.Output.all(config, region).apply(certificate_in_its_region)
         regional = shape.endpoint_type == "REGIONAL"
         child = self._child
         domain_name = aws.apigateway.DomainName(

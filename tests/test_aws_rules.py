@@ -150,6 +150,12 @@ def test_the_deployer_policy_of_the_plainest_api_is_exactly_the_role_its_passing
                     "arn:aws:apigateway:us-east-1::/tags/*",
                 ],
             },
+            {
+                "Sid": "ApiResourcePolicy",
+                "Effect": "Allow",
+                "Action": "apigateway:UpdateRestApiPolicy",
+                "Resource": ["arn:aws:apigateway:us-east-1::/restapis", "arn:aws:apigateway:us-east-1::/restapis/*"],
+            },
         ],
     }
 
@@ -195,6 +201,7 @@ def test_the_deployer_policy_with_every_feature_adds_exactly_their_grants():
                 "arn:aws:apigateway:us-east-1::/domainnames/files.example.com/*",
             ],
         },
+        base[3],  # the API's resource policy, as without features
         {
             "Sid": "ManagedPolicies",
             "Effect": "Allow",
@@ -354,14 +361,17 @@ def test_without_cors_nothing_is_anonymous():
 # OpenAPI specification via the body argument, this corresponds to the ... vpcEndpointIds property").
 
 
-def test_private_endpoints_are_in_the_document_only():
+def test_private_endpoints_are_in_the_document_and_on_the_rest_api_alike():
+    # In the body, because `put_rest_api_mode = overwrite` removes what the body does not hold; on the RestApi too,
+    # because after PutRestApi the provider PATCHes the VPC endpoints back from its inputs or, unset, from the prior
+    # state (terraform-provider-aws rest_api.go, resourceRestAPIWithBodyUpdateOperations).
     built = build(ALL | {"endpoint_type": "PRIVATE", "vpc_endpoint_ids": ["vpce-0a1b2c3d4", "vpce-0f0e0d0c0"]})
     api = built.one("aws:apigateway/restApi:RestApi")
     assert json.loads(api["body"])["x-amazon-apigateway-endpoint-configuration"] == {
         "vpcEndpointIds": ["vpce-0a1b2c3d4", "vpce-0f0e0d0c0"]
     }
-    assert api["endpointConfiguration"] == {"types": "PRIVATE"}
-    assert "x-amazon-apigateway-endpoint-configuration" not in document(vpc_endpoint_ids=["vpce-0a1b2c3d4"])
+    assert api["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d4", "vpce-0f0e0d0c0"]}
+    assert "x-amazon-apigateway-endpoint-configuration" not in document()
 
 
 # --- 4. Content-MD5 is dropped --------------------------------------------------------------------------

@@ -178,6 +178,8 @@ def test_scoped_buckets_reach_the_policy():
             "Effect": "Allow",
             "Action": ["s3:GetObject"],
             "Resource": ["arn:aws:s3:::reports-bucket/*"],
+            # the mocks' account (conftest): buckets of other accounts are out of reach
+            "Condition": {"StringEquals": {"s3:ResourceAccount": ["123456789012"]}},
         }
     ]
 
@@ -211,5 +213,7 @@ def test_key_prefix_and_networks_reach_the_document_and_the_policy():
     }
     statements = {s["Sid"]: s for s in json.loads(built.outputs["policy"])["Statement"]}
     assert statements["ObjectActions"]["Resource"] == ["arn:aws:s3:::*/uploads/*"]
-    assert statements["ListingUnderPrefix"]["Condition"] == {"StringEquals": {"s3:prefix": "uploads/"}}
+    assert statements["ListingUnderPrefix"]["Condition"] == {
+        "StringEquals": {"s3:prefix": "uploads/", "s3:ResourceAccount": ["123456789012"]}
+    }
     assert "HEAD /{folder} -> s3:ListBucket" not in built.outputs["routes"]

@@ -61,6 +61,18 @@ BAD_INPUTS = [
     ({"vpc_endpoint_ids": ["vpc-0a1b2c3d4"]}, "vpc_endpoint_ids", "vpce-"),
     ({"vpc_endpoint_ids": ["vpce-XYZ12345"]}, "vpc_endpoint_ids", "vpce-"),
     ({"vpc_endpoint_ids": []}, "vpc_endpoint_ids", "must not be empty"),
+    # Only a PRIVATE API is reached through VPC endpoints; elsewhere aws:SourceVpce is absent and the resource
+    # policy's Deny would refuse every request (API Gateway Developer Guide, apigateway-private-apis).
+    ({"vpc_endpoint_ids": ["vpce-0a1b2c3d4"]}, "vpc_endpoint_ids", "only for `endpoint_type` PRIVATE, not REGIONAL"),
+    (
+        {"endpoint_type": "EDGE", "vpc_endpoint_ids": ["vpce-0a1b2c3d4"]},
+        "vpc_endpoint_ids",
+        "only for `endpoint_type` PRIVATE, not EDGE",
+    ),
+    ({"bucket_accounts": ["12345678901"]}, "bucket_accounts", "'12345678901' is not an AWS account id of 12 digits"),
+    ({"bucket_accounts": ["1234567890123"]}, "bucket_accounts", "12 digits"),
+    ({"bucket_accounts": ["12345678901a"]}, "bucket_accounts", "12 digits"),
+    ({"bucket_accounts": []}, "bucket_accounts", "must not be empty"),
     ({"kms_key_arns": ["alias/aws/s3"]}, "kms_key_arns", "KMS key ARN"),
     ({"sse_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/*"}, "sse_kms_key_arn", "KMS key ARN"),
     ({"metadata_headers": ["x-meta-owner"]}, "metadata_headers", "x-amz-meta-"),
@@ -158,7 +170,8 @@ def test_network_restrictions_are_normalised():
         VALID
         | {
             "allowed_source_cidrs": ["10.0.0.0/8", "2001:db8::/32", "10.0.0.0/8"],
-            "vpc_endpoint_ids": ["vpce-0a1b2c3d4e5f60718"],
+            "endpoint_type": "PRIVATE",
+            "vpc_endpoint_ids": ["vpce-0a1b2c3d4e5f60718", "vpce-0a1b2c3d4e5f60718"],
         }
     )
     assert config.allowed_source_cidrs == ("10.0.0.0/8", "2001:db8::/32")

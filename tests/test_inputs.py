@@ -102,7 +102,7 @@ BAD_OUTPUTS = [
     ({"key_prefix": later("../up")}, "key_prefix"),
     ({"tags": {"team": later("x" * 257)}}, "tags"),
     ({"allowed_source_cidrs": [later("10.0.0.0/33")]}, "allowed_source_cidrs"),
-    ({"vpc_endpoint_ids": [later("vpc-123")]}, "vpc_endpoint_ids"),
+    ({"endpoint_type": "PRIVATE", "vpc_endpoint_ids": [later("vpc-123")]}, "vpc_endpoint_ids"),
     ({"stage_variables": {"env": later("two words")}}, "stage_variables"),
     ({"stage_name": later("a b")}, "stage_name"),
     ({"status_mapping": later("loose")}, "status_mapping"),
@@ -111,6 +111,23 @@ BAD_OUTPUTS = [
     ({"custom_domain": {"domain_name": later("Not A Domain"), "certificate_arn": CERT}}, "custom_domain.domain_name"),
     (
         {"custom_domain": {"domain_name": "f.example.com", "certificate_arn": later("x")}},
+        "custom_domain.certificate_arn",
+    ),
+    # An EDGE domain's certificate comes from us-east-1; a REGIONAL one's from the API's region, here the provider's
+    # (us-east-1), known only once it resolves (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name,
+    # how-to-custom-domains-prerequisites).
+    (
+        {
+            "endpoint_type": "EDGE",
+            "custom_domain": {
+                "domain_name": "f.example.com",
+                "certificate_arn": later(CERT.replace("us-east-1", "eu-west-1")),
+            },
+        },
+        "custom_domain.certificate_arn",
+    ),
+    (
+        {"custom_domain": {"domain_name": "f.example.com", "certificate_arn": CERT.replace("us-east-1", "eu-west-1")}},
         "custom_domain.certificate_arn",
     ),
     ({"cors": {"allow_origin": later("ftp://x")}}, "cors.allow_origin"),

@@ -109,7 +109,8 @@ def test_every_mapping_source_and_target_is_declared(mapping):
             f"method.request.{p['in'].replace('query', 'querystring')}.{p['name']}" for p in operation["parameters"]
         }
         integration = operation["x-amazon-apigateway-integration"]
-        assert set(integration["requestParameters"].values()) <= declared
+        sources = {value for value in integration["requestParameters"].values() if not value.startswith("'")}
+        assert sources <= declared  # a quoted source is a static value, which needs no declaration
         for response in integration["responses"].values():
             method_headers = operation["responses"][response["statusCode"]]["headers"]
             targets = {
@@ -259,7 +260,7 @@ def test_key_prefix_maps_every_key_under_it_and_pins_listing():
 
 def test_resource_policy_only_when_networks_are_restricted():
     assert "x-amazon-apigateway-policy" not in document()
-    signed = document(allowed_source_cidrs=["203.0.113.0/24"], vpc_endpoint_ids=["vpce-0a1b2c3d4"])
+    signed = document(allowed_source_cidrs=["203.0.113.0/24"])
     allow, deny = signed["x-amazon-apigateway-policy"]["Statement"]
     assert allow == {
         "Effect": "Allow",
@@ -268,8 +269,14 @@ def test_resource_policy_only_when_networks_are_restricted():
         "Resource": "execute-api:/*",
     }
     assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
-    assert deny["Condition"] == {
-        "NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]},
+    assert deny["Condition"] == {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}
+    private = document(
+        endpoint_type="PRIVATE", allowed_source_cidrs=["10.0.0.0/8"], vpc_endpoint_ids=["vpce-0a1b2c3d4"]
+    )
+    # Through a VPC endpoint the caller's address is aws:VpcSourceIp; aws:SourceIp is absent (IAM User Guide,
+    # AWS global condition context keys), so aws:SourceIp would deny every request from an allowed block.
+    assert private["x-amazon-apigateway-policy"]["Statement"][1]["Condition"] == {
+        "NotIpAddress": {"aws:VpcSourceIp": ["10.0.0.0/8"]},
         "StringNotEquals": {"aws:SourceVpce": ["vpce-0a1b2c3d4"]},
     }
     public = document(authorization="NONE", allowed_source_cidrs=["203.0.113.0/24"])

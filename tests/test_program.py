@@ -107,6 +107,7 @@ def test_security_settings_flow_from_stack_config(tmp_path: Path):
         "s3proxy:allowedActions": ["s3:GetObject", "s3:ListBucket"],
         "s3proxy:keyPrefix": "reports/",
         "s3proxy:allowedSourceCidrs": ["198.51.100.0/24"],
+        "s3proxy:endpointType": "PRIVATE",
         "s3proxy:vpcEndpointIds": ["vpce-0a1b2c3d4"],
     }
     (tmp_path / "Pulumi.secure.yaml").write_text(yaml.safe_dump({"config": config}))
@@ -114,7 +115,7 @@ def test_security_settings_flow_from_stack_config(tmp_path: Path):
     document = json.loads(outputs["openapi"])
     conditions = document["x-amazon-apigateway-policy"]["Statement"][1]["Condition"]
     assert conditions == {
-        "NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24"]},
+        "NotIpAddress": {"aws:VpcSourceIp": ["198.51.100.0/24"]},
         "StringNotEquals": {"aws:SourceVpce": ["vpce-0a1b2c3d4"]},
     }
     assert "s3:path/{bucket}/reports/{object}" in outputs["openapi"]

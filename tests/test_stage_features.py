@@ -158,7 +158,7 @@ def test_waf_stage_variables_and_endpoint_types():
     assert built.one("aws:apigateway/stage:Stage")["variables"] == {"env": "prod"}
     private = build(ALL | {"endpoint_type": "PRIVATE", "vpc_endpoint_ids": ["vpce-0a1b2c3d4"]})
     private_api = private.one("aws:apigateway/restApi:RestApi")
-    assert private_api["endpointConfiguration"] == {"types": "PRIVATE"}
+    assert private_api["endpointConfiguration"] == {"types": "PRIVATE", "vpcEndpointIds": ["vpce-0a1b2c3d4"]}
     assert json.loads(private_api["body"])["x-amazon-apigateway-endpoint-configuration"] == {
         "vpcEndpointIds": ["vpce-0a1b2c3d4"]
     }
