@@ -10,10 +10,11 @@ import yaml
 from pulumi.runtime.config import CONFIG
 
 from components import S3ProxyApi, S3ProxyApiArgs
+from components.inputs import FLAG, MAP, NUMBER, STRUCTURED, TEXT, WHOLE, stack_args, stack_keys
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
 # Project config cannot type a map, so these are read from the stack file without a declaration.
-UNDECLARED_MAPS = ("tags", "stageVariables", "methodThrottling")
+UNDECLARED_MAPS = tuple(key for key, how in stack_keys() if how == MAP)
 
 
 def check_config_keys() -> None:
@@ -37,73 +38,29 @@ def check_config_keys() -> None:
 
 
 check_config_keys()
-text, number, whole, flag, structured = config.get, config.get_float, config.get_int, config.get_bool, config.get_object
+# How each kind of stack key (`inputs.INPUTS`) is read.
+READERS: dict[str, Callable[[str], Any]] = {
+    TEXT: config.get,
+    NUMBER: config.get_float,
+    WHOLE: config.get_int,
+    FLAG: config.get_bool,
+    STRUCTURED: config.get_object,
+    MAP: config.get_object,
+}
 
 
-def setting(key: str, read: Callable[[str], Any]) -> Any:
+def setting(key: str, how: str) -> Any:
     """A config value, or None where it is unset or holds Pulumi.yaml's "not set" default
-    ("", -1 or an empty list): the component then applies its own default."""
-    value = read(key)
+    ("", -1 or an empty list): the component then applies its own default. A key of another namespace
+    (`aws:region`) is read as it is given."""
+    namespace, _, name = key.rpartition(":")
+    if namespace:
+        return pulumi.Config(namespace).get(name)
+    value = READERS[how](key)
     return None if value is None or value == "" or value == -1 or value == [] else value
 
 
-def group(**fields: Any) -> dict[str, Any] | None:
-    """A nested input from flat config keys; None when its first (required) field is unset."""
-    first = next(iter(fields.values()))
-    return {k: v for k, v in fields.items() if v is not None} if first is not None else None
-
-
-args: dict[str, Any] = {
-    "region": pulumi.Config("aws").get("region"),
-    "allowed_actions": setting("allowedActions", structured),
-    "binary_media_types": setting("binaryMediaTypes", structured),
-    "buckets": setting("buckets", structured),
-    "bucket_accounts": setting("bucketAccounts", structured),
-    "bucket_patterns": setting("bucketPatterns", structured),
-    "stage_name": setting("stageName", text),
-    "authorization": setting("authorization", text),
-    "status_mapping": setting("statusMapping", text),
-    "throttling_rate_limit": setting("throttlingRateLimit", number),
-    "throttling_burst_limit": setting("throttlingBurstLimit", whole),
-    "tracing_enabled": setting("tracingEnabled", flag),
-    "tags": setting("tags", structured),
-    "key_prefix": setting("keyPrefix", text),
-    "allowed_source_cidrs": setting("allowedSourceCidrs", structured),
-    "vpc_endpoint_ids": setting("vpcEndpointIds", structured),
-    "endpoint_type": setting("endpointType", text),
-    "api_keys": group(
-        names=setting("apiKeyNames", structured),
-        quota_limit=setting("apiKeyQuotaLimit", whole),
-        quota_period=setting("apiKeyQuotaPeriod", text),
-        rate_limit=setting("apiKeyRateLimit", number),
-        burst_limit=setting("apiKeyBurstLimit", whole),
-    ),
-    "cors": group(allow_origin=setting("corsAllowOrigin", text), max_age=setting("corsMaxAge", whole)),
-    "access_logs": group(retention_days=setting("accessLogRetentionDays", whole)),
-    "method_throttling": setting("methodThrottling", structured),
-    "custom_domain": group(
-        domain_name=setting("customDomainName", text),
-        certificate_arn=setting("customDomainCertificateArn", text),
-        base_path=setting("customDomainBasePath", text),
-    ),
-    "web_acl_arn": setting("webAclArn", text),
-    "stage_variables": setting("stageVariables", structured),
-    "kms_key_arns": setting("kmsKeyArns", structured),
-    "sse_kms_key_arn": setting("sseKmsKeyArn", text),
-    "metadata_headers": setting("metadataHeaders", structured),
-    # A Lambda authorizer (CUSTOM) or Cognito user pools (COGNITO_USER_POOLS), by which keys are set.
-    "authorizer": group(
-        function_arn=setting("authorizerFunctionArn", text),
-        type=setting("authorizerType", text),
-        identity_source=setting("authorizerIdentitySource", text),
-        result_ttl_seconds=setting("authorizerResultTtlSeconds", whole),
-    )
-    or group(
-        user_pool_arns=setting("authorizerUserPoolArns", structured), scopes=setting("authorizerScopes", structured)
-    ),
-}
-
-api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
+api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, stack_args(setting)))
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
 for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):

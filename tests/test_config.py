@@ -183,18 +183,18 @@ def test_valid_bucket_names_are_accepted(name):
     assert validate_args(VALID | {"buckets": [name]}).buckets == (name,)
 
 
-# The validator builders run when `config` is imported (they fill its validator table); calling them here is
+# The validator builders run when `inputs` is imported (they fill its table); calling them here is
 # what lets a changed builder fail a test: mutmut switches a mutant on only for calls made while tests run.
 def test_one_of_normalises_accepts_only_the_allowed_and_names_the_field():
-    from components.config import _one_of
+    from components.validators import one_of
 
-    upper = _one_of("endpoint_type", ("REGIONAL", "EDGE"), str.upper)
-    assert upper("edge") == "EDGE"
-    assert upper("REGIONAL") == "REGIONAL"
-    assert _one_of("status_mapping", ("faithful", "tutorial"), str.lower)("Tutorial") == "tutorial"
+    upper = one_of(("REGIONAL", "EDGE"), str.upper)
+    assert upper("endpoint_type", "edge") == "EDGE"
+    assert upper("endpoint_type", "REGIONAL") == "REGIONAL"
+    assert one_of(("faithful", "tutorial"), str.lower)("status_mapping", "Tutorial") == "tutorial"
     for wrong in ("PRIVATE", "", 1, None):
         with pytest.raises(S3ProxyConfigError) as raised:
-            upper(wrong)
+            upper("endpoint_type", wrong)
         assert raised.value.field == "endpoint_type"
         assert str(raised.value) == f"S3ProxyApi: invalid `endpoint_type`: {wrong!r} is not one of REGIONAL, EDGE"
 
@@ -204,9 +204,9 @@ def test_one_of_normalises_accepts_only_the_allowed_and_names_the_field():
     [(int, 0, 0), (int, 7, 7), (int, 200.0, 200), (float, 0, 0.0), (float, 2.5, 2.5), (float, 3, 3.0)],
 )
 def test_non_negative_accepts_zero_and_up_and_integral_doubles_as_integers(kind, value, expected):
-    from components.config import _non_negative
+    from components.validators import non_negative
 
-    checked = _non_negative("throttling_burst_limit", kind)(value)
+    checked = non_negative(kind)("throttling_burst_limit", value)
     assert checked == expected
     assert type(checked) is kind
 
@@ -216,10 +216,10 @@ def test_non_negative_accepts_zero_and_up_and_integral_doubles_as_integers(kind,
     [(int, -1), (int, 2.5), (int, True), (int, "3"), (int, None), (float, -0.5), (float, float("nan")), (float, False)],
 )
 def test_non_negative_refuses_negatives_nan_bools_and_non_numbers_naming_the_field(kind, value):
-    from components.config import _non_negative
+    from components.validators import non_negative
 
     with pytest.raises(S3ProxyConfigError) as raised:
-        _non_negative("throttling_rate_limit", kind)(value)
+        non_negative(kind)("throttling_rate_limit", value)
     assert raised.value.field == "throttling_rate_limit"
     assert f"{value!r} must be a non-negative {kind.__name__}" in str(raised.value)
 

@@ -40,7 +40,7 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2, provider_pb2_grpc, resource_pb2, resource_pb2_grpc
 
 from components import S3ProxyApi, S3ProxyApiArgs
-from components.config import _VALIDATORS
+from components.inputs import BY_NAME
 from components.s3proxy import TYPE_TOKEN
 from tooling.preview import PreviewMocks
 
@@ -240,8 +240,8 @@ def test_the_package_holds_one_component_under_the_issues_token(analyzed: Analyz
 def test_every_input_the_component_accepts_is_declared_in_its_args() -> None:
     """An input that `validate_args` accepts but `S3ProxyApiArgs` does not declare is missing from the schema:
     other languages cannot set it, and the host drops it (it passes only the schema's inputs)."""
-    assert sorted(set(_VALIDATORS) - set(S3ProxyApiArgs.__annotations__)) == []
-    assert sorted(set(S3ProxyApiArgs.__annotations__) - set(_VALIDATORS)) == []
+    assert sorted(set(BY_NAME) - set(S3ProxyApiArgs.__annotations__)) == []
+    assert sorted(set(S3ProxyApiArgs.__annotations__) - set(BY_NAME)) == []
 
 
 def test_every_input_of_the_args_is_in_the_schema_with_its_type(analyzed: Analyzed) -> None:
