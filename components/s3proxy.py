@@ -4,78 +4,19 @@ Deliberately thin: inputs are validated by `config`, the API is the document `op
 the role's permissions are what `policy` renders; this module only wires them into resources.
 """
 
-import json
-import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import NotRequired, TypedDict, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from .catalogue import partition_of
-from .config import ProxyConfig, Throttle, check_certificate_region, validate_args, with_stand_ins
-from .openapi import digest, render_openapi, to_json
-from .policy import render_deployer_policy, render_policy, render_trust_policy
-from .policy_split import plan_managed_policies, split_policy
+from . import children
+from .children import Context
+from .children import method_path_of as method_path_of  # importable from here, as before the children's module
+from .config import Shape, check_certificate_region, validate_args, with_stand_ins
+from .policy_split import plan_managed_policies
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"
-T = TypeVar("T")
-# One JSON object per request in the access log (API Gateway's $context variables), with why a request failed:
-# API Gateway's own error, the integration's (S3 unreachable, the role not assumable) and the authorizer's.
-ACCESS_LOG_FIELDS = {
-    "requestId": "$context.requestId",
-    "ip": "$context.identity.sourceIp",
-    "caller": "$context.identity.caller",
-    "user": "$context.identity.userArn",
-    "apiKeyId": "$context.identity.apiKeyId",
-    "requestTime": "$context.requestTime",
-    "httpMethod": "$context.httpMethod",
-    "resourcePath": "$context.resourcePath",
-    "path": "$context.path",
-    "status": "$context.status",
-    "integrationStatus": "$context.integration.status",
-    "responseLength": "$context.responseLength",
-    "latencyMs": "$context.responseLatency",
-    "error": "$context.error.message",
-    "integrationError": "$context.integration.error",
-    "authorizerError": "$context.authorizer.error",
-}
-
-
-def access_log_format(web_acl: bool) -> str:
-    """The access log line; with a web ACL, also WAF's verdict (`WAF_ALLOW` or `WAF_BLOCK`)."""
-    fields = ACCESS_LOG_FIELDS | ({"wafResponse": "$context.wafResponseCode"} if web_acl else {})
-    return json.dumps(fields, separators=(",", ":"))
-
-
-def split_function_arn(arn: str) -> tuple[str, str | None]:
-    """A Lambda function ARN as (unqualified ARN, qualifier or None): `...:function:auth:live` -> `...:function:auth`
-    and `live`. The provider's Read records a Permission's function and qualifier apart, both ForceNew
-    (terraform-provider-aws internal/service/lambda/permission.go, resourcePermissionRead), so a qualified ARN
-    given whole would replace the Permission on every update."""
-    parts = arn.split(":")
-    return (":".join(parts[:7]), parts[7]) if len(parts) == 8 else (arn, None)
-
-
-def present(setting: T | None) -> T:
-    """A nested setting of the resolved configuration: set, as in the shape (whether it is set is plain)."""
-    assert setting is not None
-    return setting
-
-
-def slug(method: str) -> str:
-    """`GET /{folder}/{item+}` -> `get-folder-item`, for resource names."""
-    return "-".join(filter(None, re.split(r"[^a-z0-9]+", method.lower())))
-
-
-def method_path_of(method: str) -> str:
-    """`GET /{folder}/{item+}` -> `~1{folder}~1{item+}/GET`, MethodSettings' `resource_path/VERB`.
-
-    The resource path's slashes are escaped as `~1` (JSON pointer, as UpdateStage's patch paths
-    and GetStage's `methodSettings` keys write them): unescaped, `{folder}/{item+}/GET` is read as
-    the wrong path and AWS answers "Invalid method setting path"."""
-    verb, path = method.split(" ", 1)
-    return f"{path.replace('/', '~1')}/{verb}"
 
 
 class ApiKeySettings(TypedDict):
@@ -296,342 +237,70 @@ class S3ProxyApi(pulumi.ComponentResource):
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, every literal input is checked (a bad one builds nothing), and so is
         # the shape of the API: which routes and children exist, decided by the plain inputs alone.
-        def is_output(value: object) -> bool:
-            return isinstance(value, pulumi.Output)
-
-        shape = validate_args(with_stand_ins(args, is_output))
-        domain_args: Mapping[str, object] = args.get("custom_domain") or {}
-        if shape.region and not is_output(domain_args.get("certificate_arn")):
-            check_certificate_region(shape, shape.region)
-        managed = plan_managed_policies(shape, args, is_output)  # how many the policy is split over, if any
+        planned = validate_args(with_stand_ins(args, is_output))
+        domain: Mapping[str, object] = args.get("custom_domain") or {}
+        if planned.region and not is_output(domain.get("certificate_arn")):
+            check_certificate_region(planned, planned.region)
+        managed = plan_managed_policies(planned, args, is_output)  # how many the policy is split over, if any
         super().__init__(TYPE_TOKEN, name, None, opts)
-        # Outputs among the inputs are checked by the same validators when they resolve. Everything the
-        # children and outputs take is derived from this one validated configuration, so a bad resolved
-        # value fails every child that uses it, naming the input: it is never lost in an unused apply.
-        config = pulumi.Output.from_input(dict(args)).apply(validate_args)
-        # protect flows to children by itself; retain_on_delete does not, so it is passed on.
-        self._child = pulumi.ResourceOptions(parent=self, retain_on_delete=(opts.retain_on_delete if opts else None))
-        child = self._child
-        lookup = pulumi.InvokeOutputOptions(parent=self)  # inherits the provider passed in opts
-        region = pulumi.Output.from_input(shape.region) if shape.region else aws.get_region_output(opts=lookup).region
-        account_id = aws.get_caller_identity_output(opts=lookup).account_id
-        tags = config.apply(lambda c: dict(c.tags) or None)
+        c = self._context(name, Shape.of(planned), args, opts)
 
-        role = aws.iam.Role(
-            f"{name}-role",
-            description=f"Assumed by API Gateway for the S3 proxy API {name}",
-            assume_role_policy=json.dumps(render_trust_policy()),
-            tags=tags,
-            opts=child,
-        )
-        whole_policy = pulumi.Output.all(config, region, account_id).apply(
-            lambda values: render_policy(values[0], partition_of(values[1]), values[1], values[2])
-        )
-        policy_json = whole_policy.apply(lambda document: json.dumps(document, indent=2))
-        parts = whole_policy.apply(lambda document: [json.dumps(p, indent=2) for p in split_policy(document, managed)])
-        grants = self._managed_policies(name, managed, parts, role, tags)
-        # IAM is eventually consistent: when the split moves grants into managed policies, they are attached
-        # before the inline policy gives them up (removed parts are deleted last, after every update).
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=parts[0],
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants)),
-        )
-        rendered = pulumi.Output.all(config, region, role.arn).apply(
-            lambda values: render_openapi(values[0], title=name, region=values[1], role_arn=values[2])
-        )
-        document = rendered.apply(to_json)
-        api = aws.apigateway.RestApi(
-            f"{name}-api",
-            name=name,
-            body=document,
-            # The body's resource policy, binary media types and VPC endpoints are also given as the RestApi's own
-            # inputs. After PutRestApi the provider PATCHes these Optional+Computed settings back from its inputs,
-            # or, where they are unset, from the prior state, so a setting only in the body would be reverted on
-            # update: a removed CIDR would stay (terraform-provider-aws internal/service/apigateway/rest_api.go,
-            # resourceRestAPIWithBodyUpdateOperations; pulumi/pulumi-aws#2321, hashicorp/terraform-provider-aws#38515).
-            # No policy is "": the provider then PATCHes `/policy` to empty, which removes an earlier one.
-            policy=rendered.apply(
-                lambda d: to_json(d["x-amazon-apigateway-policy"]) if "x-amazon-apigateway-policy" in d else ""
-            ),
-            binary_media_types=config.apply(lambda c: list(c.binary_media_types)),
-            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
-                types=shape.endpoint_type,
-                vpc_endpoint_ids=config.apply(lambda c: list(c.vpc_endpoint_ids))
-                if shape.endpoint_type == "PRIVATE"
-                else None,
-            ),
-            put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
-            fail_on_warnings=True,
-            region=shape.region,
-            tags=tags,
-            opts=child,
-        )
-        # Replaced (created before the old one is deleted) exactly when the document changes, so the
-        # stage always serves the latest document and identical inputs keep the same deployment.
-        deployment = aws.apigateway.Deployment(
-            f"{name}-deployment",
-            rest_api=api.id,
-            triggers={"openapi-sha256": document.apply(digest)},
-            region=shape.region,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, *grants])),
-        )
-        stage = aws.apigateway.Stage(
-            f"{name}-stage",
-            rest_api=api.id,
-            deployment=deployment.id,
-            stage_name=config.apply(lambda c: c.stage_name),
-            xray_tracing_enabled=config.apply(lambda c: c.tracing_enabled),
-            variables=config.apply(lambda c: dict(c.stage_variables) or None),
-            access_log_settings=self._access_logs(name, shape, config, tags),
-            region=shape.region,
-            tags=tags,
-            opts=child,
-        )
-        self._throttling(name, shape, config, api, stage)
-        if shape.authorization == "CUSTOM":
-            # API Gateway may invoke the authorizer function for this API's authorizers, nothing else. The
-            # permission lives in the function's region, which may not be the API's.
-            function = config.apply(lambda c: split_function_arn(present(present(c.authorizer).function_arn)))
-            aws.lambda_.Permission(
-                f"{name}-authorizer-permission",
-                action="lambda:InvokeFunction",
-                function=function.apply(lambda f: f[0]),
-                qualifier=function.apply(lambda f: f[1]),
-                principal="apigateway.amazonaws.com",
-                source_arn=api.execution_arn.apply(lambda arn: f"{arn}/authorizers/*"),
-                region=function.apply(lambda f: f[0].split(":")[3]),
-                opts=child,
-            )
-        api_key_values = self._api_keys(name, shape, config, api, stage, tags)
-        domain_target = self._custom_domain(name, shape, config, region, api, stage, tags)
-        if shape.web_acl_arn:
-            aws.wafv2.WebAclAssociation(
-                f"{name}-waf",
-                resource_arn=stage.arn,
-                web_acl_arn=config.apply(lambda c: c.web_acl_arn),
-                region=shape.region,
-                opts=child,
-            )
-
+        # The role and its policies, the API and its stage; then the stage's features.
+        role = children.execution_role(c, managed)
+        api, document = children.rest_api(c, role.role)
+        stage = children.stage(c, api, document, role.grants)
+        children.throttling(c, api, stage)
+        children.authorizer_permission(c, api)
+        api_key_values = children.api_keys(c, api, stage)
+        domain_target = children.custom_domain(c, api, stage)
+        children.web_acl(c, stage)
+        # The outputs.
         self.url = stage.invoke_url
         self.rest_api_id = api.id
         self.stage_name = stage.stage_name
         self.execution_arn = stage.execution_arn
-        self.role_arn = role.arn
-        self.policy = policy_json
+        self.role_arn = role.role.arn
+        self.policy = role.policy
         self.openapi = document
-        self.routes = config.apply(lambda c: [route.describe() for route in c.routes])
+        self.routes = c.setting(lambda config: [route.describe() for route in config.routes])
         self.api_keys = api_key_values
         self.domain_target = domain_target
-        self.deployer_policy = pulumi.Output.all(config, region, account_id).apply(
-            lambda values: json.dumps(
-                render_deployer_policy(
-                    values[0],
-                    name=name,
-                    partition=partition_of(values[1]),
-                    region=values[1],
-                    account_id=values[2],
-                    managed_policies=managed,
-                ),
-                indent=2,
-            )
-        )
-        self.register_outputs(
-            {
-                "url": self.url,
-                "rest_api_id": self.rest_api_id,
-                "stage_name": self.stage_name,
-                "execution_arn": self.execution_arn,
-                "role_arn": self.role_arn,
-                "policy": self.policy,
-                "openapi": self.openapi,
-                "routes": self.routes,
-                "api_keys": self.api_keys,
-                "domain_target": self.domain_target,
-                "deployer_policy": self.deployer_policy,
-            }
+        self.deployer_policy = children.deployer_policy(c, managed)
+        self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
+
+    def _context(self, name: str, shape: Shape, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None) -> Context:
+        """Outputs among the inputs are checked by the same validators when they resolve: everything the children
+        and outputs take is derived from this one validated configuration."""
+        lookup = pulumi.InvokeOutputOptions(parent=self)  # inherits the provider passed in opts
+        config = pulumi.Output.from_input(dict(args)).apply(validate_args)
+        return Context(
+            name=name,
+            shape=shape,
+            config=config,
+            region=pulumi.Output.from_input(shape.region)
+            if shape.region
+            else aws.get_region_output(opts=lookup).region,
+            account_id=aws.get_caller_identity_output(opts=lookup).account_id,
+            tags=config.apply(lambda c: dict(c.tags) or None),
+            # protect flows to children by itself; retain_on_delete does not, so it is passed on.
+            child=pulumi.ResourceOptions(parent=self, retain_on_delete=(opts.retain_on_delete if opts else None)),
         )
 
-    def _managed_policies(
-        self,
-        name: str,
-        managed: int,
-        parts: pulumi.Output[list[str]],
-        role: aws.iam.Role,
-        tags: pulumi.Output[dict[str, str] | None],
-    ) -> list[aws.iam.RolePolicyAttachment]:
-        """The parts of the policy beyond the inline one (`parts[0]`), each a customer-managed policy attached
-        to the role; returns the attachments, which the inline policy and the deployment wait for. Each part waits
-        for the parts after it: when buckets are added, the split moves grants towards later parts, which thus
-        take them before the earlier ones give them up."""
-        attachments: list[aws.iam.RolePolicyAttachment] = []
-        for i in range(managed, 0, -1):
-            part = aws.iam.Policy(
-                f"{name}-policy-{i}",
-                description=f"Part {i} of the permissions of the S3 proxy API {name}'s role",
-                policy=parts[i],
-                tags=tags,
-                opts=pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(depends_on=attachments[:1])),
-            )
-            attachments.insert(
-                0,
-                aws.iam.RolePolicyAttachment(
-                    f"{name}-policy-{i}-attachment", role=role.name, policy_arn=part.arn, opts=self._child
-                ),
-            )
-        return attachments
 
-    def _throttling(
-        self,
-        name: str,
-        shape: ProxyConfig,
-        config: pulumi.Output[ProxyConfig],
-        api: aws.apigateway.RestApi,
-        stage: aws.apigateway.Stage,
-    ) -> None:
-        """Stage-wide limits (`*/*`) and those of single methods, one MethodSettings each."""
+def is_output(value: object) -> bool:
+    return isinstance(value, pulumi.Output)
 
-        def limits_of(method: str | None) -> Callable[[ProxyConfig], Throttle]:
-            def limits(c: ProxyConfig) -> Throttle:
-                if method is None:
-                    return Throttle(c.throttling_rate_limit, c.throttling_burst_limit)
-                return dict(c.method_throttling)[method]
 
-            return limits
-
-        for suffix, method_path, method in [("", "*/*", None)] + [
-            (f"-{slug(method)}", method_path_of(method), method) for method, _ in shape.method_throttling
-        ]:
-            present = limits_of(method)(shape)  # which limits are set is part of the shape
-            if present.rate_limit is None and present.burst_limit is None:
-                continue
-            limits = config.apply(limits_of(method))
-            aws.apigateway.MethodSettings(
-                f"{name}-throttling{suffix}",
-                rest_api=api.id,
-                stage_name=stage.stage_name,
-                method_path=method_path,
-                settings=aws.apigateway.MethodSettingsSettingsArgs(
-                    throttling_rate_limit=limits.apply(lambda t: t.rate_limit),
-                    throttling_burst_limit=limits.apply(lambda t: t.burst_limit),
-                ),
-                region=shape.region,
-                opts=self._child,
-            )
-
-    def _access_logs(
-        self,
-        name: str,
-        shape: ProxyConfig,
-        config: pulumi.Output[ProxyConfig],
-        tags: pulumi.Output[dict[str, str] | None],
-    ) -> aws.apigateway.StageAccessLogSettingsArgs | None:
-        """A log group the stage writes one JSON line per request to. API Gateway needs the
-        account-level CloudWatch role (`aws.apigateway.Account`), an account singleton left to you: on an account
-        without it, the stage is created and its update with the log settings then fails."""
-        if not shape.access_logs:
-            return None
-        group = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs",
-            retention_in_days=config.apply(lambda c: present(c.access_logs).retention_days),
-            region=shape.region,
-            tags=tags,
-            opts=self._child,
-        )
-        return aws.apigateway.StageAccessLogSettingsArgs(
-            destination_arn=group.arn, format=access_log_format(bool(shape.web_acl_arn))
-        )
-
-    def _api_keys(
-        self,
-        name: str,
-        shape: ProxyConfig,
-        config: pulumi.Output[ProxyConfig],
-        api: aws.apigateway.RestApi,
-        stage: aws.apigateway.Stage,
-        tags: pulumi.Output[dict[str, str] | None],
-    ) -> pulumi.Output[dict[str, str]]:
-        """One API key per consumer, all under one usage plan bound to the stage; returns their
-        values by consumer name (a secret)."""
-        if not shape.api_keys:
-            return pulumi.Output.from_input({})
-        keys = config.apply(lambda c: present(c.api_keys))
-        child = self._child
-        plan = aws.apigateway.UsagePlan(
-            f"{name}-usage-plan",
-            api_stages=[aws.apigateway.UsagePlanApiStageArgs(api_id=api.id, stage=stage.stage_name)],
-            quota_settings=aws.apigateway.UsagePlanQuotaSettingsArgs(
-                limit=keys.apply(lambda k: present(k.quota_limit)), period=keys.apply(lambda k: k.quota_period)
-            )
-            if shape.api_keys.quota_limit is not None
-            else None,
-            throttle_settings=aws.apigateway.UsagePlanThrottleSettingsArgs(
-                rate_limit=keys.apply(lambda k: k.rate_limit), burst_limit=keys.apply(lambda k: k.burst_limit)
-            )
-            if shape.api_keys.rate_limit is not None or shape.api_keys.burst_limit is not None
-            else None,
-            region=shape.region,
-            tags=tags,
-            opts=child,
-        )
-        values: dict[str, pulumi.Output[str]] = {}
-        for consumer in shape.api_keys.names:
-            key = aws.apigateway.ApiKey(
-                f"{name}-key-{consumer}", name=f"{name}-{consumer}", region=shape.region, tags=tags, opts=child
-            )
-            aws.apigateway.UsagePlanKey(
-                f"{name}-key-{consumer}-plan",
-                key_id=key.id,
-                key_type="API_KEY",
-                usage_plan_id=plan.id,
-                region=shape.region,
-                opts=child,
-            )
-            values[consumer] = key.value
-        return pulumi.Output.secret(pulumi.Output.all(**values))
-
-    def _custom_domain(
-        self,
-        name: str,
-        shape: ProxyConfig,
-        config: pulumi.Output[ProxyConfig],
-        region: pulumi.Output[str],
-        api: aws.apigateway.RestApi,
-        stage: aws.apigateway.Stage,
-        tags: pulumi.Output[dict[str, str] | None],
-    ) -> pulumi.Output[str | None]:
-        """The custom domain mapped to the stage; returns the name its DNS record must point at."""
-        if not shape.custom_domain:
-            return pulumi.Output.from_input(None)
-        domain = config.apply(lambda c: present(c.custom_domain))
-
-        def certificate_in_its_region(values: list) -> str:
-            check_certificate_region(values[0], values[1])
-            return present(values[0].custom_domain).certificate_arn
-
-        certificate = pulumi.Output.all(config, region).apply(certificate_in_its_region)
-        regional = shape.endpoint_type == "REGIONAL"
-        child = self._child
-        domain_name = aws.apigateway.DomainName(
-            f"{name}-domain",
-            domain_name=domain.apply(lambda d: d.domain_name),
-            regional_certificate_arn=certificate if regional else None,
-            certificate_arn=None if regional else certificate,
-            endpoint_configuration={"types": shape.endpoint_type},
-            security_policy="TLS_1_2",
-            region=shape.region,
-            tags=tags,
-            opts=child,
-        )
-        aws.apigateway.BasePathMapping(
-            f"{name}-base-path",
-            rest_api=api.id,
-            stage_name=stage.stage_name,
-            domain_name=domain_name.domain_name,
-            base_path=domain.apply(lambda d: d.base_path),
-            region=shape.region,
-            opts=child,
-        )
-        return domain_name.regional_domain_name if regional else domain_name.cloudfront_domain_name
+OUTPUTS = (
+    "url",
+    "rest_api_id",
+    "stage_name",
+    "execution_arn",
+    "role_arn",
+    "policy",
+    "openapi",
+    "routes",
+    "api_keys",
+    "domain_target",
+    "deployer_policy",
+)
