@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import ObjectData, PrefixRule, Route, Scope, dns_suffix, partition_of, resource_arns
@@ -99,10 +101,32 @@ def render_trust_policy() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """Where the component is deployed, which names its children's ARNs."""
+
+    name: str
+    partition: str
+    region: str
+    account_id: str
+    managed_policies: int
+
+    @property
+    def role(self) -> str:
+        """The execution role, auto-named `<name>-role-<random>`."""
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{self.name}-role-*"
+
+    @property
+    def gateway(self) -> str:
+        """API Gateway's management API: `apigateway:<HTTP verb>` on this prefix and a resource path."""
+        return f"arn:{self.partition}:apigateway:{self.region}::"
+
+
 def render_deployer_policy(
     config: ProxyConfig, *, name: str, partition: str, region: str, account_id: str, managed_policies: int = 0
 ) -> dict:
-    """What the identity running `pulumi up`/`destroy` of this component needs, and no more.
+    """What the identity running `pulumi up`/`destroy` of this component needs, and no more: the statements of
+    each part of the component in use (`DEPLOYER_STATEMENTS`).
 
     Resource ARNs follow the children's names: the role is auto-named `<name>-role-<random>` and
     the log group `<name>-access-logs-<random>`; API Gateway's management API is authorized as
@@ -112,16 +136,13 @@ def render_deployer_policy(
     `managed_policies` (the role's policy split over customer-managed policies `<name>-policy-<i>-<random>`),
     creating, versioning and deleting those, and attaching only those to the role.
     """
-    role = f"arn:{partition}:iam::{account_id}:role/{name}-role-*"
-    gateway = f"arn:{partition}:apigateway:{region}::"
-    read_write = ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"]
-    gateway_paths = ["/restapis", "/restapis/*", "/tags/*"]
-    if config.api_keys:
-        gateway_paths += ["/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*"]
-    if config.custom_domain:
-        domain = config.custom_domain.domain_name
-        gateway_paths += ["/domainnames", f"/domainnames/{domain}", f"/domainnames/{domain}/*"]
-    statements: list[dict[str, Any]] = [
+    deployment = Deployment(name, partition, region, account_id, managed_policies)
+    statements = [statement for part in DEPLOYER_STATEMENTS for statement in part(config, deployment)]
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _execution_role(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    return [
         {
             "Sid": "ExecutionRole",
             "Effect": "Allow",
@@ -140,20 +161,32 @@ def render_deployer_policy(
                 "iam:UpdateAssumeRolePolicy",
                 "iam:UpdateRole",
             ],
-            "Resource": role,
+            "Resource": deployment.role,
         },
         {
             "Sid": "PassExecutionRoleToApiGateway",
             "Effect": "Allow",
             "Action": "iam:PassRole",
-            "Resource": role,
+            "Resource": deployment.role,
             "Condition": {"StringEquals": {"iam:PassedToService": "apigateway.amazonaws.com"}},
         },
+    ]
+
+
+def _api_gateway(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    gateway = deployment.gateway
+    paths = ["/restapis", "/restapis/*", "/tags/*"]
+    if config.api_keys:
+        paths += ["/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*"]
+    if config.custom_domain:
+        domain = config.custom_domain.domain_name
+        paths += ["/domainnames", f"/domainnames/{domain}", f"/domainnames/{domain}/*"]
+    return [
         {
             "Sid": "ApiGateway",
             "Effect": "Allow",
-            "Action": read_write,
-            "Resource": [gateway + path for path in gateway_paths],
+            "Action": ["apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"],
+            "Resource": [gateway + path for path in paths],
         },
         # Setting or removing the REST API's resource policy (the provider PATCHes `/policy` on create and update)
         # needs this besides apigateway:PATCH (API Gateway Developer Guide, apigateway-resource-policies-create-
@@ -165,92 +198,108 @@ def render_deployer_policy(
             "Resource": [gateway + "/restapis", gateway + "/restapis/*"],
         },
     ]
-    if config.custom_domain and config.endpoint_type == "EDGE":
-        # An edge-optimized domain is a CloudFront distribution of an account API Gateway owns, so it cannot be
-        # named: the documented grant is on `*` (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name).
-        statements.append(
-            {
-                "Sid": "EdgeDomainDistribution",
-                "Effect": "Allow",
-                "Action": "cloudfront:UpdateDistribution",
-                "Resource": "*",
-            }
-        )
-    if managed_policies:
-        policies = f"arn:{partition}:iam::{account_id}:policy/{name}-policy-*"
-        statements.append(
-            {
-                "Sid": "ManagedPolicies",
-                "Effect": "Allow",
-                "Action": [
-                    "iam:CreatePolicy",
-                    "iam:CreatePolicyVersion",
-                    "iam:DeletePolicy",
-                    "iam:DeletePolicyVersion",
-                    "iam:GetPolicy",
-                    "iam:GetPolicyVersion",
-                    "iam:ListPolicyVersions",
-                    "iam:TagPolicy",
-                    "iam:UntagPolicy",
-                ],
-                "Resource": policies,
-            }
-        )
-        statements.append(
-            {
-                "Sid": "AttachManagedPolicies",
-                "Effect": "Allow",
-                "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
-                "Resource": role,
-                "Condition": {"ArnLike": {"iam:PolicyARN": policies}},
-            }
-        )
-    if config.access_logs:
-        group = f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}-access-logs-*"
-        statements.append(
-            {
-                "Sid": "AccessLogGroup",
-                "Effect": "Allow",
-                "Action": [
-                    "logs:CreateLogGroup",
-                    "logs:DeleteLogGroup",
-                    "logs:DeleteRetentionPolicy",
-                    "logs:ListTagsForResource",
-                    "logs:PutRetentionPolicy",
-                    "logs:TagResource",
-                    "logs:UntagResource",
-                ],
-                "Resource": [group, f"{group}:*"],
-            }
-        )
-        statements.append(
-            {
-                "Sid": "FindLogGroups",
-                "Effect": "Allow",
-                "Action": "logs:DescribeLogGroups",
-                "Resource": f"arn:{partition}:logs:{region}:{account_id}:log-group:*",
-            }
-        )
-    if config.web_acl_arn:
-        stages = f"{gateway}/restapis/*/stages/*"
-        statements.append(
-            {
-                "Sid": "WebAclAssociation",
-                "Effect": "Allow",
-                "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
-                "Resource": [config.web_acl_arn, stages],
-            }
-        )
-        statements.append(
-            {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages}
-        )
-    if config.authorizer and config.authorizer.function_arn:
-        statements.append(
-            {
-                "Sid": "AuthorizerInvokePermission",
-                "Effect": "Allow",
-                "Action": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
-                "Resource": config.authorizer.function_arn,
-            }
-        )
-    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def _edge_domain(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not config.custom_domain or config.endpoint_type != "EDGE":
+        return []
+    # An edge-optimized domain is a CloudFront distribution of an account API Gateway owns, so it cannot be
+    # named: the documented grant is on `*` (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name).
+    return [
+        {"Sid": "EdgeDomainDistribution", "Effect": "Allow", "Action": "cloudfront:UpdateDistribution", "Resource": "*"}
+    ]
+
+
+def _managed_policies(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not deployment.managed_policies:
+        return []
+    policies = f"arn:{deployment.partition}:iam::{deployment.account_id}:policy/{deployment.name}-policy-*"
+    return [
+        {
+            "Sid": "ManagedPolicies",
+            "Effect": "Allow",
+            "Action": [
+                "iam:CreatePolicy",
+                "iam:CreatePolicyVersion",
+                "iam:DeletePolicy",
+                "iam:DeletePolicyVersion",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:ListPolicyVersions",
+                "iam:TagPolicy",
+                "iam:UntagPolicy",
+            ],
+            "Resource": policies,
+        },
+        {
+            "Sid": "AttachManagedPolicies",
+            "Effect": "Allow",
+            "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "Resource": deployment.role,
+            "Condition": {"ArnLike": {"iam:PolicyARN": policies}},
+        },
+    ]
+
+
+def _access_logs(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not config.access_logs:
+        return []
+    log_groups = f"arn:{deployment.partition}:logs:{deployment.region}:{deployment.account_id}:log-group:"
+    group = f"{log_groups}{deployment.name}-access-logs-*"
+    return [
+        {
+            "Sid": "AccessLogGroup",
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:DeleteRetentionPolicy",
+                "logs:ListTagsForResource",
+                "logs:PutRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+            ],
+            "Resource": [group, f"{group}:*"],
+        },
+        {"Sid": "FindLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"{log_groups}*"},
+    ]
+
+
+def _web_acl(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not config.web_acl_arn:
+        return []
+    stages = f"{deployment.gateway}/restapis/*/stages/*"
+    return [
+        {
+            "Sid": "WebAclAssociation",
+            "Effect": "Allow",
+            "Action": ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource"],
+            "Resource": [config.web_acl_arn, stages],
+        },
+        {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages},
+    ]
+
+
+def _authorizer(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not config.authorizer or not config.authorizer.function_arn:
+        return []
+    return [
+        {
+            "Sid": "AuthorizerInvokePermission",
+            "Effect": "Allow",
+            "Action": ["lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"],
+            "Resource": config.authorizer.function_arn,
+        }
+    ]
+
+
+# The deployer's statements, by part of the component, in the order the policy lists them.
+DEPLOYER_STATEMENTS: tuple[Callable[[ProxyConfig, Deployment], list[dict[str, Any]]], ...] = (
+    _execution_role,
+    _api_gateway,
+    _edge_domain,
+    _managed_policies,
+    _access_logs,
+    _web_acl,
+    _authorizer,
+)
