@@ -43,9 +43,6 @@ LOG_RETENTION_DAYS = (
 )
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-# A pattern ends in its only `*`: IAM's `*` also matches `/`, so a `*` inside (`a*b/*`) would match object ARNs of
-# other buckets (`axx/yyb/key`), and `?` or `${...}` would widen it too. Three literal characters at least: never `*`.
-_BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{2,61}\*")
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # A key prefix lands in IAM ARNs and conditions and in the integration URI: only S3's "safe"
@@ -63,12 +60,13 @@ class S3ProxyConfigError(ValueError):
         self.field = field
 
 
-def matching(pattern: str, what: str) -> Validator:
-    """A string matching `pattern` whole; else an error saying it is not `what`."""
+def matching(pattern: str, problem: str) -> Validator:
+    """A string matching `pattern` whole; else an error quoting the value and saying what is wrong: `problem`,
+    e.g. "is not an ACM certificate ARN"."""
 
     def check(field: str, value: Any) -> str:
         if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            raise S3ProxyConfigError(field, f"{value!r} is not {what}")
+            raise S3ProxyConfigError(field, f"{value!r} {problem}")
         return value
 
     return check
@@ -132,8 +130,9 @@ def any_string(field: str, value: str) -> str:
 
 
 def allowed_actions(field: str, value: Any) -> tuple[str, ...]:
+    patterns = list(strings(any_string)(field, value))
     try:
-        return resolve_actions(list(strings(any_string)(field, value)))
+        return resolve_actions(patterns)
     except ValueError as error:
         raise S3ProxyConfigError(field, str(error)) from None
 
@@ -173,29 +172,12 @@ def bucket_name(field: str, name: str) -> str:
     return name
 
 
-def bucket_pattern(field: str, pattern: str) -> str:
-    if not _BUCKET_PATTERN.fullmatch(pattern):
-        raise S3ProxyConfigError(
-            field,
-            f"{pattern!r} must be a bucket name prefix followed by one '*', e.g. 'acme-tenant-*': at least 3 "
-            "lowercase letters, digits, '.' or '-' (the first a letter or digit), at most 63 characters in all; "
-            "'*' is the only wildcard and only at the end",
-        )
-    return pattern
-
-
 def cidr(field: str, block: str) -> str:
     try:
         ipaddress.ip_network(block)
     except ValueError as error:
         raise S3ProxyConfigError(field, f"{block!r} is not a CIDR block: {error}") from None
     return block
-
-
-def stage_name(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", value):
-        raise S3ProxyConfigError(field, f"{value!r} must be 1-128 characters of letters, digits, '-' and '_'")
-    return value
 
 
 def flag(field: str, value: Any) -> bool:
@@ -233,12 +215,6 @@ def key_prefix(field: str, value: Any) -> str:
     return value
 
 
-def token(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
-        raise S3ProxyConfigError(field, f"{value!r} must be 1-64 letters, digits, '.', '_' or '-'")
-    return value
-
-
 def origin(field: str, value: Any) -> str:
     # A static header holds one origin: API Gateway cannot choose among several without templates.
     if value == "*" or (isinstance(value, str) and re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", value)):
@@ -258,38 +234,48 @@ def method(field: str, value: Any) -> str:
     return value
 
 
-def base_path(field: str, path: Any) -> str:
-    if not isinstance(path, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,128}", path):
-        raise S3ProxyConfigError(field, f"{path!r} must be 1-128 letters, digits, '.', '_' or '-' (no '/')")
-    return path
-
-
-media_type = matching(
-    r"(\*|[A-Za-z0-9][\w!#$&^.+-]*)/(\*|[\w!#$&^.+-]+)", "a `type/subtype` media type (`*` wildcards allowed)"
+# A pattern ends in its only `*`: IAM's `*` also matches `/`, so a `*` inside (`a*b/*`) would match object ARNs of
+# other buckets (`axx/yyb/key`), and `?` or `${...}` would widen it too. Three literal characters at least: never `*`.
+bucket_pattern = matching(
+    r"[a-z0-9][a-z0-9.-]{2,61}\*",
+    "must be a bucket name prefix followed by one '*', e.g. 'acme-tenant-*': at least 3 lowercase letters, digits, "
+    "'.' or '-' (the first a letter or digit), at most 63 characters in all; '*' is the only wildcard and only at the "
+    "end",
 )
-vpc_endpoint_id = matching(r"vpce-[0-9a-f]{8,17}", "a VPC endpoint id like 'vpce-0a1b2c3d'")
-account_id = matching(r"\d{12}", "an AWS account id of 12 digits")
-header_name = matching(r"[A-Za-z0-9-]{1,64}", "an HTTP header name")
+stage_name = matching(r"[A-Za-z0-9_-]{1,128}", "must be 1-128 characters of letters, digits, '-' and '_'")
+token = matching(r"[A-Za-z0-9._-]{1,64}", "must be 1-64 letters, digits, '.', '_' or '-'")
+base_path = matching(r"[A-Za-z0-9._-]{1,128}", "must be 1-128 letters, digits, '.', '_' or '-' (no '/')")
+media_type = matching(
+    r"(\*|[A-Za-z0-9][\w!#$&^.+-]*)/(\*|[\w!#$&^.+-]+)", "is not a `type/subtype` media type (`*` wildcards allowed)"
+)
+vpc_endpoint_id = matching(r"vpce-[0-9a-f]{8,17}", "is not a VPC endpoint id like 'vpce-0a1b2c3d'")
+account_id = matching(r"\d{12}", "is not an AWS account id of 12 digits")
+header_name = matching(r"[A-Za-z0-9-]{1,64}", "is not an HTTP header name")
 domain_name = matching(
     r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
-    "a lowercase DNS name such as 'files.example.com'",
+    "is not a lowercase DNS name such as 'files.example.com'",
 )
-certificate_arn = matching(r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "an ACM certificate ARN")
-web_acl_arn = matching(r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/\S+", "a regional WAFv2 web ACL ARN")
+certificate_arn = matching(
+    r"arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}", "is not an ACM certificate ARN"
+)
+web_acl_arn = matching(
+    r"arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/\S+", "is not a regional WAFv2 web ACL ARN"
+)
 # A key ARN, not an alias: IAM grants kms:* actions on keys; an alias ARN would grant nothing.
 kms_key_arn = matching(
     r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[0-9a-f-]{32,36}",
-    "a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/<key id>'",
+    "is not a KMS key ARN such as 'arn:aws:kms:us-east-1:111122223333:key/<key id>'",
 )
 user_pool_arn = matching(
-    r"arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/[\w-]+_[0-9A-Za-z]+", "a Cognito user pool ARN"
+    r"arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/[\w-]+_[0-9A-Za-z]+", "is not a Cognito user pool ARN"
 )
-oauth_scope = matching(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", "an OAuth scope")
+oauth_scope = matching(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}", "is not an OAuth scope")
 function_arn = matching(
-    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?", "a Lambda function ARN"
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?",
+    "is not a Lambda function ARN",
 )
 _user_metadata = matching(
-    r"x-amz-meta-[A-Za-z0-9-]{1,100}", "a user metadata header: 'x-amz-meta-' and letters, digits, '-'"
+    r"x-amz-meta-[A-Za-z0-9-]{1,100}", "is not a user metadata header: 'x-amz-meta-' and letters, digits, '-'"
 )
 
 
@@ -297,14 +283,12 @@ def metadata_header(field: str, name: str) -> str:
     return _user_metadata(field, name).lower()
 
 
-def identity_source(field: str, source: Any) -> str:
-    # A header, query string or stage variable; REQUEST authorizers may list several, comma-separated.
-    part = r"(method\.request\.(header|querystring)\.[A-Za-z0-9._~-]+|stageVariables\.[A-Za-z0-9_]+)"
-    if not isinstance(source, str) or not re.fullmatch(rf"{part}(, ?{part})*", source):
-        raise S3ProxyConfigError(
-            field, f"{source!r} must be like 'method.request.header.Authorization' (comma-separated for REQUEST)"
-        )
-    return source
+# A header, query string or stage variable; REQUEST authorizers may list several, comma-separated.
+_IDENTITY_PART = r"(method\.request\.(header|querystring)\.[A-Za-z0-9._~-]+|stageVariables\.[A-Za-z0-9_]+)"
+identity_source = matching(
+    rf"{_IDENTITY_PART}(, ?{_IDENTITY_PART})*",
+    "must be like 'method.request.header.Authorization' (comma-separated for REQUEST)",
+)
 
 
 def result_ttl(field: str, seconds: Any) -> int:

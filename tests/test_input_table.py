@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components import S3ProxyApiArgs
-from components.config import Shape, validate_args
+from components.config import S3ProxyConfigError, Shape, validate_args
 from components.inputs import (
     FLAG,
     INPUTS,
@@ -164,3 +164,29 @@ def test_the_planning_shape_holds_no_input_that_may_be_an_output():
     assert (shape.api_key_names, shape.api_key_quota, shape.api_key_throttled) == (("web",), False, True)
     assert (shape.throttled_methods, shape.stage_throttled) == (("GET /{folder}/{item+}",), False)
     assert (shape.access_logs, shape.custom_domain, shape.web_acl) == (True, False, False)
+
+
+def test_an_error_is_one_line_naming_its_field_once():
+    with pytest.raises(S3ProxyConfigError) as raised:
+        validate_args({"allowed_actions": "s3:GetObject"})
+    assert str(raised.value) == "S3ProxyApi: invalid `allowed_actions`: expected a list of strings, got 's3:GetObject'"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("stage_name", "dev\n"),
+        ("key_prefix", "uploads/\n"),
+        ("buckets", ["acme-uploads\n"]),
+        ("bucket_patterns", ["acme-*\n"]),
+        ("bucket_accounts", ["111122223333\n"]),
+        ("vpc_endpoint_ids", ["vpce-0a1b2c3d\n"]),
+        ("region", "us-east-1\n"),
+    ],
+)
+def test_a_name_with_a_trailing_newline_is_refused(field, value):
+    """Names are matched whole (`re.fullmatch`): a pattern's `$` also matches before a trailing newline (Python's
+    `re` documentation), which would let "dev\\n" through into the stage's URL or an IAM ARN."""
+    with pytest.raises(S3ProxyConfigError) as raised:
+        validate_args({"allowed_actions": ["s3:*"], field: value})
+    assert raised.value.field == field
