@@ -14,7 +14,6 @@ from typing import Any
 
 from .catalogue import Route, routes_for
 from .inputs import BY_NAME, Record
-from .inputs import with_stand_ins as with_stand_ins  # importable from here, as before inputs had their own module
 from .validators import S3ProxyConfigError
 
 # Every payload is binary for API Gateway: bytes pass through untouched whatever their type.
@@ -148,7 +147,6 @@ class Shape:
     that resolves at deployment."""
 
     region: str | None
-    routes: tuple[Route, ...]
     authorization: str
     endpoint_type: str
     stage_throttled: bool
@@ -166,7 +164,6 @@ class Shape:
         keys = config.api_keys
         return cls(
             region=config.region,
-            routes=config.routes,
             authorization=config.authorization,
             endpoint_type=config.endpoint_type,
             stage_throttled=_limited(Throttle(config.throttling_rate_limit, config.throttling_burst_limit)),

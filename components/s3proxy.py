@@ -12,8 +12,8 @@ import pulumi_aws as aws
 
 from . import children
 from .children import Context
-from .children import method_path_of as method_path_of  # importable from here, as before the children's module
-from .config import Shape, check_certificate_region, validate_args, with_stand_ins
+from .config import Shape, check_certificate_region, validate_args
+from .inputs import with_stand_ins
 from .policy_split import plan_managed_policies
 
 TYPE_TOKEN = "s3proxy:index:S3ProxyApi"

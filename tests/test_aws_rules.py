@@ -15,10 +15,10 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from components import S3ProxyConfigError
 from components.catalogue import integration_uri, partition_for
+from components.children import method_path_of
 from components.config import validate_args
 from components.openapi import render_openapi
 from components.policy import render_deployer_policy, render_policy, render_trust_policy
-from components.s3proxy import method_path_of
 
 ALL = {"allowed_actions": ["s3:*"]}
 ROLE = "arn:aws:iam::123456789012:role/api-role-0a1b2c3"

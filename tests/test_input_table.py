@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components import S3ProxyApiArgs
-from components.config import S3ProxyConfigError, Shape, validate_args
+from components.config import MODELS, S3ProxyConfigError, Shape, validate_args
 from components.inputs import (
     FLAG,
     INPUTS,
@@ -190,3 +190,21 @@ def test_a_name_with_a_trailing_newline_is_refused(field, value):
     with pytest.raises(S3ProxyConfigError) as raised:
         validate_args({"allowed_actions": ["s3:*"], field: value})
     assert raised.value.field == field
+
+
+def test_each_record_of_the_table_has_a_model_with_its_fields():
+    records = {spec.name: spec for spec in INPUTS if isinstance(spec, Record)}
+    assert (
+        sorted(MODELS)
+        == sorted(records)
+        == [
+            "access_logs",
+            "api_keys",
+            "authorizer",
+            "cors",
+            "custom_domain",
+            "method_throttling",
+        ]
+    )
+    for name, record in records.items():
+        assert [field.name for field in fields(MODELS[name])] == [spec.name for spec in record.fields], name

@@ -24,7 +24,8 @@ from pulumi.runtime.mocks import MockMonitor
 
 from components import S3ProxyApi, S3ProxyConfigError
 from components.catalogue import ROUTES, SUPPORTED_ACTIONS, Scope
-from components.config import validate_args, with_stand_ins
+from components.config import validate_args
+from components.inputs import with_stand_ins
 from components.policy import render_deployer_policy, render_policy
 from components.policy_split import (
     ATTACHED_POLICY_QUOTA,

@@ -44,6 +44,7 @@ TARGETS = (
         (
             "tests/test_catalogue.py",
             "tests/test_config.py",
+            "tests/test_input_table.py",
             "tests/test_openapi.py",
             "tests/test_policy.py",
             "tests/test_component.py",
