@@ -29,7 +29,7 @@ from .validators import S3ProxyConfigError, Validator
 # How `__main__.py` reads a stack key: pulumi.Config's get, get_float, get_int, get_bool and get_object.
 TEXT, NUMBER, WHOLE, FLAG, STRUCTURED = "text", "number", "whole", "flag", "structured"
 MAP = "map"  # read as STRUCTURED; not declared in Pulumi.yaml, whose project config cannot type a map
-# Stand-ins of ARNs: valid, in an account that is nobody's.
+# Stand-ins of ARNs: valid ARNs, of account 000000000000.
 PENDING_KMS_KEY = "arn:aws:kms:us-east-1:000000000000:key/" + "0" * 36
 PENDING_CERTIFICATE = "arn:aws:acm:us-east-1:000000000000:certificate/" + "0" * 36
 PENDING_WEB_ACL = "arn:aws:wafv2:us-east-1:000000000000:regional/webacl/pending/00000000"
@@ -85,7 +85,7 @@ class Record:
     def validate(self, field: str, value: Any) -> Any:
         if self.key is None:
             return self._fields(field, value)
-        if not isinstance(value, Mapping) or not value:
+        if not isinstance(value, Mapping) or not value:  # the one keyed record: limits by method
             raise S3ProxyConfigError(field, f"expected a non-empty mapping of 'VERB /path' to limits, got {value!r}")
         named = ((self.key(field, name), self._fields(f"{field}.{name}", fields)) for name, fields in value.items())
         return tuple(sorted(named, key=lambda pair: pair[0]))
