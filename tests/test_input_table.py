@@ -24,10 +24,15 @@ from components.inputs import (
     WHOLE,
     Input,
     Record,
+    StandIn,
+    _stand_ins,
+    each,
+    each_value,
     stack_args,
     stack_keys,
     with_stand_ins,
 )
+from components.validators import any_string, matching, metadata_header, string_map, strings
 
 PULUMI_YAML = yaml.safe_load((Path(__file__).resolve().parent.parent / "Pulumi.yaml").read_text())["config"]
 
@@ -208,3 +213,68 @@ def test_each_record_of_the_table_has_a_model_with_its_fields():
     )
     for name, record in records.items():
         assert [field.name for field in fields(MODELS[name])] == [spec.name for spec in record.fields], name
+
+
+# The builders below run when `inputs` is imported (they fill its table); calling them here is what lets a
+# changed builder fail a test: mutmut switches a mutant on only for calls made while tests run.
+def test_matching_takes_whole_strings_and_says_what_is_wrong_with_the_value():
+    two_letters = matching(r"[a-z]{2}", "is not two lowercase letters")
+    assert two_letters("code", "ab") == "ab"
+    for wrong in ("abc", "a", "ab\n", "AB", 12, None):
+        with pytest.raises(S3ProxyConfigError) as raised:
+            two_letters("code", wrong)
+        assert raised.value.field == "code"
+        assert str(raised.value) == f"S3ProxyApi: invalid `code`: {wrong!r} is not two lowercase letters"
+
+
+def test_strings_checks_each_item_keeps_the_first_of_equals_and_refuses_what_is_not_a_list_of_strings():
+    lowered = strings(metadata_header)
+    assert lowered("headers", ["x-amz-meta-A", "x-amz-meta-b", "x-amz-meta-a"]) == ("x-amz-meta-a", "x-amz-meta-b")
+    assert lowered("headers", ("x-amz-meta-b",)) == ("x-amz-meta-b",)
+    assert strings(metadata_header, unique=False)("headers", ["x-amz-meta-a", "x-amz-meta-A"]) == (
+        "x-amz-meta-a",
+        "x-amz-meta-a",
+    )
+    refusals = [
+        ("x-amz-meta-a", "expected a list of strings, got 'x-amz-meta-a'"),
+        (["x-amz-meta-a", 1], "expected a list of strings, got ['x-amz-meta-a', 1]"),
+        ({"x-amz-meta-a": "b"}, "expected a list of strings, got {'x-amz-meta-a': 'b'}"),
+        ([], "must not be empty"),
+        (["x-meta-a"], "'x-meta-a' is not a user metadata header: 'x-amz-meta-' and letters, digits, '-'"),
+    ]
+    for value, message in refusals:
+        with pytest.raises(S3ProxyConfigError) as raised:
+            lowered("headers", value)
+        assert str(raised.value) == f"S3ProxyApi: invalid `headers`: {message}"
+
+
+def test_string_map_checks_each_pair_and_sorts_them():
+    checked: list[tuple[str, str, str]] = []
+
+    def record(field: str, key: str, value: str) -> None:
+        checked.append((field, key, value))
+
+    assert string_map(record)("labels", {"b": "2", "a": "1"}) == (("a", "1"), ("b", "2"))
+    assert checked == [("labels", "b", "2"), ("labels", "a", "1")]
+    for wrong in ({"a": 1}, {1: "a"}, ["a"], "a=1"):
+        with pytest.raises(S3ProxyConfigError) as raised:
+            string_map(record)("labels", wrong)
+        assert str(raised.value).endswith(f"`labels`: expected a mapping of strings to strings, got {wrong!r}")
+
+
+def test_the_stand_ins_derive_their_paths_from_records_lists_and_maps():
+    assert (each("x"), each_value("y")) == (StandIn("x", "[]"), StandIn("y", "{}"))
+    table = (
+        Input("name", any_string, StandIn("n")),
+        Input("plain", any_string),
+        Input("items", any_string, each("i")),
+        Record("limits", (Input("rate", any_string, StandIn(0.0)), Input("kind", any_string)), key=any_string),
+        Record("record", (Input("values", any_string, each_value("v")),)),
+    )
+    assert dict(_stand_ins(table)) == {
+        "name": "n",
+        "items[]": "i",
+        "limits{}.rate": 0.0,
+        "record.values{}": "v",
+    }
+    assert dict(_stand_ins(INPUTS)) == STAND_INS
