@@ -54,6 +54,7 @@ TARGETS = (
             "tests/test_inputs.py",
             "tests/test_policy_scale.py",
             "tests/test_aws_rules.py",
+            "tests/test_provider_rules.py",
             "tests/test_production_buckets.py",
             "tests/test_program.py",
         ),
