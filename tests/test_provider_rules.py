@@ -93,6 +93,14 @@ def test_only_an_edge_domains_deployer_may_update_cloudfront_distributions():
     assert permitted(deployer(endpoint_type="EDGE", custom_domain=edge), "cloudfront:UpdateDistribution")
     assert not permitted(deployer(custom_domain=edge), "cloudfront:UpdateDistribution")
     assert not permitted(deployer(), "cloudfront:UpdateDistribution")
+    statements = deployer(endpoint_type="EDGE", custom_domain=edge)["Statement"]
+    (edge_grant,) = [statement for statement in statements if "cloudfront" in str(statement)]
+    assert edge_grant == {
+        "Sid": "EdgeDomainDistribution",
+        "Effect": "Allow",
+        "Action": "cloudfront:UpdateDistribution",
+        "Resource": "*",
+    }
 
 
 @pytest.mark.parametrize(
