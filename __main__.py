@@ -11,6 +11,7 @@ from pulumi.runtime.config import CONFIG
 
 from components import S3ProxyApi, S3ProxyApiArgs
 from components.inputs import FLAG, MAP, NUMBER, STRUCTURED, TEXT, WHOLE, stack_args, stack_keys
+from components.s3proxy import OUTPUTS
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
 # Project config cannot type a map, so these are read from the stack file without a declaration.
@@ -62,6 +63,5 @@ def setting(key: str, how: str) -> Any:
 
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, stack_args(setting)))
 
-OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):
+for output in OUTPUTS:
     pulumi.export(output, getattr(api, output))
