@@ -24,7 +24,7 @@ from components import S3ProxyApi
 from tooling.preview import PreviewMocks
 from tooling.program import run_with_mocks
 
-# Every output of the component and of the program (the eight, and two of the production features).
+# Every output of the component and of the program.
 OUTPUT_NAMES = (
     "url",
     "rest_api_id",

@@ -51,7 +51,7 @@ from s3proxy_client import (
     UploadedPart,
     cli,
 )
-from s3proxy_client.client import MULTIPART_ROUTES, ObjectEntry, multipart_etag
+from s3proxy_client.checksums import multipart_etag
 from s3proxy_client.errors import error_for, is_error_document, parse_error_body
 from s3proxy_client.outputs import parse_outputs
 from s3proxy_client.parts import (
@@ -64,6 +64,8 @@ from s3proxy_client.parts import (
     object_path,
     plan_parts,
 )
+from s3proxy_client.results import ObjectEntry
+from s3proxy_client.transfer import MULTIPART_ROUTES, run_parts
 from s3proxy_client.transport import RetryPolicy, Transport, canonical_query
 
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -1421,7 +1423,7 @@ def test_a_client_has_documented_defaults_and_a_clean_base_url(scripted):
         read_timeout=2.5,
         pool_size=3,
     )
-    with pytest.raises(ValueError, match=r"^threshold must be >= 0$"):
+    with pytest.raises(ValueError, match=r"^threshold must be an int >= 0, not -1$"):
         tuned.upload_file(os.devnull, "bkt", "k", threshold=-1)
     assert (tuned.transport.retry, tuned.transport.timeout, tuned.transport.pool_size) == (
         RetryPolicy(2, 0.5, 7.0),
@@ -1451,15 +1453,15 @@ def test_metadata_names_get_s3s_prefix_once_whatever_their_case(scripted):
 
 
 def test_a_file_that_shrinks_while_it_is_read_is_an_error_naming_where(tmp_path):
-    from s3proxy_client.client import _read_at
+    from s3proxy_client.files import read_at
 
     path = tmp_path / "f"
     path.write_bytes(b"0123456789")
     fd = os.open(path, os.O_RDONLY)
     try:
-        assert _read_at(fd, 4, 3) == b"3456"
+        assert read_at(fd, 4, 3) == b"3456"
         with pytest.raises(OSError, match=r"^the file ended 5 bytes early at offset 10$"):
-            _read_at(fd, 8, 7)
+            read_at(fd, 8, 7)
     finally:
         os.close(fd)
 
@@ -1492,10 +1494,7 @@ def test_an_object_that_looks_like_an_s3_error_is_read_as_it_is(scripted):
 
 
 def test_parts_run_on_the_clients_named_worker_threads():
-    client = S3ProxyClient("http://127.0.0.1:9/dev", "us-east-1", credentials=Credentials("test", "test"))
-    names = client._run_parts(
-        plan_parts(11 * MiB, 5 * MiB), 2, None, lambda part, cancel: threading.current_thread().name
-    )
+    names = run_parts(plan_parts(11 * MiB, 5 * MiB), 2, None, lambda part, cancel: threading.current_thread().name)
     assert len(names) == 3 and all(re.fullmatch(r"s3p_[01]", name) for name in names)
 
 
@@ -1614,7 +1613,9 @@ def test_upload_and_download_in_parts(moto, tmp_path):
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
     seen.clear()
-    down = client.download_file(bucket, "dir/big file.bin", tmp_path / "out.bin", 5 * MiB, 3, progress=seen.append)
+    down = client.download_file(
+        bucket, "dir/big file.bin", tmp_path / "out.bin", part_size=5 * MiB, concurrency=3, progress=seen.append
+    )
     assert sha256(tmp_path / "out.bin") == sha256(source)
     assert (down.size, down.parts, sum(seen)) == (12 * MiB + 7, 3, 12 * MiB + 7)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.bin", "out.bin"]  # no temporary file left
@@ -1688,7 +1689,7 @@ def test_an_object_replaced_mid_download_fails_and_leaves_no_file(moto, tmp_path
         s3.put_object(Bucket=bucket, Key="k", Body=b"x")
 
     with pytest.raises(PreconditionFailedError) as raised:
-        client.download_file(bucket, "k", tmp_path / "out", 5 * MiB, 1, progress=replace)
+        client.download_file(bucket, "k", tmp_path / "out", part_size=5 * MiB, concurrency=1, progress=replace)
     assert "changed during the download" in raised.value.__notes__[0]
     assert list(tmp_path.iterdir()) == []
 
