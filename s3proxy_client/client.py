@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import os
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
-import requests
-
 from . import transfer
+from .answers import META_PREFIX, S3_NS, object_info, parse_xml, xml_children, xml_text
 from .checksums import (
     CHECKSUM_ALGORITHM,
     CHECKSUM_HEADER,
@@ -36,8 +34,6 @@ from .parts import (
 from .results import Bucket, GetObjectResult, ObjectEntry, ObjectInfo, TransferResult, UploadedPart
 from .transport import RetryPolicy, Transport
 
-S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
-
 # CreateMultipartUpload is `POST /{key}?uploads` on S3: a valueless subresource. Through API Gateway the
 # `uploads` query string is mapped to the integration (`method.request.querystring.uploads`), and
 # LocalStack 2026.3.0's API Gateway drops a query parameter whose value is empty: `?uploads` and
@@ -49,7 +45,6 @@ S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 # sending one also keeps the parameter alive through any gateway that drops empty ones. Changing this
 # constant is the only thing to do should S3 ever reject the value.
 MULTIPART_CREATE_QUERY: dict[str, str | None] = {"uploads": "1"}
-META_PREFIX = "x-amz-meta-"
 
 
 def _version(version_id: str | None) -> dict[str, str | None] | None:
@@ -63,24 +58,6 @@ def _metadata_headers(metadata: Mapping[str, str] | None) -> dict[str, str]:
         name if name.lower().startswith(META_PREFIX) else f"{META_PREFIX}{name}": value
         for name, value in (metadata or {}).items()
     }
-
-
-def _xml(body: bytes) -> ET.Element:
-    try:
-        return ET.fromstring(body)
-    except ET.ParseError as error:
-        raise S3ProxyError(None, "MalformedResponse", f"the API answered XML that cannot be parsed: {error}") from None
-
-
-def _text(element: ET.Element, name: str) -> str | None:
-    found = element.find(f"{{{S3_NS}}}{name}")
-    if found is None:
-        found = element.find(name)
-    return None if found is None else (found.text or "")
-
-
-def _children(element: ET.Element, name: str) -> list[ET.Element]:
-    return element.findall(f"{{{S3_NS}}}{name}") or element.findall(name)
 
 
 class S3ProxyClient:
@@ -155,11 +132,11 @@ class S3ProxyClient:
     # Buckets
 
     def list_buckets(self) -> list[Bucket]:
-        root = _xml(self.transport.send("GET", "").content)
+        root = parse_xml(self.transport.send("GET", "").content)
         return [
-            Bucket(_text(b, "Name") or "", _text(b, "CreationDate"))
-            for container in _children(root, "Buckets")
-            for b in _children(container, "Bucket")
+            Bucket(xml_text(b, "Name") or "", xml_text(b, "CreationDate"))
+            for container in xml_children(root, "Buckets")
+            for b in xml_children(container, "Bucket")
         ]
 
     def create_bucket(self, name: str, region: str | None = None) -> None:
@@ -193,29 +170,28 @@ class S3ProxyClient:
         if page_size is not None:
             params["max-keys"] = str(page_size)
         while True:
-            root = _xml(self.transport.send("GET", object_path(bucket), params=params).content)
-            encoded = (_text(root, "EncodingType") or "") == "url"
+            root = parse_xml(self.transport.send("GET", object_path(bucket), params=params).content)
+            encoded = (xml_text(root, "EncodingType") or "") == "url"
 
             def decode(value: str | None, encoded: bool = encoded) -> str:
                 return unquote_plus(value or "") if encoded else (value or "")
 
             entries = [
                 ObjectEntry(
-                    key=decode(_text(item, "Key")),
-                    size=int(_text(item, "Size") or 0),
-                    etag=_text(item, "ETag"),
-                    last_modified=_text(item, "LastModified"),
-                    storage_class=_text(item, "StorageClass"),
+                    key=decode(xml_text(item, "Key")),
+                    size=int(xml_text(item, "Size") or 0),
+                    etag=xml_text(item, "ETag"),
+                    last_modified=xml_text(item, "LastModified"),
+                    storage_class=xml_text(item, "StorageClass"),
                 )
-                for item in _children(root, "Contents")
+                for item in xml_children(root, "Contents")
             ]
-            entries += [
-                ObjectEntry(key=decode(_text(p, "Prefix")), is_prefix=True) for p in _children(root, "CommonPrefixes")
-            ]
+            prefixes = xml_children(root, "CommonPrefixes")
+            entries += [ObjectEntry(key=decode(xml_text(p, "Prefix")), is_prefix=True) for p in prefixes]
             yield from sorted(entries, key=lambda e: e.key)
-            if (_text(root, "IsTruncated") or "").lower() != "true":
+            if (xml_text(root, "IsTruncated") or "").lower() != "true":
                 return
-            token = _text(root, "NextContinuationToken")
+            token = xml_text(root, "NextContinuationToken")
             if not token:
                 raise S3ProxyError(None, "MalformedResponse", "a truncated listing came without a continuation token")
             params["continuation-token"] = token
@@ -227,7 +203,7 @@ class S3ProxyClient:
     ) -> ObjectInfo:
         headers = {"If-Match": if_match} if if_match else {}
         response = self.transport.send("HEAD", object_path(bucket, key), headers=headers, params=_version(version_id))
-        return self._info(bucket, key, response, head=True)
+        return object_info(bucket, key, response.headers, head=True)
 
     def get_object(
         self,
@@ -254,7 +230,7 @@ class S3ProxyClient:
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=_version(version_id))
-        info = self._info(bucket, key, response)
+        info = object_info(bucket, key, response.headers)
         fields = {name: getattr(info, name) for name in ObjectInfo.__dataclass_fields__}
         if (match := CONTENT_RANGE.match(response.headers.get("Content-Range", ""))) and match[3] != "*":
             fields["size"] = int(match[3])  # the object's size, not the range's
@@ -323,7 +299,7 @@ class S3ProxyClient:
         if checksum:
             headers["x-amz-checksum-algorithm"] = CHECKSUM_ALGORITHM
         response = self.transport.send("POST", object_path(bucket, key), params=MULTIPART_CREATE_QUERY, headers=headers)
-        upload_id = _text(_xml(response.content), "UploadId")
+        upload_id = xml_text(parse_xml(response.content), "UploadId")
         if not upload_id:
             raise S3ProxyError(response.status_code, "MalformedResponse", "CreateMultipartUpload answered no UploadId")
         return upload_id
@@ -397,12 +373,13 @@ class S3ProxyClient:
                 except S3ProxyError:
                     pass
             raise
-        root = _xml(response.content)
+        root = parse_xml(response.content)
         checksums = [part.checksum_sha256 for part in uploaded if part.checksum_sha256]
         if checksums and len(checksums) == len(uploaded):
             composite = composite_sha256(checksums)
-            verify_checksum(_text(root, "ChecksumSHA256"), composite, "CompleteMultipartUpload", response.status_code)
-        return _text(root, "ETag") or expected
+            answered = xml_text(root, "ChecksumSHA256")
+            verify_checksum(answered, composite, "CompleteMultipartUpload", response.status_code)
+        return xml_text(root, "ETag") or expected
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Abort the upload and free its parts. An upload that no longer exists counts as aborted."""
@@ -416,8 +393,8 @@ class S3ProxyClient:
         """(part number, ETag, size) of each part uploaded so far."""
         response = self.transport.send("GET", object_path(bucket, key), params={"uploadId": upload_id})
         return [
-            (int(_text(p, "PartNumber") or 0), _text(p, "ETag") or "", int(_text(p, "Size") or 0))
-            for p in _children(_xml(response.content), "Part")
+            (int(xml_text(p, "PartNumber") or 0), xml_text(p, "ETag") or "", int(xml_text(p, "Size") or 0))
+            for p in xml_children(parse_xml(response.content), "Part")
         ]
 
     # Transfers
@@ -472,27 +449,3 @@ class S3ProxyClient:
         versions. The file appears at `path` only when complete (written to a temporary file beside it)."""
         config = transfer.TransferConfig(part_size, concurrency, threshold)
         return transfer.download_file(self, bucket, key, path, config, progress=progress)
-
-    # Internals
-
-    def _info(self, bucket: str, key: str, response: requests.Response, head: bool = False) -> ObjectInfo:
-        headers = response.headers
-        # API Gateway moves the integration's Content-Length to x-amzn-Remapped-Content-Length where it
-        # recomputes its own (LocalStack answers HEAD with Content-Length: 0 and the size there).
-        length = headers.get("x-amzn-Remapped-Content-Length") if head else None
-        length = length or headers.get("Content-Length") or "0"
-        return ObjectInfo(
-            bucket=bucket,
-            key=key,
-            size=int(length),
-            etag=headers.get("ETag"),
-            content_type=headers.get("Content-Type"),
-            last_modified=headers.get("Last-Modified"),
-            headers=dict(headers),
-            version_id=headers.get("x-amz-version-id"),
-            metadata={
-                name.lower().removeprefix(META_PREFIX): value
-                for name, value in headers.items()
-                if name.lower().startswith(META_PREFIX)
-            },
-        )
