@@ -26,7 +26,18 @@ def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
     assert mutmut["process_isolation"] == "forkserver"  # the Pulumi mock runtime hangs in a plain fork
     assert (client.package, client.tests, client.goal, client.isolation) == (
         "s3proxy_client",
-        ("tests/test_client.py", "tests/test_postman.py"),
+        (
+            "tests/test_client_outputs.py",
+            "tests/test_client_errors.py",
+            "tests/test_client_transport.py",
+            "tests/test_client_operations.py",
+            "tests/test_client_upload.py",
+            "tests/test_client_download.py",
+            "tests/test_client_transfers.py",
+            "tests/test_client_parts.py",
+            "tests/test_cli.py",
+            "tests/test_postman.py",
+        ),
         0.85,
         "fork",
     )
