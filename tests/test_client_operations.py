@@ -4,6 +4,7 @@ and moto's S3 on 127.0.0.1."""
 from __future__ import annotations
 
 import hashlib
+import inspect
 
 import pytest
 from fakes import client_for, xml_error
@@ -15,6 +16,7 @@ from s3proxy_client import (
     NotFoundError,
     NotModifiedError,
     PreconditionFailedError,
+    S3ProxyClient,
     S3ProxyError,
 )
 from s3proxy_client.checksums import multipart_etag
@@ -266,3 +268,19 @@ def test_a_put_of_10_mb_or_more_is_refused_pointing_at_upload_file(moto):
         "a body of 10,000,000 bytes exceeds API Gateway's 10 MB payload limit: use upload_file, which sends it "
         "as a multipart upload"
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "positional"),
+    [
+        (S3ProxyClient.upload_file, ["self", "path", "bucket", "key"]),
+        (S3ProxyClient.download_file, ["self", "bucket", "key", "path"]),
+        (S3ProxyClient.create_multipart_upload, ["self", "bucket", "key"]),
+        (S3ProxyClient.upload_part, ["self", "bucket", "key", "upload_id", "number", "data"]),
+        (S3ProxyClient.put_object, ["self", "bucket", "key", "body"]),
+        (S3ProxyClient.get_object, ["self", "bucket", "key"]),
+    ],
+)
+def test_what_follows_the_object_is_passed_by_name(method, positional):
+    parameters = inspect.signature(method).parameters.values()
+    assert [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY] == positional

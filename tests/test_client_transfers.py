@@ -3,15 +3,16 @@ moto's S3."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import threading
 
 import pytest
-from fakes import random_file, sha256
+from fakes import client_for, random_file, sha256
 
 from s3proxy_client.parts import MAX_PARTS, MIN_PART_SIZE, MiB, plan_parts
-from s3proxy_client.transfer import run_parts
+from s3proxy_client.transfer import TransferConfig, run_parts
 
 
 def test_sizes_and_concurrency_are_checked_with_their_limits_in_the_message():
@@ -31,6 +32,42 @@ def test_sizes_and_concurrency_are_checked_with_their_limits_in_the_message():
         f"{MAX_PARTS * MIN_PART_SIZE + 1:,} bytes in parts of {MIN_PART_SIZE:,} needs 10,001 parts; S3 allows "
         f"10,000, so use a larger part_size (objects through the API can reach {10_000 * 9_999_999:,} bytes)"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            {"part_size": 5 * MiB - 1},
+            "part_size 5,242,879 bytes is out of range: S3 needs >= 5,242,880 (5 MiB) per part but the last, and API "
+            "Gateway carries < 10,000,000 bytes (10 MB) per request",
+        ),
+        ({"concurrency": 65}, "concurrency must be an int from 1 to 64, not 65"),
+        ({"threshold": -1}, "threshold must be an int >= 0, not -1"),
+        ({"threshold": 1.5}, "threshold must be an int >= 0, not 1.5"),
+        ({"threshold": True}, "threshold must be an int >= 0, not True"),
+    ],
+)
+def test_transfer_settings_are_checked_once_each_refusal_one_line_naming_the_setting(setting, message, tmp_path):
+    with pytest.raises(ValueError) as raised:
+        TransferConfig(**setting)
+    assert str(raised.value) == message
+    # Both transfers check them before they touch the file or the network (port 9 would refuse).
+    client = client_for("http://127.0.0.1:9/dev")
+    with pytest.raises(ValueError) as raised:
+        client.download_file("bkt", "k", tmp_path / "out", **setting)
+    assert str(raised.value) == message
+    with pytest.raises(ValueError) as raised:
+        client.upload_file(tmp_path / "missing.bin", "bkt", "k", **setting)
+    assert str(raised.value) == message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_transfer_settings_are_one_frozen_value_with_s3s_and_the_gateways_defaults():
+    config = TransferConfig()
+    assert (config.part_size, config.concurrency, config.threshold) == (8 * MiB, 4, 8 * MiB)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.part_size = 6 * MiB  # type: ignore[misc]
 
 
 def test_parts_run_on_the_clients_named_worker_threads():
