@@ -26,10 +26,12 @@ def write_package(root: Path) -> None:
         "c.py": "from .d import value\n",
         "d.py": "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from .c import value\nelse:\n    from . import e\n",
-        "sub/__init__.py": "from ..c import value\n",  # `..` from a subpackage: its parent, pkg
+        # g -> sub, and sub -> g with `..` (from a subpackage: its parent)
+        "g.py": "from .sub import value\n",
+        "sub/__init__.py": "from ..g import value\n",
         "long.py": function_of("too_long", MAX_FUNCTION_LINES + 1)
         + function_of("fits", MAX_FUNCTION_LINES)
-        + "class Holder:\n"
+        + "class Holder:\n    @staticmethod\n"  # the decorator counts: the function is 62 + 1 lines
         + "".join(f"    {line}\n" for line in function_of("method", MAX_FUNCTION_LINES + 2).splitlines()),
         "big.py": "x = 1\n" * (MAX_MODULE_LINES + 1),
     }
@@ -42,7 +44,7 @@ def write_package(root: Path) -> None:
 def test_circles_count_imports_that_run_and_not_those_for_the_type_checker(tmp_path):
     write_package(tmp_path)
     report = house_report(tmp_path, ("pkg",), ("pkg",), {})
-    assert report.circles == [["pkg.a", "pkg.b"], ["pkg.e", "pkg.f"]]
+    assert report.circles == [["pkg.a", "pkg.b"], ["pkg.e", "pkg.f"], ["pkg.g", "pkg.sub"]]
 
 
 def test_modules_over_the_limit_and_functions_without_a_reason_are_reported(tmp_path):
@@ -51,16 +53,21 @@ def test_modules_over_the_limit_and_functions_without_a_reason_are_reported(tmp_
     report = house_report(tmp_path, ("pkg",), ("pkg",), allowed)
     assert report.largest[0] == ("pkg/big.py", 501)
     assert report.long_functions == [
-        ("pkg/long.py:Holder.method", 62, "a table"),
+        ("pkg/long.py:Holder.method", 63, "a table"),
         ("pkg/long.py:too_long", 61, None),
     ]
     assert report.stale_reasons == ["pkg/long.py:fits"]
-    assert report.problems == 2 + 1 + 1 + 1  # two circles, big.py, too_long, the stale reason
+    assert report.problems == 3 + 1 + 1 + 1  # three circles, big.py, too_long, the stale reason
     lines = render(report).splitlines()
-    assert lines[:3] == ["import circles among pkg: 2", "  pkg.a -> pkg.b -> pkg.a", "  pkg.e -> pkg.f -> pkg.e"]
+    assert lines[:4] == [
+        "import circles among pkg: 3",
+        "  pkg.a -> pkg.b -> pkg.a",
+        "  pkg.e -> pkg.f -> pkg.e",
+        "  pkg.g -> pkg.sub -> pkg.g",
+    ]
     assert "largest modules (1 over 500 lines):" in lines and "    501 pkg/big.py  OVER" in lines
     assert "functions over 60 lines: 2 (1 without a reason)" in lines
-    assert "     62 pkg/long.py:Holder.method: a table" in lines
+    assert "     63 pkg/long.py:Holder.method: a table" in lines
     assert "  stale reason in LONG_FUNCTIONS: pkg/long.py:fits (gone, or 60 lines or fewer)" in lines
 
 
