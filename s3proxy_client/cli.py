@@ -176,7 +176,7 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
                 local,
                 bucket,
                 key,
-                options.content_type,
+                content_type=options.content_type,
                 progress=advance,
                 metadata=dict(options.metadata or []),
                 **transfer,

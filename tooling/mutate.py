@@ -38,6 +38,12 @@ class Target:
     child forked after it ran."""
 
 
+# The client's offline tests: one file per job (tests/test_client_*.py), the CLI's and the Postman collection's.
+CLIENT_TESTS = (
+    *sorted(path.relative_to(ROOT).as_posix() for path in ROOT.glob("tests/test_client_*.py")),
+    "tests/test_cli.py",
+    "tests/test_postman.py",
+)
 TARGETS = (
     Target(
         "components",
@@ -59,7 +65,7 @@ TARGETS = (
         0.90,
         "forkserver",
     ),
-    Target("s3proxy_client", ("tests/test_client.py", "tests/test_postman.py"), 0.85),
+    Target("s3proxy_client", CLIENT_TESTS, 0.85),
 )
 # What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
 ALSO_COPY = (
