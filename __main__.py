@@ -1,7 +1,6 @@
 """The s3proxy program: check and read the stack's config, build one S3ProxyApi, export its outputs."""
 
 import difflib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -140,7 +139,10 @@ def stack_keys_of(field: str) -> str:
             return qualified(STACK_KEYS[path][0])
         nested = [qualified(key) for name, (key, _) in STACK_KEYS.items() if name.startswith(f"{path}.")]
         if nested:  # a whole nested input: its keys share a prefix (`s3proxy:authorizer*`)
-            return os.path.commonprefix(nested) + "*"
+            prefix = nested[0]
+            while not all(key.startswith(prefix) for key in nested):
+                prefix = prefix[:-1]
+            return f"{prefix}*"
         path = path.rpartition(".")[0]
     return f"input {field}"
 

@@ -125,7 +125,7 @@ BAD_VALUES = [
     ),
     (
         {"s3proxy:allowedActions": ["s3:GetObjekt"]},
-        "stack config s3proxy:allowedActions: 's3:GetObjekt' matches no supported action; supported: s3:ListAllMyBuckets",
+        "stack config s3proxy:allowedActions: 's3:GetObjekt' matches no supported action; supported: s3:ListAllMy",
     ),
     ({"s3proxy:stageName": "my stage"}, "stack config s3proxy:stageName: 'my stage' must be 1-128 characters"),
     (
