@@ -11,9 +11,11 @@ rm, mb, rb and head through a deployed S3ProxyApi stack.
     s3proxy --outputs outputs.json rb s3p://bucket
     s3proxy --outputs outputs.json postman -o s3proxy.postman_collection.json
 
-Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
-Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
-4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.
+Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `.local/<stack>/outputs.json` in the current
+directory (`make up` and `make demo` write it in a checkout; --stack, default dev), else from
+`pulumi stack output --json` when the Pulumi CLI is installed. Errors are one line on stderr; exit codes:
+1 error, 2 usage, 3 not found, 4 access denied or route not deployed, 5 conflict or precondition failed,
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -72,15 +74,20 @@ def split_uri(uri: str) -> tuple[str, str]:
 
 
 def stack_outputs(options: argparse.Namespace) -> Any:
-    """--outputs FILE, else $S3PROXY_OUTPUTS, else `pulumi stack output --json` when the CLI exists."""
+    """--outputs FILE, else $S3PROXY_OUTPUTS, else the local deployment's `.local/<stack>/outputs.json` in the
+    current directory (a checkout after `make up` or `make demo`), else `pulumi stack output --json` when the
+    CLI exists."""
     source = options.outputs or os.environ.get("S3PROXY_OUTPUTS")
     if source:
         return load_outputs(Path(source))
+    local = Path(".local", options.stack or "dev", "outputs.json")
+    if local.is_file():
+        return load_outputs(local)
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise OutputsError(
-            "no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`, or the last "
-            "line of `make up`), or install the Pulumi CLI"
+            f"no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`), run in a "
+            f"checkout after `make up` (which writes {local}), or install the Pulumi CLI"
         )
     command = [pulumi, "stack", "output", "--json", *(["--stack", options.stack] if options.stack else [])]
     ran = subprocess.run(command, capture_output=True, text=True)
