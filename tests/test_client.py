@@ -1862,6 +1862,8 @@ HELP = {
     ],
     ("ls",): ["s3p://bucket[/prefix]", "--recursive, -r", "every key, not one level"],
     ("cp",): [
+        "--recursive, -r",
+        "a directory to s3p://bucket/prefix/, or every object under it",
         "--part-size PART_SIZE",
         "e.g. 8MiB (5 MiB to < 10 MB)",
         "--concurrency CONCURRENCY",
@@ -1875,7 +1877,12 @@ HELP = {
         "--metadata NAME=VALUE",
         "user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
     ],
-    ("rm",): ["--version-id VERSION_ID", "one version of the object (a versioned bucket)"],
+    ("rm",): [
+        "--version-id VERSION_ID",
+        "one version of the object (a versioned bucket)",
+        "--recursive, -r",
+        "every object under s3p://bucket/prefix",
+    ],
     ("head",): ["--version-id VERSION_ID", "one version of the object (a versioned bucket)"],
     ("postman",): [
         "--outputs FILE",
