@@ -65,7 +65,8 @@ outputs: install
 	@$(BIN)/python -m tooling.outputs --stack $(STACK) --outputs $(OUTPUTS)
 
 down: install
-	$(BIN)/python -m tooling.deploy down --stack $(STACK) --cwd $(PROJECT)
+	@$(BIN)/python -m tooling.deploy down --stack $(STACK) --cwd $(PROJECT)
+	@rm -f $(OUTPUTS)
 
 # A Postman v2.1 collection of the stack (deployed by `make up`, or OUTPUTS=file from `pulumi stack output --json`).
 postman: install
