@@ -19,7 +19,7 @@ from .report import reporting_errors
 # Shown by every local deployment: a newcomer would otherwise take an API writing outside its buckets for a bug.
 IAM_NOT_ENFORCED = (
     "LocalStack does not enforce IAM: calls outside the role's policy succeed here; "
-    "tests/test_policy.py and tests/test_iam_enforced.py prove the policy (docs/localstack.md)."
+    "tests/test_policy.py and tests/test_iam_enforced.py prove the policy (docs/aws-rules.md)."
 )
 
 
