@@ -1834,7 +1834,7 @@ def test_cli_options_and_their_defaults(monkeypatch):
             top.parse_args(wrong)
 
 
-# What `--help` tells, per command: hand-written from the options' purpose (README's CLI section).
+# What `--help` tells, per command: hand-written from the options' purpose (docs/client.md's CLI section).
 HELP = {
     (): [
         "usage: s3proxy [-h]",
