@@ -75,7 +75,7 @@ postman: install
 # The main job: LocalStack + deploy the dev stack (`make up`: its outputs kept) + the seed walkthrough over signed HTTP.
 demo: up
 	@$(BIN)/python -m tooling.demo --stack $(STACK)
-	@echo "LocalStack keeps running: 'make down' deletes the stack, 'make localstack-stop' stops it."
+	@echo "Next: 'make outputs', 'make postman', '.venv/bin/s3proxy ls'. LocalStack keeps running: 'make down' deletes the stack, 'make localstack-stop' stops it."
 
 test: install node-deps browser
 	$(BIN)/python -m pytest
