@@ -9,7 +9,7 @@ import pulumi
 import yaml
 from pulumi.runtime.config import CONFIG
 
-from components import S3ProxyApi, S3ProxyApiArgs
+from components import S3ProxyApi, S3ProxyApiArgs, S3ProxyConfigError
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
 # Project config cannot type a map, so these are read from the stack file without a declaration.
@@ -37,73 +37,123 @@ def check_config_keys() -> None:
 
 
 check_config_keys()
-text, number, whole, flag, structured = config.get, config.get_float, config.get_int, config.get_bool, config.get_object
+text, number, whole, flag, structured = (
+    pulumi.Config.get,
+    pulumi.Config.get_float,
+    pulumi.Config.get_int,
+    pulumi.Config.get_bool,
+    pulumi.Config.get_object,
+)
+
+# Each input of S3ProxyApi (a nested one as `group.field`), the stack key it is read from (the project's
+# namespace unless another is named) and how.
+STACK_KEYS: dict[str, tuple[str, Callable[[pulumi.Config, str], Any]]] = {
+    "region": ("aws:region", text),
+    "allowed_actions": ("allowedActions", structured),
+    "binary_media_types": ("binaryMediaTypes", structured),
+    "buckets": ("buckets", structured),
+    "bucket_accounts": ("bucketAccounts", structured),
+    "bucket_patterns": ("bucketPatterns", structured),
+    "stage_name": ("stageName", text),
+    "authorization": ("authorization", text),
+    "status_mapping": ("statusMapping", text),
+    "throttling_rate_limit": ("throttlingRateLimit", number),
+    "throttling_burst_limit": ("throttlingBurstLimit", whole),
+    "tracing_enabled": ("tracingEnabled", flag),
+    "tags": ("tags", structured),
+    "key_prefix": ("keyPrefix", text),
+    "allowed_source_cidrs": ("allowedSourceCidrs", structured),
+    "vpc_endpoint_ids": ("vpcEndpointIds", structured),
+    "endpoint_type": ("endpointType", text),
+    "api_keys.names": ("apiKeyNames", structured),
+    "api_keys.quota_limit": ("apiKeyQuotaLimit", whole),
+    "api_keys.quota_period": ("apiKeyQuotaPeriod", text),
+    "api_keys.rate_limit": ("apiKeyRateLimit", number),
+    "api_keys.burst_limit": ("apiKeyBurstLimit", whole),
+    "cors.allow_origin": ("corsAllowOrigin", text),
+    "cors.max_age": ("corsMaxAge", whole),
+    "access_logs.retention_days": ("accessLogRetentionDays", whole),
+    "method_throttling": ("methodThrottling", structured),
+    "custom_domain.domain_name": ("customDomainName", text),
+    "custom_domain.certificate_arn": ("customDomainCertificateArn", text),
+    "custom_domain.base_path": ("customDomainBasePath", text),
+    "web_acl_arn": ("webAclArn", text),
+    "stage_variables": ("stageVariables", structured),
+    "kms_key_arns": ("kmsKeyArns", structured),
+    "sse_kms_key_arn": ("sseKmsKeyArn", text),
+    "metadata_headers": ("metadataHeaders", structured),
+    # A Lambda authorizer (CUSTOM) or Cognito user pools (COGNITO_USER_POOLS), by which keys are set.
+    "authorizer.function_arn": ("authorizerFunctionArn", text),
+    "authorizer.type": ("authorizerType", text),
+    "authorizer.identity_source": ("authorizerIdentitySource", text),
+    "authorizer.result_ttl_seconds": ("authorizerResultTtlSeconds", whole),
+    "authorizer.user_pool_arns": ("authorizerUserPoolArns", structured),
+    "authorizer.scopes": ("authorizerScopes", structured),
+}
+# A nested input is given when one of these fields is set; its other fields alone have defaults only.
+REQUIRED_IN_GROUP = frozenset(
+    {
+        "api_keys.names",
+        "cors.allow_origin",
+        "access_logs.retention_days",
+        "custom_domain.domain_name",
+        "authorizer.function_arn",
+        "authorizer.user_pool_arns",
+    }
+)
 
 
-def setting(key: str, read: Callable[[str], Any]) -> Any:
+def setting(key: str, read: Callable[[pulumi.Config, str], Any]) -> Any:
     """A config value, or None where it is unset or holds Pulumi.yaml's "not set" default
     ("", -1 or an empty list): the component then applies its own default."""
-    value = read(key)
+    namespace, _, name = key.rpartition(":")
+    value = read(pulumi.Config(namespace or None), name)
     return None if value is None or value == "" or value == -1 or value == [] else value
 
 
-def group(**fields: Any) -> dict[str, Any] | None:
-    """A nested input from flat config keys; None when its first (required) field is unset."""
-    first = next(iter(fields.values()))
-    return {k: v for k, v in fields.items() if v is not None} if first is not None else None
+def inputs() -> dict[str, Any]:
+    """S3ProxyApiArgs from the stack config: the inputs that are set."""
+    args: dict[str, Any] = {}
+    given_groups = {field.partition(".")[0] for field in REQUIRED_IN_GROUP if setting(*STACK_KEYS[field]) is not None}
+    for field, (key, read) in STACK_KEYS.items():
+        value = setting(key, read)
+        group, _, name = field.rpartition(".")
+        if value is None or (group and group not in given_groups):
+            continue
+        if group:
+            args.setdefault(group, {})[name] = value
+        else:
+            args[field] = value
+    return args
 
 
-args: dict[str, Any] = {
-    "region": pulumi.Config("aws").get("region"),
-    "allowed_actions": setting("allowedActions", structured),
-    "binary_media_types": setting("binaryMediaTypes", structured),
-    "buckets": setting("buckets", structured),
-    "bucket_accounts": setting("bucketAccounts", structured),
-    "bucket_patterns": setting("bucketPatterns", structured),
-    "stage_name": setting("stageName", text),
-    "authorization": setting("authorization", text),
-    "status_mapping": setting("statusMapping", text),
-    "throttling_rate_limit": setting("throttlingRateLimit", number),
-    "throttling_burst_limit": setting("throttlingBurstLimit", whole),
-    "tracing_enabled": setting("tracingEnabled", flag),
-    "tags": setting("tags", structured),
-    "key_prefix": setting("keyPrefix", text),
-    "allowed_source_cidrs": setting("allowedSourceCidrs", structured),
-    "vpc_endpoint_ids": setting("vpcEndpointIds", structured),
-    "endpoint_type": setting("endpointType", text),
-    "api_keys": group(
-        names=setting("apiKeyNames", structured),
-        quota_limit=setting("apiKeyQuotaLimit", whole),
-        quota_period=setting("apiKeyQuotaPeriod", text),
-        rate_limit=setting("apiKeyRateLimit", number),
-        burst_limit=setting("apiKeyBurstLimit", whole),
-    ),
-    "cors": group(allow_origin=setting("corsAllowOrigin", text), max_age=setting("corsMaxAge", whole)),
-    "access_logs": group(retention_days=setting("accessLogRetentionDays", whole)),
-    "method_throttling": setting("methodThrottling", structured),
-    "custom_domain": group(
-        domain_name=setting("customDomainName", text),
-        certificate_arn=setting("customDomainCertificateArn", text),
-        base_path=setting("customDomainBasePath", text),
-    ),
-    "web_acl_arn": setting("webAclArn", text),
-    "stage_variables": setting("stageVariables", structured),
-    "kms_key_arns": setting("kmsKeyArns", structured),
-    "sse_kms_key_arn": setting("sseKmsKeyArn", text),
-    "metadata_headers": setting("metadataHeaders", structured),
-    # A Lambda authorizer (CUSTOM) or Cognito user pools (COGNITO_USER_POOLS), by which keys are set.
-    "authorizer": group(
-        function_arn=setting("authorizerFunctionArn", text),
-        type=setting("authorizerType", text),
-        identity_source=setting("authorizerIdentitySource", text),
-        result_ttl_seconds=setting("authorizerResultTtlSeconds", whole),
-    )
-    or group(
-        user_pool_arns=setting("authorizerUserPoolArns", structured), scopes=setting("authorizerScopes", structured)
-    ),
-}
+def stack_keys_of(field: str) -> str:
+    """The stack key an input (`cors.allow_origin`, `method_throttling.GET /x`) is read from; `authorizer`
+    -> `s3proxy:authorizer*`."""
 
-api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
+    def qualified(key: str) -> str:
+        return key if ":" in key else f"{config.name}:{key}"
+
+    path = field
+    while path:
+        if path in STACK_KEYS:
+            return qualified(STACK_KEYS[path][0])
+        nested = [qualified(key) for name, (key, _) in STACK_KEYS.items() if name.startswith(f"{path}.")]
+        if nested:  # a whole nested input: its keys share a prefix (`s3proxy:authorizer*`)
+            prefix = nested[0]
+            while not all(key.startswith(prefix) for key in nested):
+                prefix = prefix[:-1]
+            return f"{prefix}*"
+        path = path.rpartition(".")[0]
+    return f"input {field}"
+
+
+try:
+    api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, inputs()))
+except S3ProxyConfigError as error:
+    # Under `pulumi up` the Python host prints a RunError as one line; name the key the user wrote.
+    reason = str(error).removeprefix(f"S3ProxyApi: invalid `{error.field}`: ")
+    raise pulumi.RunError(f"stack config {stack_keys_of(error.field)}: {reason}") from None
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
 for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):

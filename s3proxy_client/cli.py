@@ -5,14 +5,18 @@ rm, mb, rb and head through a deployed S3ProxyApi stack.
     s3proxy --outputs outputs.json ls s3p://bucket/prefix/  # objects
     s3proxy --outputs outputs.json cp big.iso s3p://bucket/isos/
     s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso ./
+    s3proxy --outputs outputs.json cp --recursive ./photos s3p://bucket/photos/   # a directory, both ways
     s3proxy --outputs outputs.json head s3p://bucket/isos/big.iso
     s3proxy --outputs outputs.json rm s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/           # every object under it
     s3proxy --outputs outputs.json mb s3p://bucket
     s3proxy --outputs outputs.json rb s3p://bucket
     s3proxy --outputs outputs.json postman -o s3proxy.postman_collection.json
 
-Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
-Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
+Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `.local/<stack>/outputs.json` in the current
+directory (`make up` and `make demo` write it in a checkout; --stack, default dev), else from
+`pulumi stack output --json` when the Pulumi CLI is installed. Errors are one line on stderr; exit codes:
+1 error, 2 usage, 3 not found,
 4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.
 """
 
@@ -42,6 +46,7 @@ from .parts import (
     validate_part_size,
 )
 from .postman import write_collection
+from .tree import Job, Transfer, delete_jobs, download_jobs, run_jobs, upload_jobs
 
 PROG = "s3proxy_client"
 SCHEME = "s3p://"
@@ -72,15 +77,20 @@ def split_uri(uri: str) -> tuple[str, str]:
 
 
 def stack_outputs(options: argparse.Namespace) -> Any:
-    """--outputs FILE, else $S3PROXY_OUTPUTS, else `pulumi stack output --json` when the CLI exists."""
+    """--outputs FILE, else $S3PROXY_OUTPUTS, else the local deployment's `.local/<stack>/outputs.json` in the
+    current directory (a checkout after `make up` or `make demo`), else `pulumi stack output --json` when the
+    CLI exists."""
     source = options.outputs or os.environ.get("S3PROXY_OUTPUTS")
     if source:
         return load_outputs(Path(source))
+    local = Path(".local", options.stack or "dev", "outputs.json")
+    if local.is_file():
+        return load_outputs(local)
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise OutputsError(
-            "no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`, or the last "
-            "line of `make up`), or install the Pulumi CLI"
+            f"no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`), run in a "
+            f"checkout after `make up` (which writes {local}), or install the Pulumi CLI"
         )
     command = [pulumi, "stack", "output", "--json", *(["--stack", options.stack] if options.stack else [])]
     ran = subprocess.run(command, capture_output=True, text=True)
@@ -154,6 +164,42 @@ def metadata_pair(text: str) -> tuple[str, str]:
     return name, value
 
 
+def run_tree(options: argparse.Namespace, verb: str, jobs: list[Job]) -> int:
+    """Every job, with a progress bar over their bytes, a line per object done, each failure on stderr and a
+    summary; the exit code of the first failure."""
+    started, total = time.perf_counter(), sum(job.size for job in jobs)
+    shown = total > 0 and wants_progress(options, total)  # deletions move no bytes: no bar
+    with progress_bar(shown, f"{verb} {len(jobs)} objects", total) as advance:
+        outcome = run_jobs(
+            jobs,
+            concurrency=getattr(options, "concurrency", DEFAULT_CONCURRENCY),
+            threshold=options.threshold,
+            progress=advance,
+            finished=lambda job: report(options, f"{verb}: {job.name}"),
+        )
+    elapsed = time.perf_counter() - started
+    for job, error in outcome.failed:
+        print(f"{PROG}: error: {job.name}: {one_line(error)}", file=sys.stderr)
+    moved = f": {rate(outcome.size, elapsed)}" if total else f" in {elapsed:.1f} s"
+    failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
+    report(options, f"{verb}: {len(outcome.done)} of {len(jobs)} objects{failed}{moved}")
+    return exit_code(outcome.failed[0][1]) if outcome.failed else 0
+
+
+def copy_tree(client: S3ProxyClient, options: argparse.Namespace, transfer: Transfer) -> int:
+    source, destination = options.source, options.destination
+    if not source.startswith(SCHEME) and destination.startswith(SCHEME):
+        if not Path(source).is_dir():
+            raise UsageError(f"{source}: not a directory (cp --recursive copies a directory's files)")
+        bucket, prefix = split_uri(destination)
+        metadata = dict(options.metadata or [])
+        return run_tree(options, "upload", upload_jobs(client, Path(source), bucket, prefix, transfer, metadata))
+    if source.startswith(SCHEME) and not destination.startswith(SCHEME):
+        bucket, prefix = split_uri(source)
+        return run_tree(options, "download", download_jobs(client, bucket, prefix, Path(destination), transfer))
+    raise UsageError("cp --recursive copies between a directory and s3p://bucket/prefix: exactly one side is remote")
+
+
 def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
     source, destination = options.source, options.destination
     try:
@@ -161,10 +207,14 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
         validate_concurrency(options.concurrency)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    transfer = {"part_size": options.part_size, "concurrency": options.concurrency, "threshold": options.threshold}
+    transfer = Transfer(part_size=options.part_size, concurrency=options.concurrency, threshold=options.threshold)
+    if options.recursive:
+        return copy_tree(client, options, transfer)
     started = time.perf_counter()
     if not source.startswith(SCHEME) and destination.startswith(SCHEME):
         local = Path(source)
+        if local.is_dir():
+            raise UsageError(f"{source} is a directory: copy it with cp --recursive")
         if not local.is_file():
             raise FileNotFoundError(f"{source}: no such file")
         bucket, key = split_uri(destination)
@@ -204,6 +254,10 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
 
 def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
     bucket, key = split_uri(options.location)
+    if options.recursive:
+        if options.version_id:
+            raise UsageError("--version-id names one object's version: not with --recursive")
+        return run_tree(options, "delete", delete_jobs(client, bucket, key))
     if not key:
         raise UsageError(f"{options.location} names no object (use rb to delete a bucket)")
     client.head_object(bucket, key, version_id=options.version_id)  # S3 deletes a missing key silently: say so
@@ -269,6 +323,9 @@ def parser() -> argparse.ArgumentParser:
     cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, or an object to a file")
     cp.add_argument("source")
     cp.add_argument("destination")
+    cp.add_argument(
+        "--recursive", "-r", action="store_true", help="a directory to s3p://bucket/prefix/, or every object under it"
+    )
     cp.add_argument("--part-size", type=parse_size, default=DEFAULT_PART_SIZE, help="e.g. 8MiB (5 MiB to < 10 MB)")
     cp.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="parallel requests (default 4)")
     cp.add_argument("--threshold", type=parse_size, default=DEFAULT_THRESHOLD, help="multipart above this size")
@@ -299,6 +356,8 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--bucket-region", help="the bucket's region (default: the API's)")
         if name in ("rm", "head"):
             sub.add_argument("--version-id", help="one version of the object (a versioned bucket)")
+        if name == "rm":
+            sub.add_argument("--recursive", "-r", action="store_true", help="every object under s3p://bucket/prefix")
 
     postman = commands.add_parser("postman", help="write a Postman v2.1 collection of the stack (no request made)")
     postman.add_argument("--outputs", default=argparse.SUPPRESS, metavar="FILE", help="as before the command")
@@ -335,7 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "postman":
             report(options, write_collection(outputs, options.output, options.region))
             return 0
-        with S3ProxyClient.from_outputs(outputs, region=options.region, api_key=options.api_key) as client:
+        # A connection for each request `cp` may have in flight (files, or parts, `--concurrency` at a time).
+        pool_size = max(10, getattr(options, "concurrency", 0))
+        with S3ProxyClient.from_outputs(
+            outputs, region=options.region, api_key=options.api_key, pool_size=pool_size
+        ) as client:
             code: int = options.run(client, options)
             return code
     except KeyboardInterrupt:

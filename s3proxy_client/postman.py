@@ -305,7 +305,8 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
     folders.append(
         {
             "name": ROUTES,
-            "description": "One request per route the stack serves; set bucket, key, uploadId and partNumber.",
+            "description": "One request per route the stack serves; "
+            "set its variables (bucket, key, uploadId, partNumber, versionId).",
             "item": [_route_request(route, parsed.region, api_key) for route in parsed.routes],
         }
     )
@@ -321,6 +322,9 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
         _variable("uploadId", "", "a multipart upload (set by the ?uploads request)"),
         _variable("partNumber", "1", "the part of the ?partNumber&uploadId request"),
         _variable("partETag", "", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        _variable(
+            "versionId", "", "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests"
+        ),
         _variable("walkthroughBucket", "", "set by the walkthrough"),
     ]
     stage = outputs.get("stage_name") or "stage"

@@ -1,6 +1,6 @@
 """Hand-written expectations shared by the offline and the end-to-end tests (never computed by the code under test)."""
 
-# The `routes` output of a stack allowing `s3:*`: the README's route table, in its order.
+# The `routes` output of a stack allowing `s3:*`: docs/design.md's route table, in its order.
 EVERY_ROUTE = [
     "GET / -> s3:ListAllMyBuckets",
     "GET /{folder} -> s3:ListBucket",

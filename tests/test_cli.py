@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -50,9 +51,10 @@ def test_cli_against_moto(moto, moto_url, tmp_path, capsys, monkeypatch):
     assert code == cli.EXIT_USAGE and "part_size" in err and err.count("\n") == 1
 
 
-def test_cli_without_outputs_or_pulumi_says_what_to_do(capsys, monkeypatch):
+def test_cli_without_outputs_or_pulumi_says_what_to_do(capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.chdir(tmp_path)  # no local deployment's outputs either
     code, _, err = run_cli(capsys, "ls")
     assert code == cli.EXIT_ERROR and "pass --outputs FILE" in err and err.count("\n") == 1
 
@@ -124,7 +126,7 @@ def test_cli_options_and_their_defaults(monkeypatch):
             top.parse_args(wrong)
 
 
-# What `--help` tells, per command: hand-written from the options' purpose (README's CLI section).
+# What `--help` tells, per command: hand-written from the options' purpose (docs/client.md's CLI section).
 HELP = {
     (): [
         "usage: s3proxy [-h]",
@@ -152,6 +154,8 @@ HELP = {
     ],
     ("ls",): ["s3p://bucket[/prefix]", "--recursive, -r", "every key, not one level"],
     ("cp",): [
+        "--recursive, -r",
+        "a directory to s3p://bucket/prefix/, or every object under it",
         "--part-size PART_SIZE",
         "e.g. 8MiB (5 MiB to < 10 MB)",
         "--concurrency CONCURRENCY",
@@ -165,7 +169,12 @@ HELP = {
         "--metadata NAME=VALUE",
         "user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
     ],
-    ("rm",): ["--version-id VERSION_ID", "one version of the object (a versioned bucket)"],
+    ("rm",): [
+        "--version-id VERSION_ID",
+        "one version of the object (a versioned bucket)",
+        "--recursive, -r",
+        "every object under s3p://bucket/prefix",
+    ],
     ("head",): ["--version-id VERSION_ID", "one version of the object (a versioned bucket)"],
     ("postman",): [
         "--outputs FILE",
@@ -217,6 +226,7 @@ def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, m
     )
     pulumi.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.chdir(tmp_path)  # not a checkout with a local deployment
     code, out, _ = run_cli(capsys, "--stack", "dev", "ls")
     assert code == 0 and bucket in out
     assert (tmp_path / "args").read_text() == "stack output --json --stack dev\n"
@@ -229,6 +239,18 @@ def test_cli_reads_the_outputs_from_pulumi_or_the_environment(cli_env, capsys, m
     monkeypatch.setenv("S3PROXY_OUTPUTS", outputs)
     (tmp_path / "args").unlink()
     assert run_cli(capsys, "ls")[0] == 0 and not (tmp_path / "args").exists()  # the environment first
+
+
+def test_cli_in_a_checkout_reads_the_outputs_make_up_wrote_before_asking_pulumi(cli_env, capsys, monkeypatch, tmp_path):
+    _, bucket, (_, outputs) = cli_env
+    monkeypatch.setenv("PATH", "/nonexistent")  # no Pulumi CLI
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".local" / "staging").mkdir(parents=True)
+    shutil.copy(outputs, tmp_path / ".local" / "staging" / "outputs.json")
+    code, out, _ = run_cli(capsys, "--stack", "staging", "ls")
+    assert code == 0 and bucket in out
+    code, _, err = run_cli(capsys, "ls")  # the dev stack's by default: not deployed here
+    assert code == cli.EXIT_ERROR and "after `make up` (which writes .local/dev/outputs.json)" in err
 
 
 def test_cli_lists_buckets_and_objects_in_columns(cli_env, capsys):
@@ -524,7 +546,7 @@ def test_cli_region_and_api_key_reach_every_request(scripted, tmp_path, capsys, 
         assert AUTHORIZATION.match(headers["Authorization"])[2] == "eu-central-1"  # signed for the region given
 
 
-def test_cli_usage_errors_and_interruptions_say_what_happened(cli_env, capsys, monkeypatch):
+def test_cli_usage_errors_and_interruptions_say_what_happened(cli_env, capsys, monkeypatch, tmp_path):
     _, _, base = cli_env
     assert run_cli(capsys, *base, "ls", "s3p:///k") == (
         cli.EXIT_USAGE,
@@ -539,11 +561,12 @@ def test_cli_usage_errors_and_interruptions_say_what_happened(cli_env, capsys, m
     assert run_cli(capsys, *base, "ls") == (cli.EXIT_INTERRUPTED, "", "s3proxy_client: interrupted\n")
     monkeypatch.delenv("S3PROXY_OUTPUTS", raising=False)
     monkeypatch.setenv("PATH", "/nonexistent")  # no Pulumi CLI
+    monkeypatch.chdir(tmp_path)  # no local deployment
     assert run_cli(capsys, "ls") == (
         cli.EXIT_ERROR,
         "",
         "s3proxy_client: error: no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > "
-        "FILE`, or the last line of `make up`), or install the Pulumi CLI\n",
+        "FILE`), run in a checkout after `make up` (which writes .local/dev/outputs.json), or install the Pulumi CLI\n",
     )
 
 

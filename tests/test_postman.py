@@ -461,12 +461,30 @@ def test_the_collection_variables_say_what_to_set_and_the_folders_what_they_hold
         ("uploadId", "", "string", "a multipart upload (set by the ?uploads request)"),
         ("partNumber", "1", "string", "the part of the ?partNumber&uploadId request"),
         ("partETag", "", "string", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        (
+            "versionId",
+            "",
+            "string",
+            "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests",
+        ),
         ("walkthroughBucket", "", "string", "set by the walkthrough"),
     ]
     assert [(folder["name"], folder["description"]) for folder in collection["item"]] == [
         ("Walkthrough", "The seed's calls in order, each checked with pm.test; it deletes what it creates."),
-        ("Routes", "One request per route the stack serves; set bucket, key, uploadId and partNumber."),
+        (
+            "Routes",
+            "One request per route the stack serves; set its variables (bucket, key, uploadId, partNumber, versionId).",
+        ),
     ]
+
+
+def test_every_variable_the_collection_uses_is_declared():
+    """Postman resolves an undeclared `{{name}}` to the literal text: the request goes out with `{{versionId}}`
+    in its query string. Every `{{name}}` and every name a script sets must be a collection variable."""
+    text = json.dumps(build_collection(EVERYTHING | {"api_keys": "[secret]"}))
+    used = set(re.findall(r"\{\{(\w+)\}\}", text)) | set(re.findall(r"collectionVariables\.set\(\\\"(\w+)", text))
+    declared = {variable["key"] for variable in build_collection(EVERYTHING | {"api_keys": "[secret]"})["variable"]}
+    assert "versionId" in used and used <= declared, sorted(used - declared)
     keyed = build_collection(EVERYTHING | {"api_keys": "[secret]"})
     assert ("apiKey", "an API key of the stack (the `api_keys` output)") in [
         (v["key"], v["description"]) for v in keyed["variable"]

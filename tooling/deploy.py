@@ -25,6 +25,7 @@ from typing import Any
 
 from .localstack import LocalStackMocks, PlanMocks, Step, UnsupportedResourceError, default_endpoint
 from .program import ROOT, StackOutputs, run_program, run_reporting_errors, stack_config
+from .report import reporting_errors
 from .state import StackState
 
 
@@ -164,4 +165,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reporting_errors(main))

@@ -34,6 +34,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from .preview import ACCOUNT_ID, PreviewMocks
 from .program import provider_id
+from .report import acting_on
 from .resources import EXISTS, KINDS, NOT_FOUND, TOP_LEVEL_MEDIA_TYPES, Entry, Kind, as_json, changed_inputs
 from .state import StackState, deletion_order
 
@@ -147,7 +148,8 @@ class StackEngine(pulumi.runtime.Mocks):
         step = decide(kind, entry, args.typ, args.name, dict(args.inputs))
         with self.lock:
             self.steps.append(step)
-        return self.apply(step, kind, entry, args, urn, dependencies)
+        with acting_on(f"{args.typ} {args.name}"):
+            return self.apply(step, kind, entry, args, urn, dependencies)
 
     def referenced_outputs(self, reference: str) -> dict[str, Any]:
         """A StackReference `<organization>/<project>/<stack>`, read as a local backend would: the
@@ -296,7 +298,8 @@ class LocalStackMocks(StackEngine):
     def delete(self, entry: Entry) -> None:
         """Delete a recorded resource (already gone is not an error) and forget it."""
         kind = KINDS[entry["type"]]
-        gone = self.delete_quietly(kind, entry["region"], entry)
+        with acting_on(f"deleting {entry['type']} {entry['name']} ({entry['id']})"):
+            gone = self.delete_quietly(kind, entry["region"], entry)
         self.log(f"  - {'already gone: ' if gone else ''}{entry['type']} {entry['name']} ({entry['id']})")
         self.state.forget(entry)
 

@@ -42,6 +42,7 @@ class Target:
 CLIENT_TESTS = (
     *sorted(path.relative_to(ROOT).as_posix() for path in ROOT.glob("tests/test_client_*.py")),
     "tests/test_cli.py",
+    "tests/test_cli_recursive.py",
     "tests/test_postman.py",
 )
 TARGETS = (

@@ -18,6 +18,7 @@ import pulumi
 from pulumi.runtime.mocks import MockMonitor
 
 from .program import ROOT, provider_id, run_program, run_reporting_errors, stack_config
+from .report import reporting_errors
 
 ACCOUNT_ID = "123456789012"
 
@@ -129,4 +130,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reporting_errors(main))

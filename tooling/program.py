@@ -13,6 +13,7 @@ import contextvars
 import importlib
 import importlib.util
 import json
+import os
 import runpy
 import sys
 from collections.abc import Callable
@@ -132,10 +133,12 @@ def _silence_unretrieved(error: BaseException) -> None:
 
 def run_reporting_errors(run: Callable[[], T]) -> T:
     """`run()`; a `pulumi.RunError` (the program's own refusal, e.g. a mistyped config key) ends the
-    process with its message and no traceback, as the CLI's Python host reports it."""
+    process with its message and no traceback, as the CLI's Python host reports it (S3PROXY_DEBUG=1 shows it)."""
     try:
         return run()
     except pulumi.RunError as error:
+        if os.environ.get("S3PROXY_DEBUG"):
+            raise
         sys.exit(f"error: {error}")
 
 
