@@ -28,7 +28,7 @@ def test_each_package_is_mutated_against_its_own_tests(tmp_path: Path):
     tests = Path(__file__).resolve().parent
     by_job = {f"tests/{path.name}" for path in tests.glob("test_client_*.py")}
     assert {"tests/test_client_upload.py", "tests/test_client_download.py"} <= by_job  # the glob finds them
-    assert set(client.tests) == by_job | {"tests/test_cli.py", "tests/test_postman.py"}
+    assert set(client.tests) == by_job | {"tests/test_cli.py", "tests/test_cli_recursive.py", "tests/test_postman.py"}
 
 
 def test_every_file_the_copies_need_and_every_selected_test_exists():
