@@ -91,6 +91,8 @@ args: dict[str, Any] = {
     "kms_key_arns": setting("kmsKeyArns", structured),
     "sse_kms_key_arn": setting("sseKmsKeyArn", text),
     "metadata_headers": setting("metadataHeaders", structured),
+    "integration_credentials": setting("integrationCredentials", text),
+    "caller_folders": setting("callerFolders", text),
     # A Lambda authorizer (CUSTOM) or Cognito user pools (COGNITO_USER_POOLS), by which keys are set.
     "authorizer": group(
         function_arn=setting("authorizerFunctionArn", text),
@@ -106,5 +108,5 @@ args: dict[str, Any] = {
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):
+for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy", "caller_policy"):
     pulumi.export(output, getattr(api, output))

@@ -37,6 +37,7 @@ OUTPUT_NAMES = (
     "api_keys",
     "domain_target",
     "deployer_policy",
+    "caller_policy",
 )
 
 
