@@ -38,24 +38,23 @@ def render_caller_policy(
     In caller mode, its S3 and KMS grants are the execution role's policy (`render_policy`), bucket accounts pinned
     with `s3:ResourceAccount` as there; with `caller_folders`, only routes that stay inside a prefix are granted:
     object actions on keys under `<key_prefix><variable>/` and listing with `s3:prefix` under it. Bucket-wide routes
-    (ListBuckets, HeadBucket, CreateBucket, DeleteBucket) get no grant, so S3 refuses them."""
+    (ListBuckets, HeadBucket, CreateBucket, DeleteBucket), and listing under a `key_prefix`, get no grant."""
     if config.authorization != "AWS_IAM":
         return None
+    folders = config.caller_folders  # only ever set in caller mode (`config._check_caller_credentials`)
+    # In a folder, only the routes that stay under a prefix: S3 would refuse the others, so they are not invoked.
+    routes = [route for route in config.routes if not folders or _stays_in_folder(route, config)]
     invoke = {
         "Sid": "InvokeApi",
         "Effect": "Allow",
         "Action": "execute-api:Invoke",
-        "Resource": list(dict.fromkeys(method_arn(execution_arn, route) for route in config.routes)),
+        "Resource": list(dict.fromkeys(method_arn(execution_arn, route) for route in routes)),
     }
     statements: list[dict[str, Any]] = [invoke]
-    if config.integration_credentials == "caller" and config.caller_folders:
-        variable = FOLDER_VARIABLES[config.caller_folders]
+    if folders:
+        variable = FOLDER_VARIABLES[folders]
         owners = config.bucket_accounts or (account_id,)
-        grants = (
-            (route.action, statement)
-            for route in config.routes
-            if (statement := _folder_statement(route, config, partition, owners, variable))
-        )
+        grants = ((route.action, _folder_statement(route, config, partition, owners, variable)) for route in routes)
         kms = kms_statement(config, region)
         statements += grouped_grants(grants) + ([kms] if kms else [])
     elif config.integration_credentials == "caller":
@@ -70,19 +69,29 @@ def method_arn(execution_arn: str, route: Route) -> str:
     return f"{execution_arn}/{route.verb}{path}"
 
 
+def _stays_in_folder(route: Route, config: ProxyConfig) -> bool:
+    """Object routes (the client names the key) and listing (the client names the `prefix`), except listing under a
+    key prefix: the API then pins listing's prefix to the key prefix itself, above every folder."""
+    return route.under_prefix is PrefixRule.KEY or (route.under_prefix is PrefixRule.LISTING and not config.key_prefix)
+
+
 def _folder_statement(
     route: Route, config: ProxyConfig, partition: str, owners: tuple[str, ...], variable: str
-) -> dict[str, Any] | None:
-    """The grant of `route` inside the caller's folder, less the action; None for a route that leaves it."""
+) -> dict[str, Any]:
+    """The grant of `route` (one that stays in a folder) inside the caller's folder, less the action."""
     folder = f"{config.key_prefix or ''}{variable}/"
     condition: dict[str, Any] = {"StringEquals": {"s3:ResourceAccount": list(owners)}}
     if route.under_prefix is PrefixRule.KEY:
-        sid, resources = "ObjectsInCallerFolder", resource_arns(Scope.OBJECT, config.bucket_scope, partition, folder)
-    elif route.under_prefix is PrefixRule.LISTING:
-        # StringLike: `*` matches any characters, `/` included (IAM User Guide, condition operators), so any listing
-        # inside the folder; the folder ends with `/`, so `alice` never lists `alice2/`.
-        sid, resources = "ListingInCallerFolder", resource_arns(Scope.BUCKET, config.bucket_scope, partition)
-        condition["StringLike"] = {"s3:prefix": f"{folder}*"}
-    else:
-        return None
-    return {"Sid": sid, "Resource": resources, "Condition": condition}
+        return {
+            "Sid": "ObjectsInCallerFolder",
+            "Resource": resource_arns(Scope.OBJECT, config.bucket_scope, partition, folder),
+            "Condition": condition,
+        }
+    # StringLike's `*` matches any characters, `/` included (IAM User Guide, "IAM JSON policy elements: Condition
+    # operators"): any listing inside the folder. The folder ends with `/`, so `alice` never lists `alice2/`.
+    condition["StringLike"] = {"s3:prefix": f"{folder}*"}
+    return {
+        "Sid": "ListingInCallerFolder",
+        "Resource": resource_arns(Scope.BUCKET, config.bucket_scope, partition),
+        "Condition": condition,
+    }
