@@ -10,14 +10,13 @@ evaluates the policy offline and `tests/e2e/test_caller_mode.py` deploys the mod
 import json
 
 import pytest
-from conftest import RecordingMocks, build
+from conftest import build
 
 from components import S3ProxyConfigError
 from components.caller_policy import render_caller_policy
 from components.config import validate_args
 from components.openapi import render_openapi
 from components.policy import render_deployer_policy, render_policy
-from tooling.program import ROOT, run_program
 
 ALL = {"allowed_actions": ["s3:*"]}
 CALLER = ALL | {"integration_credentials": "caller"}
@@ -201,22 +200,3 @@ def test_the_component_exports_the_caller_policy_of_its_stage():
     assert policy["Statement"][0]["Resource"][0] == f"{stage_arn}/GET/*"  # ListObjects: no ListBuckets in a folder
     assert [s["Sid"] for s in policy["Statement"]] == ["InvokeApi", "ListingInCallerFolder", "ObjectsInCallerFolder"]
     assert policy["Statement"][2]["Resource"] == ["arn:aws:s3:::acme-uploads/${aws:username}/*"]
-
-
-def test_the_cognito_example_gives_the_pools_authenticated_role_the_per_user_caller_policy():
-    outputs, monitor = run_program("dev", RecordingMocks("us-east-1"), ROOT / "examples" / "cognito")
-    resources = {
-        urn.rpartition("::")[2]: (urn.split("::")[2].rpartition("$")[2], r.state)
-        for urn, r in monitor.resources.items()
-    }
-    assert not [name for name, (typ, _) in resources.items() if typ == "aws:iam/role:Role" and name.startswith("files")]
-    role_policy = resources["authenticated-files"][1]
-    assert json.loads(role_policy["policy"]) == json.loads(outputs["caller_policy"])
-    objects = json.loads(outputs["caller_policy"])["Statement"][2]
-    assert objects["Resource"] == [f"arn:aws:s3:::{outputs['bucket']}/${{cognito-identity.amazonaws.com:sub}}/*"]
-    trust = json.loads(resources["authenticated"][1]["assumeRolePolicy"])["Statement"][0]
-    assert trust["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": outputs["identity_pool_id"]}
-    assert trust["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}
-    attachment = resources["identity-roles"][1]
-    assert attachment["roles"] == {"authenticated": resources["authenticated"][1]["arn"]}
-    assert resources["identities"][1]["allowUnauthenticatedIdentities"] is False
