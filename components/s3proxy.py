@@ -285,7 +285,8 @@ class S3ProxyApiArgs(TypedDict):
 
 class S3ProxyApi(pulumi.ComponentResource):
     """A REST API in front of Amazon S3: `GET /` lists buckets, `/{folder}` is a bucket and
-    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role."""
+    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role (or, in caller mode, by
+    each caller's own credentials)."""
 
     url: pulumi.Output[str]
     """Invoke URL of the stage."""
@@ -311,7 +312,7 @@ class S3ProxyApi(pulumi.ComponentResource):
     """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
     deployer_policy: pulumi.Output[str]
     """The least-privilege IAM policy (JSON) the identity deploying this component needs, e.g. CI's
-    role; it includes `iam:PassRole` of the execution role to API Gateway."""
+    role; it includes `iam:PassRole` of the execution role to API Gateway (in caller mode: no IAM action at all)."""
     caller_policy: pulumi.Output[str | None]
     """The least-privilege identity policy (JSON) a caller needs for the API's routes: `execute-api:Invoke` on its
     methods, and in caller mode the S3 (and KMS) permissions S3 checks the caller's own requests against, confined
