@@ -89,6 +89,8 @@ STACK_KEYS: dict[str, tuple[str, Callable[[pulumi.Config, str], Any]]] = {
     "authorizer.result_ttl_seconds": ("authorizerResultTtlSeconds", whole),
     "authorizer.user_pool_arns": ("authorizerUserPoolArns", structured),
     "authorizer.scopes": ("authorizerScopes", structured),
+    "integration_credentials": ("integrationCredentials", text),
+    "caller_folders": ("callerFolders", text),
 }
 # A nested input is given when one of these fields is set; its other fields alone have defaults only.
 REQUIRED_IN_GROUP = frozenset(
@@ -156,5 +158,5 @@ except S3ProxyConfigError as error:
     raise pulumi.RunError(f"stack config {stack_keys_of(error.field)}: {reason}") from None
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):
+for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy", "caller_policy"):
     pulumi.export(output, getattr(api, output))

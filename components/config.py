@@ -21,6 +21,10 @@ STATUS_MAPPINGS = ("faithful", "tutorial")
 DEFAULT_BINARY_MEDIA_TYPES = ("*/*",)
 DEFAULT_STAGE_NAME = "dev"
 ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
+# Who S3 sees: the execution role, or each caller as itself (its own SigV4 identity, passed through).
+INTEGRATION_CREDENTIALS = ("role", "caller")
+# The IAM policy variable each kind of per-user folder is named by (see `caller_policy.FOLDER_VARIABLES`).
+CALLER_FOLDERS = ("username", "userid", "cognito_identity")
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
@@ -169,6 +173,8 @@ class ProxyConfig:
     metadata_headers: tuple[str, ...] = ()
     authorizer: Authorizer | None = None
     bucket_accounts: tuple[str, ...] = ()
+    integration_credentials: str = "role"
+    caller_folders: str | None = None
 
     @property
     def kms_keys(self) -> tuple[str, ...]:
@@ -604,6 +610,8 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "metadata_headers": _metadata_headers,
     "authorizer": _authorizer,
     "bucket_accounts": _bucket_accounts,
+    "integration_credentials": _one_of("integration_credentials", INTEGRATION_CREDENTIALS, str.lower),
+    "caller_folders": _one_of("caller_folders", CALLER_FOLDERS, str.lower),
 }
 
 
@@ -651,6 +659,7 @@ STAND_INS: dict[str, Any] = {
     "authorizer.identity_source": "method.request.header.Authorization",
     "authorizer.result_ttl_seconds": 300,
     "bucket_accounts[]": "000000000000",
+    "caller_folders": "username",
 }
 
 
@@ -700,6 +709,7 @@ def validate_args(args: Mapping[str, Any]) -> ProxyConfig:
 def _check_combination(config: ProxyConfig) -> None:
     """Inputs valid alone but not together."""
     _check_authorizer(config)
+    _check_caller_credentials(config)
     if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:
@@ -734,6 +744,22 @@ def check_certificate_region(config: ProxyConfig, region: str) -> None:
         raise S3ProxyConfigError(
             "custom_domain.certificate_arn",
             f"is in {certificate_region}; an {config.endpoint_type} endpoint takes its ACM certificate from {wanted}",
+        )
+
+
+def _check_caller_credentials(config: ProxyConfig) -> None:
+    """Callers' own credentials reach S3 only when they sign their requests (SigV4), and per-user folders are
+    enforced by IAM only on those credentials."""
+    caller = config.integration_credentials == "caller"
+    if caller and config.authorization != "AWS_IAM":
+        raise S3ProxyConfigError(
+            "authorization",
+            f"must be AWS_IAM with `integration_credentials` = caller (S3 acts as the SigV4 caller), not "
+            f"{config.authorization}; use `integration_credentials` = role for other authorization",
+        )
+    if config.caller_folders and not caller:
+        raise S3ProxyConfigError(
+            "caller_folders", "is only for `integration_credentials` = caller: the execution role has no folder"
         )
 
 

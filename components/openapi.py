@@ -62,6 +62,18 @@ def expected_bucket_owner(config: ProxyConfig, role_arn: str) -> str | None:
     return config.bucket_accounts[0] if len(config.bucket_accounts) == 1 else None
 
 
+# An integration with these credentials calls S3 as the caller, with the caller's own SigV4 identity (API Gateway API
+# reference, Integration `credentials`: "To require that the caller's identity be passed through from the request,
+# specify the string arn:aws:iam::*:user/*"). Written so in every partition, as AWS CDK's
+# `IntegrationCredentials.useCallerIdentity()` writes it.
+CALLER_CREDENTIALS = "arn:aws:iam::*:user/*"
+
+
+def integration_credentials(config: ProxyConfig, role_arn: str) -> str:
+    """What API Gateway calls S3 as: the execution role, or in caller mode each caller itself."""
+    return CALLER_CREDENTIALS if config.integration_credentials == "caller" else role_arn
+
+
 # S3 checks `x-amz-expected-bucket-owner` on every bucket and object operation but these two: ListBuckets names no
 # bucket, and CreateBucket's bucket has no owner yet (S3 User Guide, "Verifying bucket ownership with bucket owner
 # condition").
@@ -142,7 +154,7 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             "type": "aws",
             "httpMethod": first.verb,
             "uri": integration_uri(first, region, config.key_prefix),
-            "credentials": role_arn,
+            "credentials": integration_credentials(config, role_arn),
             "passthroughBehavior": "when_no_match",
             "requestParameters": request_parameters,
             "responses": integration_responses,
@@ -253,7 +265,10 @@ def _preflight(path: str, verbs: list[str], config: ProxyConfig) -> dict[str, An
 
 
 def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
-    """The OpenAPI document of the API: one method per (path, verb) of the allowed routes, nothing else."""
+    """The OpenAPI document of the API: one method per (path, verb) of the allowed routes, nothing else.
+
+    `role_arn` is the execution role's ARN, whose partition and account are the API's; in caller mode, where there
+    is no role, any IAM ARN of the API's account (the component passes the account's root, `arn:aws:iam::<id>:root`)."""
     methods: dict[tuple[str, str], list[Route]] = {}
     for route in config.routes:
         methods.setdefault((route.path, route.verb), []).append(route)

@@ -12,6 +12,7 @@ from typing import NotRequired, TypedDict, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from .caller_policy import render_caller_policy
 from .catalogue import partition_of
 from .config import ProxyConfig, Throttle, check_certificate_region, validate_args, with_stand_ins
 from .openapi import digest, render_openapi, to_json
@@ -55,6 +56,14 @@ def split_function_arn(arn: str) -> tuple[str, str | None]:
     given whole would replace the Permission on every update."""
     parts = arn.split(":")
     return (":".join(parts[:7]), parts[7]) if len(parts) == 8 else (arn, None)
+
+
+def caller_policy_json(config: ProxyConfig, region: str, account_id: str, execution_arn: str) -> str | None:
+    """The `caller_policy` output: the caller's identity policy as JSON, None when callers are not IAM principals."""
+    policy = render_caller_policy(
+        config, partition=partition_of(region), region=region, account_id=account_id, execution_arn=execution_arn
+    )
+    return json.dumps(policy, indent=2) if policy else None
 
 
 def present(setting: T | None) -> T:
@@ -262,11 +271,22 @@ class S3ProxyApiArgs(TypedDict):
     object grant holds only for buckets of these accounts (`s3:ResourceAccount`), and with one account S3 is also
     sent `x-amz-expected-bucket-owner`, so a bucket of another account, or a deleted bucket's name registered again
     elsewhere, is refused. Name the other accounts of cross-account buckets here."""
+    integration_credentials: NotRequired[str]
+    """Who S3 sees: `role` (default: the execution role, one identity for every caller) or `caller` (each caller
+    itself: the integrations pass the caller's own SigV4 identity through, so S3 authorizes every request against the
+    caller's policies, see `caller_policy`; no role or policy of the API is created). `caller` needs `authorization`
+    AWS_IAM. Plain: it decides whether the role exists."""
+    caller_folders: NotRequired[pulumi.Input[str]]
+    """With `integration_credentials` = caller: `caller_policy` confines each caller to its own folder,
+    `<key_prefix><variable>/`, named by the IAM policy variable of `username` (`${aws:username}`, IAM users),
+    `userid` (`${aws:userid}`) or `cognito_identity` (`${cognito-identity.amazonaws.com:sub}`, a Cognito identity
+    pool's identities). Default: none (the callers' policy spans the buckets, as the role's would)."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
     """A REST API in front of Amazon S3: `GET /` lists buckets, `/{folder}` is a bucket and
-    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role."""
+    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role (or, in caller mode, by
+    each caller's own credentials)."""
 
     url: pulumi.Output[str]
     """Invoke URL of the stage."""
@@ -276,11 +296,12 @@ class S3ProxyApi(pulumi.ComponentResource):
     """Name of the stage."""
     execution_arn: pulumi.Output[str]
     """Execution ARN of the stage, for `execute-api:Invoke` permissions of callers."""
-    role_arn: pulumi.Output[str]
-    """ARN of the role API Gateway assumes to call S3."""
-    policy: pulumi.Output[str]
+    role_arn: pulumi.Output[str | None]
+    """ARN of the role API Gateway assumes to call S3; none in caller mode (`integration_credentials` = caller)."""
+    policy: pulumi.Output[str | None]
     """The role's permissions policy (JSON), whole: when it is too large for the role's inline policy, it
-    is split over that and customer-managed policies attached to the role (`<name>-policy-<i>`)."""
+    is split over that and customer-managed policies attached to the role (`<name>-policy-<i>`). None in caller
+    mode: each caller's own policies are what S3 authorizes (see `caller_policy`)."""
     openapi: pulumi.Output[str]
     """The OpenAPI document deployed as the API (JSON)."""
     routes: pulumi.Output[list[str]]
@@ -291,7 +312,11 @@ class S3ProxyApi(pulumi.ComponentResource):
     """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
     deployer_policy: pulumi.Output[str]
     """The least-privilege IAM policy (JSON) the identity deploying this component needs, e.g. CI's
-    role; it includes `iam:PassRole` of the execution role to API Gateway."""
+    role; it includes `iam:PassRole` of the execution role to API Gateway (in caller mode: no IAM action at all)."""
+    caller_policy: pulumi.Output[str | None]
+    """The least-privilege identity policy (JSON) a caller needs for the API's routes: `execute-api:Invoke` on its
+    methods, and in caller mode the S3 (and KMS) permissions S3 checks the caller's own requests against, confined
+    to the caller's folder with `caller_folders`. None unless `authorization` is AWS_IAM."""
 
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, every literal input is checked (a bad one builds nothing), and so is
@@ -303,7 +328,8 @@ class S3ProxyApi(pulumi.ComponentResource):
         domain_args: Mapping[str, object] = args.get("custom_domain") or {}
         if shape.region and not is_output(domain_args.get("certificate_arn")):
             check_certificate_region(shape, shape.region)
-        managed = plan_managed_policies(shape, args, is_output)  # how many the policy is split over, if any
+        # How many managed policies the role's policy is split over, if any (no role in caller mode).
+        managed = plan_managed_policies(shape, args, is_output) if shape.integration_credentials == "role" else 0
         super().__init__(TYPE_TOKEN, name, None, opts)
         # Outputs among the inputs are checked by the same validators when they resolve. Everything the
         # children and outputs take is derived from this one validated configuration, so a bad resolved
@@ -317,29 +343,41 @@ class S3ProxyApi(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=lookup).account_id
         tags = config.apply(lambda c: dict(c.tags) or None)
 
-        role = aws.iam.Role(
-            f"{name}-role",
-            description=f"Assumed by API Gateway for the S3 proxy API {name}",
-            assume_role_policy=json.dumps(render_trust_policy()),
-            tags=tags,
-            opts=child,
+        # In caller mode API Gateway calls S3 as each caller: there is no execution role and no policy of the API.
+        role_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        policy_json: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        permissions: list[pulumi.Resource] = []  # what the deployment waits for: the role's policies
+        if shape.integration_credentials == "role":
+            role = aws.iam.Role(
+                f"{name}-role",
+                description=f"Assumed by API Gateway for the S3 proxy API {name}",
+                assume_role_policy=json.dumps(render_trust_policy()),
+                tags=tags,
+                opts=child,
+            )
+            whole_policy = pulumi.Output.all(config, region, account_id).apply(
+                lambda values: render_policy(values[0], partition_of(values[1]), values[1], values[2])
+            )
+            policy_json = whole_policy.apply(lambda document: json.dumps(document, indent=2))
+            parts = whole_policy.apply(
+                lambda document: [json.dumps(p, indent=2) for p in split_policy(document, managed)]
+            )
+            grants = self._managed_policies(name, managed, parts, role, tags)
+            # IAM is eventually consistent: when the split moves grants into managed policies, they are attached
+            # before the inline policy gives them up (removed parts are deleted last, after every update).
+            policy = aws.iam.RolePolicy(
+                f"{name}-policy",
+                role=role.id,
+                policy=parts[0],
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants)),
+            )
+            role_arn, permissions = role.arn, [policy, *grants]
+        # The document takes the API's partition and account from the role's ARN, or from the account's root.
+        account_root = pulumi.Output.all(region, account_id).apply(
+            lambda v: f"arn:{partition_of(v[0])}:iam::{v[1]}:root"
         )
-        whole_policy = pulumi.Output.all(config, region, account_id).apply(
-            lambda values: render_policy(values[0], partition_of(values[1]), values[1], values[2])
-        )
-        policy_json = whole_policy.apply(lambda document: json.dumps(document, indent=2))
-        parts = whole_policy.apply(lambda document: [json.dumps(p, indent=2) for p in split_policy(document, managed)])
-        grants = self._managed_policies(name, managed, parts, role, tags)
-        # IAM is eventually consistent: when the split moves grants into managed policies, they are attached
-        # before the inline policy gives them up (removed parts are deleted last, after every update).
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=parts[0],
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=grants)),
-        )
-        rendered = pulumi.Output.all(config, region, role.arn).apply(
-            lambda values: render_openapi(values[0], title=name, region=values[1], role_arn=values[2])
+        rendered = pulumi.Output.all(config, region, role_arn, account_root).apply(
+            lambda values: render_openapi(values[0], title=name, region=values[1], role_arn=values[2] or values[3])
         )
         document = rendered.apply(to_json)
         api = aws.apigateway.RestApi(
@@ -375,7 +413,7 @@ class S3ProxyApi(pulumi.ComponentResource):
             rest_api=api.id,
             triggers={"openapi-sha256": document.apply(digest)},
             region=shape.region,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, *grants])),
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=permissions)),
         )
         stage = aws.apigateway.Stage(
             f"{name}-stage",
@@ -419,7 +457,7 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.rest_api_id = api.id
         self.stage_name = stage.stage_name
         self.execution_arn = stage.execution_arn
-        self.role_arn = role.arn
+        self.role_arn = role_arn
         self.policy = policy_json
         self.openapi = document
         self.routes = config.apply(lambda c: [route.describe() for route in c.routes])
@@ -438,6 +476,9 @@ class S3ProxyApi(pulumi.ComponentResource):
                 indent=2,
             )
         )
+        self.caller_policy = pulumi.Output.all(config, region, account_id, stage.execution_arn).apply(
+            lambda values: caller_policy_json(values[0], values[1], values[2], values[3])
+        )
         self.register_outputs(
             {
                 "url": self.url,
@@ -451,6 +492,7 @@ class S3ProxyApi(pulumi.ComponentResource):
                 "api_keys": self.api_keys,
                 "domain_target": self.domain_target,
                 "deployer_policy": self.deployer_policy,
+                "caller_policy": self.caller_policy,
             }
         )
 

@@ -41,6 +41,7 @@ OUTPUT_NAMES = (
     "api_keys",
     "domain_target",
     "deployer_policy",
+    "caller_policy",
 )
 
 

@@ -84,6 +84,8 @@ BAD_INPUTS = [
     ({"api_keys": {"names": ["app/1"]}}, "api_keys.names", "1-64 letters, digits, '.', '_' or '-'"),
     ({"authorization": "CUSTOM"}, "authorizer", "CUSTOM needs `authorizer`"),
     ({"bucket_patterns": ["*"]}, "bucket_patterns", "bucket_patterns"),
+    ({"integration_credentials": "user"}, "integration_credentials", "'user' is not one of role, caller"),
+    ({"caller_folders": "email"}, "caller_folders", "'email' is not one of username, userid, cognito_identity"),
 ]
 
 

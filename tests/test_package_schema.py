@@ -94,6 +94,8 @@ INPUT_TYPES: dict[str, dict[str, Any]] = {
     "sse_kms_key_arn": STRING,
     "metadata_headers": STRINGS,
     "authorizer": ref("AuthorizerSettings"),
+    "integration_credentials": STRING,
+    "caller_folders": STRING,
 }
 TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "ApiKeySettings": (
@@ -133,8 +135,11 @@ OUTPUT_TYPES: dict[str, dict[str, Any]] = dict.fromkeys(ISSUE_OUTPUTS, STRING) |
     "api_keys": STRING_MAP,
     "domain_target": STRING,
     "deployer_policy": STRING,
+    "caller_policy": STRING,
 }
-OPTIONAL_OUTPUTS = {"domain_target"}  # `Output[str | None]`: none without a custom domain
+# `Output[str | None]`: none without a custom domain; no role or its policy in caller mode; no caller policy for
+# callers that are not IAM principals.
+OPTIONAL_OUTPUTS = {"domain_target", "role_arn", "policy", "caller_policy"}
 
 
 def camel(name: str) -> str:
@@ -317,6 +322,8 @@ PLAINNESS: dict[str, list[bool]] = {
     "customDomain": [True],
     "webAclArn": INPUT,
     "stageVariables": [True, False],
+    "integrationCredentials": [True],
+    "callerFolders": INPUT,
     "ApiKeySettings.names": PLAIN_LIST,
     "ApiKeySettings.quotaLimit": INPUT,
     "ApiKeySettings.quotaPeriod": INPUT,

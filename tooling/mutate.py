@@ -62,6 +62,8 @@ TARGETS = (
             "tests/test_aws_rules.py",
             "tests/test_production_buckets.py",
             "tests/test_program.py",
+            "tests/test_caller_mode.py",
+            "tests/test_caller_folders.py",
         ),
         0.90,
         "forkserver",

@@ -274,6 +274,11 @@ def import_body(apigateway: Any, api_id: str, inputs: Inputs) -> None:
     reapply_dropped_settings(apigateway, api_id, document)
 
 
+# What an integration passing the caller's own identity through carries (`components.openapi.CALLER_CREDENTIALS`;
+# the tooling runs beside an installed component too, so it does not import `components`).
+CALLER_CREDENTIALS = "arn:aws:iam::*:user/*"
+
+
 def reapply_dropped_settings(apigateway: Any, api_id: str, document: dict[str, Any]) -> None:
     """Restore what LocalStack's OpenAPI import drops: each integration's `credentials` (the
     execution role), AWS_IAM `authorizationType` from `security: sigv4`, and `contentHandling`.
@@ -284,7 +289,10 @@ def reapply_dropped_settings(apigateway: Any, api_id: str, document: dict[str, A
         for verb, operation in verbs.items():
             method = {"restApiId": api_id, "resourceId": resource_ids[path], "httpMethod": verb.upper()}
             integration = operation["x-amazon-apigateway-integration"]
-            if "credentials" in integration:
+            # LocalStack cannot pass the caller's identity through: it assumes the credentials as a role, and for
+            # `arn:aws:iam::*:user/*` every request fails with 500 ("'*' is not a valid AWS account ID"). Left unset,
+            # it calls S3 as itself, which serves the same requests where no IAM is enforced, as in LocalStack.
+            if "credentials" in integration and integration["credentials"] != CALLER_CREDENTIALS:
                 patches.append(
                     (apigateway.update_integration, method | patch("/credentials", integration["credentials"]))
                 )
