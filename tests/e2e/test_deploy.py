@@ -14,9 +14,10 @@ import yaml
 from conftest import OUTPUT_NAMES
 
 from tooling.deploy import down, record_path, up
-from tooling.inventory import inventory
-from tooling.localstack import TOP_LEVEL_MEDIA_TYPES, UnsupportedResourceError
+from tooling.engine import UnsupportedResourceError
+from tooling.harness.inventory import inventory
 from tooling.program import ROOT
+from tooling.provisioners.localstack_fixups import TOP_LEVEL_MEDIA_TYPES
 from tooling.signed import SignedApi
 
 from .conftest import REGION, client, project_copy
