@@ -285,6 +285,7 @@ REST_API = Provisioner(
     exists=held(call_with_keys("apigateway", "get_rest_api", restApiId="id")),
     computed=REST_API_COMPUTED,
     policies=frozenset({"policy"}),
+    read=REST_API_COMPUTED | {"name"},
 )
 
 

@@ -54,7 +54,9 @@ class Provisioner:
     - `force_new`: the properties whose change replaces it (the provider's ForceNew);
     - `computed`: the Optional+Computed properties: left unset, the prior value stays;
     - `policies`: JSON policy properties, compared as documents (the provider suppresses the diff of
-      an equivalent policy).
+      an equivalent policy);
+    - `read`: the input properties the provider's Read sets from AWS, compared even when the program
+      leaves them out (a value AWS holds and the configuration does not is a change).
     """
 
     service: str
@@ -67,6 +69,7 @@ class Provisioner:
     force_new: frozenset[str] = frozenset()
     computed: frozenset[str] = frozenset()
     policies: frozenset[str] = frozenset()
+    read: frozenset[str] = frozenset()
 
     def planned(self, prior: Properties, news: Properties) -> Properties:
         """The inputs as the provider plans them: an Optional+Computed property left unset keeps its prior
@@ -90,7 +93,7 @@ class Provisioner:
             return {"*"}
         prior = prior_state(recorded)
         planned = self.planned(prior, news)
-        keys = set(planned) | set(recorded.inputs)
+        keys = set(planned) | set(recorded.inputs) | (self.read & set(recorded.outputs))
         return {key for key in keys if not self.same(key, prior.get(key), planned.get(key))}
 
     def same(self, key: str, old: Any, new: Any) -> bool:

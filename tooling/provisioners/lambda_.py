@@ -32,6 +32,25 @@ OPTIONAL_PARAMETERS = {
 }
 
 
+# Every property of `aws_lambda_permission` (resourcePermission's schema): all ForceNew, all set by Read.
+PROPERTIES = frozenset(
+    {
+        "action",
+        "eventSourceToken",
+        "function",
+        "functionUrlAuthType",
+        "invokedViaFunctionUrl",
+        "principal",
+        "principalOrgId",
+        "qualifier",
+        "sourceAccount",
+        "sourceArn",
+        "statementId",
+        "statementIdPrefix",
+    }
+)
+
+
 def add_permission(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
     """resourcePermissionCreate: AddPermission, then resourcePermissionRead; the id is the statement id."""
     request: Properties = {
@@ -114,23 +133,9 @@ PERMISSION = Provisioner(
     create=add_permission,
     delete=remove_permission,
     exists=held(permission_exists),
-    force_new=frozenset(
-        {
-            "action",
-            "eventSourceToken",
-            "function",
-            "functionUrlAuthType",
-            "invokedViaFunctionUrl",
-            "principal",
-            "principalOrgId",
-            "qualifier",
-            "sourceAccount",
-            "sourceArn",
-            "statementId",
-            "statementIdPrefix",
-        }
-    ),
+    force_new=PROPERTIES,
     computed=frozenset({"statementId", "statementIdPrefix"}),
+    read=PROPERTIES,
 )
 
 PROVISIONERS = {"aws:lambda/permission:Permission": PERMISSION}
