@@ -94,9 +94,7 @@ aws.lambda_.Permission(
 """
 
 
-def test_a_lambda_permission_is_refused_before_anything_is_created_where_localstack_runs_no_lambda(
-    tmp_path, endpoint
-):
+def test_a_lambda_permission_is_refused_before_anything_is_created_where_localstack_runs_no_lambda(tmp_path, endpoint):
     """This LocalStack runs without Lambda (localstack.sh's SERVICES): `up` names the type and creates nothing."""
     function = f"arn:aws:lambda:{REGION}:000000000000:function:authorizer:live"
     project = bare_project(tmp_path, PERMISSION_PROGRAM, "perm", {"function": function})
@@ -190,3 +188,144 @@ def test_every_shipped_stack_and_example_plans_no_change_right_after_up(tmp_path
     finally:
         for project, stack in reversed(deployed):
             down(stack, project, endpoint)
+
+
+MATRIX_BASE: dict[str, Any] = {
+    "aws:region": REGION,
+    "s3proxy:allowedActions": ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+    "s3proxy:tags": {"env": "a"},
+}
+MANY_BUCKETS = [f"matrix-bucket-number-{i:03d}-of-the-tenants" for i in range(250)]  # past the inline policy's size
+PUT_PATH = "~1{folder}~1{item+}/PUT"
+# (what changes, the config's changed keys, what LocalStack must then hold: a reading -> expected value)
+MATRIX: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("CIDRs added", {"s3proxy:allowedSourceCidrs": ["10.0.0.0/8"]}, {"denied_outside": ["10.0.0.0/8"]}),
+    ("CIDRs changed", {"s3proxy:allowedSourceCidrs": ["192.168.0.0/16"]}, {"denied_outside": ["192.168.0.0/16"]}),
+    ("CIDRs removed", {"s3proxy:allowedSourceCidrs": []}, {"denied_outside": []}),
+    ("binary types", {"s3proxy:binaryMediaTypes": ["image/png"]}, {"binary_types": ["image/png"]}),
+    (
+        "stage throttling",
+        {"s3proxy:throttlingRateLimit": 5, "s3proxy:throttlingBurstLimit": 9},
+        {"throttling": {"*/*": (5.0, 9)}},
+    ),
+    (
+        "method throttling",
+        {"s3proxy:methodThrottling": {"PUT /{folder}/{item+}": {"rate_limit": 2, "burst_limit": 4}}},
+        {"throttling": {"*/*": (5.0, 9), PUT_PATH: (2.0, 4)}},
+    ),
+    ("stage variables", {"s3proxy:stageVariables": {"color": "blue"}}, {"variables": {"color": "blue"}}),
+    (
+        "tags",
+        {"s3proxy:tags": {"env": "b", "team": "storage"}},
+        {"stage_tags": {"env": "b", "team": "storage"}, "role_tags": {"env": "b", "team": "storage"}},
+    ),
+    ("CORS origin", {"s3proxy:corsAllowOrigin": "https://app.example.com"}, {"cors": "'https://app.example.com'"}),
+    ("API keys added", {"s3proxy:apiKeyNames": ["web", "batch"]}, {"api_keys": ["s3proxy-batch", "s3proxy-web"]}),
+    ("API keys removed", {"s3proxy:apiKeyNames": ["web"]}, {"api_keys": ["s3proxy-web"]}),
+    ("metadata headers", {"s3proxy:metadataHeaders": ["x-amz-meta-owner"]}, {"metadata": ["x-amz-meta-owner"]}),
+    (
+        "actions added",
+        {"s3proxy:allowedActions": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"]},
+        {"actions": ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]},
+    ),
+    (
+        "actions removed",
+        {"s3proxy:allowedActions": ["s3:GetObject", "s3:PutObject"]},
+        {"actions": ["s3:GetObject", "s3:PutObject"]},
+    ),
+    ("buckets past the inline policy", {"s3proxy:buckets": MANY_BUCKETS}, {"managed_policies": 1}),
+    ("buckets removed again", {"s3proxy:buckets": []}, {"managed_policies": 0}),
+]
+
+
+def reading(name: str, endpoint: str, outputs: dict[str, Any], role: str) -> Any:
+    """One aspect of the deployment, read back from LocalStack."""
+    apigateway, iam = client("apigateway", endpoint), client("iam", endpoint)
+    api_id = outputs["rest_api_id"]
+    stage = apigateway.get_stage(restApiId=api_id, stageName="dev")
+    resources = {r["path"]: r["id"] for r in apigateway.get_resources(restApiId=api_id, limit=500)["items"]}
+    item = resources["/{folder}/{item+}"]
+    if name == "denied_outside":
+        # API Gateway returns the policy as the inside of a JSON string (quotes escaped).
+        escaped = apigateway.get_rest_api(restApiId=api_id).get("policy") or "{}"
+        policy = json.loads(json.loads(f'"{escaped}"'))
+        return [
+            cidr
+            for statement in policy.get("Statement", [])
+            for cidr in statement.get("Condition", {}).get("NotIpAddress", {}).get("aws:SourceIp", [])
+        ]
+    if name == "binary_types":
+        return apigateway.get_rest_api(restApiId=api_id)["binaryMediaTypes"]
+    if name == "throttling":
+        return {
+            path: (settings["throttlingRateLimit"], settings["throttlingBurstLimit"])
+            for path, settings in stage.get("methodSettings", {}).items()
+        }
+    if name == "variables":
+        return stage.get("variables", {})
+    if name == "stage_tags":
+        return apigateway.get_tags(resourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/dev")["tags"]
+    if name == "role_tags":
+        return {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+    if name == "cors":
+        integration = apigateway.get_integration(restApiId=api_id, resourceId=item, httpMethod="OPTIONS")
+        return integration["integrationResponses"]["200"]["responseParameters"][
+            "method.response.header.Access-Control-Allow-Origin"
+        ]
+    if name == "api_keys":
+        (plan,) = [p for p in apigateway.get_usage_plans()["items"] if p["apiStages"][0]["apiId"] == api_id]
+        keys = apigateway.get_usage_plan_keys(usagePlanId=plan["id"])["items"]
+        return sorted(key["name"] for key in keys)
+    if name == "metadata":
+        integration = apigateway.get_integration(restApiId=api_id, resourceId=item, httpMethod="PUT")
+        prefix = "integration.request.header.x-amz-meta-"
+        return [
+            key.removeprefix("integration.request.header.")
+            for key in integration["requestParameters"]
+            if key.startswith(prefix)
+        ]
+    documents = [
+        iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    if name == "managed_policies":
+        return len(attached)
+    for policy in attached:
+        version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]
+        documents.append(
+            iam.get_policy_version(PolicyArn=policy["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+        )
+    parsed = [document if isinstance(document, dict) else json.loads(document) for document in documents]
+    actions = {
+        a
+        for d in parsed
+        for s in d["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert name == "actions", name
+    return sorted(actions)
+
+
+def test_the_component_update_matrix_leaves_localstack_as_configured_and_plans_no_change(tmp_path, endpoint):
+    """For each kind of change, `up`, then every aspect read back from LocalStack equals the new
+    configuration, and a preview right after plans no change. Every case runs; the failing ones are
+    listed together."""
+    config = dict(MATRIX_BASE)
+    project = bare_project(tmp_path, (ROOT / "__main__.py").read_text(), "s3proxy", {})
+    shutil.copy(ROOT / "Pulumi.yaml", project)
+    failures = []
+    try:
+        for case, change, expected in MATRIX:
+            config |= change
+            (project / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": config}))
+            outputs = up("dev", project, endpoint)
+            role = outputs["role_arn"].rsplit("/", 1)[1]
+            held = {name: reading(name, endpoint, outputs, role) for name in expected}
+            if held != expected:
+                failures.append(f"{case}: LocalStack holds {held}, the configuration says {expected}")
+            if changes := planned_changes(preview(project)):
+                failures.append(f"{case}: the preview after `up` plans {changes}")
+    finally:
+        down("dev", project, endpoint)
+    assert not failures, "\n".join(failures)
