@@ -44,10 +44,11 @@ localstack-stop:
 	$(LOCALSTACK) stop
 
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
+# PROJECT=dir deploys dir's program with its own virtualenv's packages; its state stays under dir.
 # The last line on stdout is the stack outputs as one JSON object.
-# The outputs are also kept in .local/$(STACK)/outputs.json (secrets masked), for `make postman`.
+# The outputs are also kept in $(PROJECT)/.local/$(STACK)/outputs.json (secrets masked), for `make postman`.
 # SKIP_UNSUPPORTED=1 deploys without the resource types LocalStack cannot hold (listed as skipped).
-OUTPUTS ?= .local/$(STACK)/outputs.json
+OUTPUTS ?= $(PROJECT)/.local/$(STACK)/outputs.json
 COLLECTION ?= .local/$(STACK)/s3proxy.postman_collection.json
 
 up: install localstack
