@@ -2,7 +2,7 @@
 
     python benchmarks/localstack.py [--runs 5] [--requests 200]
 
-1. Deploy: `up` of the dev stack (the unchanged program under the provisioning mocks) vs a raw boto3
+1. Deploy: `up` of the dev stack (the unchanged program, its resources made by the provisioners) vs a raw boto3
    deployment of the same OpenAPI document (role + policy + import + deployment + stage), runs
    interleaved so both see the same machine; ratio of medians (goal <= 1.1x). The raw import alone does
    not give a working API on LocalStack (it drops settings `make up` re-applies), so the baseline is
