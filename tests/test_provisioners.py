@@ -194,3 +194,12 @@ def test_the_state_round_trips_its_typed_records(tmp_path):
 @pytest.mark.parametrize("typ", sorted(REGISTRY))
 def test_every_registered_type_is_a_pulumi_aws_type_token(typ):
     assert re.fullmatch(r"aws:[a-z0-9]+/[a-zA-Z0-9]+:[A-Z][A-Za-z0-9]+", typ)
+
+
+def test_a_record_naming_its_outputs_attributes_still_loads(tmp_path):
+    path = tmp_path / "deployment.json"
+    entry = {"urn": "u", "type": "t", "name": "n", "id": "i", "region": "r", "keys": {}, "inputs": {}}
+    data = {"endpoint": "e", "region": "r", "pending": [], "outputs": {}, "account": None}
+    path.write_text(json.dumps(data | {"resources": [entry | {"attributes": {"arn": "arn:x"}, "dependencies": []}]}))
+    loaded = StackState.load(path)
+    assert loaded is not None and loaded.resources[0].outputs == {"arn": "arn:x"}

@@ -66,7 +66,7 @@ class StackState:
             path=path,
             endpoint=data["endpoint"],
             region=data["region"],
-            resources=[Resource(**entry) for entry in data["resources"]],
+            resources=[Resource(**readable(entry)) for entry in data["resources"]],
             pending=[PendingCreate(**entry) for entry in data["pending"]],
             outputs=data["outputs"],
             account=data["account"],
@@ -117,6 +117,13 @@ class StackState:
         with self.lock:
             self.resources.remove(entry)
             self.save()
+
+
+def readable(entry: Properties) -> Properties:
+    """A recorded resource as `Resource` takes it: older records name the outputs `attributes`."""
+    if "attributes" in entry:
+        entry = {key: value for key, value in entry.items() if key != "attributes"} | {"outputs": entry["attributes"]}
+    return entry
 
 
 def deletion_order(entries: list[Resource]) -> list[Resource]:
