@@ -23,14 +23,13 @@ from typing import Any
 
 import boto3
 import pulumi
-import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from pulumi.runtime.mocks import MockMonitor
 
 from .localstack import aws_session
 from .placeholders import ACCOUNT_ID, PreviewMocks
-from .program import ROOT, provider_id
+from .program import ROOT, provider_id, read_yaml
 from .provisioners import REGISTRY
 from .provisioners.base import NOT_FOUND, Provisioner, as_json, forgotten
 from .state import PendingCreate, Properties, Resource, StackState, deletion_order
@@ -139,7 +138,7 @@ class Engine(pulumi.runtime.Mocks):
         root = self.root
         for candidate in [root, *sorted(root.parent.iterdir())]:
             manifest = candidate / "Pulumi.yaml"
-            if manifest.is_file() and yaml.safe_load(manifest.read_text()).get("name") == project:
+            if manifest.is_file() and read_yaml(manifest).get("name") == project:
                 recorded = StackState.load(record_path(stack, candidate))
                 if recorded is not None and recorded.outputs:
                     return recorded.outputs
