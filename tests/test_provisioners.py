@@ -11,7 +11,12 @@ import pytest
 
 from tooling.engine import decide
 from tooling.provisioners import REGISTRY
-from tooling.provisioners.apigateway import escape_json_pointer, reconcile_operations, update_operations
+from tooling.provisioners.apigateway import (
+    escape_json_pointer,
+    reconcile_operations,
+    stage_operations,
+    update_operations,
+)
 from tooling.provisioners.base import auto_name, patch_value
 from tooling.provisioners.lambda_ import permission_outputs
 from tooling.provisioners.localstack_fixups import (
@@ -203,3 +208,21 @@ def test_a_record_naming_its_outputs_attributes_still_loads(tmp_path):
     path.write_text(json.dumps(data | {"resources": [entry | {"attributes": {"arn": "arn:x"}, "dependencies": []}]}))
     loaded = StackState.load(path)
     assert loaded is not None and loaded.resources[0].outputs == {"arn": "arn:x"}
+
+
+def test_a_stage_created_with_access_logs_gets_every_set_property_in_one_update():
+    """stage.go resourceStageCreate calls resourceStageUpdate when access_log_settings is set; on a new
+    resource every set property has changed: deploymentId, variables (diffVariablesOps), the log settings."""
+    inputs = {
+        "deployment": "dep1",
+        "variables": {"color": "blue"},
+        "xrayTracingEnabled": False,
+        "accessLogSettings": {"destinationArn": "arn:aws:logs:us-east-1:1:log-group:g", "format": "{}"},
+    }
+    assert stage_operations({}, inputs) == [
+        {"op": "replace", "path": "/deploymentId", "value": "dep1"},
+        {"op": "replace", "path": "/variables/color", "value": "blue"},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": "arn:aws:logs:us-east-1:1:log-group:g"},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": "{}"},
+    ]
+    assert stage_operations(inputs, inputs | {"variables": {}}) == [{"op": "remove", "path": "/variables/color"}]

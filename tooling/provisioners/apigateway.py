@@ -340,37 +340,38 @@ ACCESS_LOG_PATHS = {"destinationArn": "/accessLogSettings/destinationArn", "form
 
 
 def create_stage(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
-    """resourceStageCreate: CreateStage, then an UpdateStage for what CreateStage cannot take (access logs)."""
+    """resourceStageCreate: CreateStage with what is set, then, with access logs (or a client
+    certificate), resourceStageUpdate's UpdateStage of every property set (all are new); then
+    resourceStageRead."""
     api_id, stage_name = keys["rest_api_id"], keys["stage_name"]
-    ctx.client("apigateway", region).create_stage(
-        restApiId=api_id,
-        stageName=stage_name,
-        deploymentId=inputs["deployment"],
-        **given(description=inputs.get("description")),
-        tracingEnabled=bool(inputs.get("xrayTracingEnabled")),
-        variables=inputs.get("variables") or {},
-        tags=inputs.get("tags") or {},
-    )
-    created = {key: inputs.get(key) for key in ("deployment", "description", "xrayTracingEnabled", "variables", "tags")}
-    placeholder = Resource(urn="", type="", name="", id="", region=region, keys=keys, inputs=None, outputs={})
-    update_stage(ctx, region, placeholder, created, inputs)
-    account = ctx.account(region)
-    return f"ags-{api_id}-{stage_name}", {
-        "invokeUrl": f"{ctx.endpoint}/restapis/{api_id}/{stage_name}/_user_request_",
-        "executionArn": f"arn:aws:execute-api:{region}:{account}:{api_id}/{stage_name}",
-        "arn": stage_arn(region, api_id, stage_name),
-    }
+    apigateway = ctx.client("apigateway", region)
+    request: Properties = {"restApiId": api_id, "stageName": stage_name, "deploymentId": inputs["deployment"]}
+    if inputs.get("tags"):
+        request["tags"] = inputs["tags"]
+    for key, parameter in (("description", "description"), ("documentationVersion", "documentationVersion")):
+        if inputs.get(key):
+            request[parameter] = inputs[key]
+    if inputs.get("variables"):
+        request["variables"] = inputs["variables"]
+    if inputs.get("xrayTracingEnabled"):
+        request["tracingEnabled"] = True
+    apigateway.create_stage(**request)
+    if inputs.get("accessLogSettings") or inputs.get("clientCertificateId"):
+        operations = stage_operations({}, inputs)
+        apigateway.update_stage(restApiId=api_id, stageName=stage_name, patchOperations=operations)
+    return f"ags-{api_id}-{stage_name}", read_stage(ctx, region, api_id, stage_name)
 
 
-def update_stage(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> None:
-    """resourceStageUpdate: one UpdateStage with the changed properties' operations; tags apart."""
-    apigateway, keys = ctx.client("apigateway", region), entry.keys
+def stage_operations(olds: Properties, news: Properties) -> list[dict[str, str]]:
+    """resourceStageUpdate's patch operations for the changed properties (diffVariablesOps for variables)."""
     operations = []
+    if differs(olds, news, "clientCertificateId"):
+        operations.append(replace("/clientCertificateId", news.get("clientCertificateId") or ""))
     if differs(olds, news, "deployment"):
         operations.append(replace("/deploymentId", news["deployment"]))
     if differs(olds, news, "description"):
         operations.append(replace("/description", news.get("description") or ""))
-    if differs(olds, news, "xrayTracingEnabled"):
+    if bool(olds.get("xrayTracingEnabled")) != bool(news.get("xrayTracingEnabled")):
         operations.append(replace("/tracingEnabled", bool(news.get("xrayTracingEnabled"))))
     before, after = olds.get("variables") or {}, news.get("variables") or {}
     operations += [{"op": "remove", "path": f"/variables/{key}"} for key in before if key not in after]
@@ -380,9 +381,40 @@ def update_stage(ctx: Context, region: str, entry: Resource, olds: Properties, n
             operations += [replace(path, settings[key]) for key, path in ACCESS_LOG_PATHS.items()]
         else:
             operations.append({"op": "remove", "path": "/accessLogSettings"})
-    if operations:
+    return operations
+
+
+def update_stage(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> Properties:
+    """resourceStageUpdate: one UpdateStage with the changed properties' operations; tags apart; then
+    resourceStageRead."""
+    apigateway, keys = ctx.client("apigateway", region), entry.keys
+    if operations := stage_operations(olds, news):
         apigateway.update_stage(restApiId=keys["rest_api_id"], stageName=keys["stage_name"], patchOperations=operations)
     retag_apigateway(apigateway, stage_arn(region, keys["rest_api_id"], keys["stage_name"]), olds, news)
+    return read_stage(ctx, region, keys["rest_api_id"], keys["stage_name"])
+
+
+def read_stage(ctx: Context, region: str, api_id: str, stage_name: str) -> Properties:
+    """resourceStageRead: GetStage. The invoke URL is LocalStack's (AWS's would be
+    `https://<api>.execute-api.<region>.amazonaws.com/<stage>`), so that it can be called."""
+    stage = ctx.client("apigateway", region).get_stage(restApiId=api_id, stageName=stage_name)
+    logs = stage.get("accessLogSettings")
+    return {
+        "accessLogSettings": {"destinationArn": logs.get("destinationArn"), "format": logs.get("format")}
+        if logs
+        else None,
+        "arn": stage_arn(region, api_id, stage_name),
+        "cacheClusterEnabled": bool(stage.get("cacheClusterEnabled")),
+        "clientCertificateId": stage.get("clientCertificateId"),
+        "deployment": stage.get("deploymentId"),
+        "description": stage.get("description"),
+        "documentationVersion": stage.get("documentationVersion"),
+        "executionArn": f"arn:aws:execute-api:{region}:{ctx.account(region)}:{api_id}/{stage_name}",
+        "invokeUrl": f"{ctx.endpoint}/restapis/{api_id}/{stage_name}/_user_request_",
+        "variables": stage.get("variables") or None,
+        "webAclArn": stage.get("webAclArn"),
+        "xrayTracingEnabled": bool(stage.get("tracingEnabled")),
+    }
 
 
 STAGE = Provisioner(
@@ -397,6 +429,8 @@ STAGE = Provisioner(
     delete=call_with_keys("apigateway", "delete_stage", restApiId="rest_api_id", stageName="stage_name"),
     exists=held(call_with_keys("apigateway", "get_stage", restApiId="rest_api_id", stageName="stage_name")),
     force_new=frozenset({"restApi", "stageName"}),
+    # Optional, set by Read: a value AWS holds that the program leaves out is a change.
+    read=frozenset({"accessLogSettings", "clientCertificateId", "deployment", "description", "variables"}),
 )
 
 
