@@ -48,10 +48,11 @@ localstack-stop:
 	$(LOCALSTACK) stop
 
 # `pulumi up` / `pulumi destroy` of the unchanged program into LocalStack, without the Pulumi CLI.
-# `up` ends with a summary (URL, API id, routes); the outputs are kept in .local/$(STACK)/outputs.json
-# (secrets masked) for `make outputs`, `make postman` and the `s3proxy` command.
+# `up` ends with a summary (URL, API id, routes); PROJECT=dir deploys dir's program with its own virtualenv's
+# packages, its state under dir. The outputs are kept in $(PROJECT)/.local/$(STACK)/outputs.json (secrets masked)
+# for `make outputs`, `make postman` and the `s3proxy` command.
 # SKIP_UNSUPPORTED=1 deploys without the resource types LocalStack cannot hold (listed as skipped).
-OUTPUTS ?= .local/$(STACK)/outputs.json
+OUTPUTS ?= $(PROJECT)/.local/$(STACK)/outputs.json
 COLLECTION ?= .local/$(STACK)/s3proxy.postman_collection.json
 
 up: install localstack
