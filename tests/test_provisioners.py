@@ -23,6 +23,7 @@ from tooling.provisioners.localstack_fixups import (
     TOP_LEVEL_MEDIA_TYPES,
     from_localstack_media_types,
     localstack_patch_operations,
+    update_rest_api,
 )
 from tooling.state import PendingCreate, Resource, StackState
 
@@ -181,6 +182,23 @@ def test_localstack_fixups_stand_every_top_level_type_for_any_type_and_back():
     expanded = localstack_patch_operations([{"op": "add", "path": "/binaryMediaTypes/*~1*"}])
     assert [o["path"] for o in expanded][:2] == ["/binaryMediaTypes/application~1*", "/binaryMediaTypes/audio~1*"]
     assert len(expanded) == 10
+
+
+def test_localstack_gets_each_binary_type_removal_in_a_call_of_its_own():
+    # In one UpdateRestApi with several removals LocalStack removes only every other one (measured: 10 removals and
+    # 10 additions of the same types left 15); alone, each is removed, as AWS removes each by its value.
+    calls = []
+
+    class Gateway:
+        def update_rest_api(self, restApiId, patchOperations):
+            calls.append((restApiId, patchOperations))
+
+    remove_png = {"op": "remove", "path": "/binaryMediaTypes/image~1png"}
+    remove_gif = {"op": "remove", "path": "/binaryMediaTypes/image~1gif"}
+    add_any = {"op": "add", "path": "/binaryMediaTypes/image~1*"}
+    name = {"op": "replace", "path": "/name", "value": "api"}
+    update_rest_api(Gateway(), "a1", [remove_png, name, remove_gif, add_any])
+    assert calls == [("a1", [remove_png]), ("a1", [remove_gif]), ("a1", [name, add_any])]
 
 
 def test_the_state_round_trips_its_typed_records(tmp_path):

@@ -188,7 +188,7 @@ def put_body(ctx: Context, region: str, api_id: str, planned: Properties) -> Non
     fixups.reapply_dropped_settings(apigateway, api_id, planned["body"])
     output["binaryMediaTypes"] = fixups.from_localstack_media_types(output.get("binaryMediaTypes"))
     if operations := reconcile_operations(planned, output):
-        apigateway.update_rest_api(restApiId=api_id, patchOperations=fixups.localstack_patch_operations(operations))
+        fixups.update_rest_api(apigateway, api_id, operations)
 
 
 def create_rest_api(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
@@ -222,7 +222,7 @@ def update_rest_api(ctx: Context, region: str, entry: Resource, olds: Properties
     prior state's); tags apart; then resourceRestAPIRead."""
     apigateway, api_id = ctx.client("apigateway", region), entry.id
     if operations := update_operations(olds, news):
-        apigateway.update_rest_api(restApiId=api_id, patchOperations=fixups.localstack_patch_operations(operations))
+        fixups.update_rest_api(apigateway, api_id, operations)
     if differs(olds, news, "body", "parameters") and news.get("body"):
         put_body(ctx, region, api_id, news)
     retag_apigateway(apigateway, f"arn:aws:apigateway:{region}::/restapis/{api_id}", olds, news)

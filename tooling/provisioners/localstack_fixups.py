@@ -47,6 +47,18 @@ def localstack_body(body: str) -> bytes:
     return body.encode()
 
 
+def update_rest_api(apigateway: Any, api_id: str, operations: list[dict[str, str]]) -> None:
+    """UpdateRestApi with `operations` as LocalStack needs them: `*/*` expanded (see `localstack_patch_operations`),
+    and each removal of a binary media type sent alone first: in one call with several, LocalStack removes only every
+    other one (measured: 10 removals and 10 additions left 15 types), where AWS removes each by its value."""
+    expanded = localstack_patch_operations(operations)
+    removals = [o for o in expanded if o["op"] == "remove" and o["path"].startswith(BINARY_TYPES_PATH)]
+    for removal in removals:
+        apigateway.update_rest_api(restApiId=api_id, patchOperations=[removal])
+    if rest := [o for o in expanded if o not in removals]:
+        apigateway.update_rest_api(restApiId=api_id, patchOperations=rest)
+
+
 def localstack_patch_operations(operations: list[dict[str, str]]) -> list[dict[str, str]]:
     """Patch operations on `/binaryMediaTypes/*~1*` as the same operation on every top-level type."""
     any_path = BINARY_TYPES_PATH + ANY_MEDIA_TYPE.replace("/", "~1")
