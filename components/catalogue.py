@@ -51,9 +51,17 @@ S3_PATHS = {Scope.SERVICE: "/", Scope.BUCKET: "{bucket}", Scope.OBJECT: "{bucket
 # S3's flexible checksums: a client sends one, S3 verifies the body against it and returns it.
 # They replace Content-MD5, which API Gateway drops from every integration request (its "important
 # notes for REST APIs"), so an MD5 would never reach S3. `x-amz-checksum-mode: ENABLED` asks
-# GetObject/HeadObject for the stored checksum.
-CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
-CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in CHECKSUM_HEADERS)
+# GetObject/HeadObject for the stored checksum. S3 computes a CRC64NVME by default and answers with
+# `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE: what the checksum covers), S3 API reference "Checksum".
+CHECKSUM_HEADERS = (
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+)
+CHECKSUM_TYPE = "x-amz-checksum-type"
+CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in (*CHECKSUM_HEADERS, CHECKSUM_TYPE))
 BODY_CHECKSUM_HEADERS = (*CHECKSUM_HEADERS, "x-amz-sdk-checksum-algorithm")
 
 # Response headers: (method response header, integration response header it is mapped from).
@@ -187,13 +195,15 @@ def object_route(
 
 # Multipart uploads let objects far beyond API Gateway's 10 MB payload limit through, part by part.
 # They share the object methods: S3 tells them apart by the query string (the route's `selector`).
-# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part.
+# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part;
+# `x-amz-checksum-type` chooses whether the object's checksum is FULL_OBJECT or COMPOSITE.
 MULTIPART_UPLOAD_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "Cache-Control",
     "Content-Encoding",
     "x-amz-checksum-algorithm",
+    CHECKSUM_TYPE,
 )
 
 ROUTES: tuple[Route, ...] = (
