@@ -85,6 +85,33 @@ OBJECT_RESPONSE_HEADERS = (
     *CHECKSUM_RESPONSE_HEADERS,
 )
 
+# What S3 answers with besides a success's headers (S3 API reference, each operation's "Response Syntax";
+# S3 User Guide, "Working with delete markers"; RFC 9110 section 15.4.5 for 304). A 304 carries the
+# validators and caching headers of the 200 it stands for; an error, its XML's Content-Type; the 404 of
+# an object whose current version is a delete marker, and the 405 of a delete marker named by versionId
+# (which the faithful mapping selects as 400), the marker's version id.
+NOT_MODIFIED_HEADERS = ("Timestamp", "Date", "ETag", "Last-Modified", "Cache-Control", "x-amz-version-id")
+ERROR_HEADERS = ("Content-Type",)
+DELETE_MARKER_ERROR_HEADERS = (*ERROR_HEADERS, "x-amz-version-id")
+# S3's 204 (DeleteObject, DeleteBucket, AbortMultipartUpload) has no body: no type, length or validators.
+NO_CONTENT_HEADERS = ("Timestamp", "Date", "x-amz-version-id")
+HEADERS_BY_STATUS = {
+    204: NO_CONTENT_HEADERS,
+    304: NOT_MODIFIED_HEADERS,
+    400: DELETE_MARKER_ERROR_HEADERS,
+    404: DELETE_MARKER_ERROR_HEADERS,
+}
+
+
+def headers_sent_with(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Of a route's (method, integration) response header pairs, those S3 sends with `status`: all of
+    them with a 200 or 206, else the ones its kind of answer carries."""
+    if status in (200, 206):
+        return headers
+    names = HEADERS_BY_STATUS.get(status, ERROR_HEADERS)
+    return tuple(pair for pair in headers if pair[0] in names)
+
+
 # Request headers S3 acts on, passed through unchanged.
 READ_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
 OBJECT_READ_HEADERS = ("Range", *READ_CONDITIONS, "x-amz-checksum-mode")

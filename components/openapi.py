@@ -11,7 +11,15 @@ import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from .catalogue import PATH_PARAMETERS, ObjectData, PrefixRule, Route, integration_uri, partition_of
+from .catalogue import (
+    PATH_PARAMETERS,
+    ObjectData,
+    PrefixRule,
+    Route,
+    headers_sent_with,
+    integration_uri,
+    partition_of,
+)
 from .config import ProxyConfig
 
 T = TypeVar("T")
@@ -91,7 +99,7 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     def mapped_on(status: int) -> tuple[tuple[str, str], ...]:
         if config.status_mapping == "tutorial" and status != 200:
             return ()  # the tutorial maps headers on its 200 response only
-        return response_headers
+        return headers_sent_with(status, response_headers)
 
     # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
     # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
@@ -207,6 +215,19 @@ CORS_REQUEST_HEADERS = (
 GATEWAY_ERROR_HEADERS = ("x-amzn-ErrorType",)
 
 
+# Response headers every script may read without being exposed (Fetch standard, "CORS-safelisted
+# response-header name"; Content-Length since 2020).
+SAFELISTED_RESPONSE_HEADERS = (
+    "Cache-Control",
+    "Content-Language",
+    "Content-Length",
+    "Content-Type",
+    "Expires",
+    "Last-Modified",
+    "Pragma",
+)
+
+
 def _cors_headers(config: ProxyConfig, exposed: Iterable[str]) -> dict[str, str]:
     """Static CORS headers of a response passing back `exposed` (values quoted: API Gateway literals).
 
@@ -215,7 +236,7 @@ def _cors_headers(config: ProxyConfig, exposed: Iterable[str]) -> dict[str, str]
     if not config.cors:
         return {}
     headers = {"Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'"}
-    names = _union([exposed, config.cors.expose_headers])
+    names = _union([[name for name in exposed if name not in SAFELISTED_RESPONSE_HEADERS], config.cors.expose_headers])
     if names:
         headers["Access-Control-Expose-Headers"] = f"'{','.join(names)}'"
     return headers
