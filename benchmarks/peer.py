@@ -1,0 +1,239 @@
+"""Benchmark on LocalStack: signed GETs of one object through this API and through the AWS tutorial's API shape.
+
+    python benchmarks/peer.py [--rounds 7] [--requests 64] [--threads 4] [--sizes-kib 1,1024]
+
+The peer is the tutorial "Create a REST API as an Amazon S3 proxy in API Gateway" as its seed text describes it
+(../shared/seeds/aws-tutorial-rest-api-as-s3-proxy.txt, read here; no project code builds it): `GET
+/{folder}/{item}`, AWS_IAM, an AWS integration on S3's path override `{bucket}/{object}`, its response header
+mappings on the default (200) response, its 4xx/5xx status patterns, its binary media type with passthrough.
+This API is the dev stack, deployed with tooling.deploy.up. Both serve the same objects from the same
+LocalStack, requests SigV4-signed with botocore for execute-api, `--threads` concurrent callers.
+
+Each size runs `--rounds` interleaved rounds (the order alternates round by round, so drift in the machine's load
+falls on both); a round is `--requests` GETs of one API. Printed per size: p50 latency of each, the median
+throughput of its rounds, and the ratio ours / peer (goal >= 1.00). Every answer is checked byte-exact.
+LocalStack is started if it is not running (and stopped again only then); both APIs are deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SEED = ROOT.parent / "shared" / "seeds" / "aws-tutorial-rest-api-as-s3-proxy.txt"
+REGION = "us-east-1"
+STAGE = "peer"
+
+
+@dataclass(frozen=True)
+class Tutorial:
+    """What the seed's "New REST API console" steps configure for `GET /{folder}/{item}`."""
+
+    path_override: str  # the integration's S3 path
+    path_parameters: dict[str, str]  # integration path parameter -> method request parameter
+    response_headers: dict[str, str]  # method response header -> integration response header (on 200)
+    error_patterns: dict[str, str]  # selection pattern -> method status
+    authorization: str
+    binary_media_type: str
+
+
+def found(pattern: str, text: str) -> list[Any]:
+    matches = re.findall(pattern, text)
+    if not matches:
+        raise SystemExit(f"{SEED.name}: no step matching {pattern!r}: the seed changed")
+    return matches
+
+
+def read_tutorial(text: str) -> Tutorial:
+    """The peer's settings, read from the tutorial's own steps (each must be found)."""
+    item = text[text.index("To expose the GET method on a file resource") :]
+    names = found(r"For Name, enter (\w+)\.", item)
+    sources = found(r"For Mapped from, enter (method\.request\.path\.\w+)\.", item)
+    patterns = found(r"For HTTP status regex, enter (\S+?)\.?\s", text)
+    return Tutorial(
+        path_override=found(r"For Path override, enter (\{bucket\}/\{object\})\.", item)[0],
+        path_parameters=dict(zip(names, sources, strict=True)),
+        response_headers=dict(
+            found(r"For the ([\w-]+) header, enter integration\.response\.header\.([\w-]+) for the mapping value", text)
+        ),
+        error_patterns={pattern: f"{pattern[0]}00" for pattern in dict.fromkeys(patterns)},
+        authorization=found(r"For Authorization, from the dropdown menu, select (AWS_IAM)\.", text)[0],
+        binary_media_type=found(r"enter the required media type, for example, ([\w.+-]+/[\w.+-]+)\.", text)[0],
+    )
+
+
+def build_peer(apigateway: Any, iam: Any, tutorial: Tutorial) -> tuple[str, str]:
+    """The tutorial's API on LocalStack; (its id, its invoke URL)."""
+    role = iam.create_role(
+        RoleName=f"APIGatewayS3ProxyPolicy-{os.urandom(3).hex()}",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    )["Role"]
+    api = apigateway.create_rest_api(name="MyS3", binaryMediaTypes=[tutorial.binary_media_type])["id"]
+    root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
+    folder = apigateway.create_resource(restApiId=api, parentId=root, pathPart="{folder}")["id"]
+    item = apigateway.create_resource(restApiId=api, parentId=folder, pathPart="{item}")["id"]
+    method = {"restApiId": api, "resourceId": item, "httpMethod": "GET"}
+    apigateway.put_method(
+        **method,
+        authorizationType=tutorial.authorization,
+        requestParameters={source: True for source in tutorial.path_parameters.values()}
+        | {"method.request.header.Accept": False},
+    )
+    apigateway.put_integration(
+        **method,
+        type="AWS",
+        integrationHttpMethod="GET",
+        uri=f"arn:aws:apigateway:{REGION}:s3:path/{tutorial.path_override}",
+        credentials=role["Arn"],
+        requestParameters={
+            f"integration.request.path.{name}": source for name, source in tutorial.path_parameters.items()
+        }
+        | {"integration.request.header.Accept": "method.request.header.Accept"},
+        passthroughBehavior="WHEN_NO_MATCH",
+    )
+    apigateway.put_method_response(
+        **method,
+        statusCode="200",
+        responseParameters={f"method.response.header.{header}": False for header in tutorial.response_headers},
+    )
+    apigateway.put_integration_response(
+        **method,
+        statusCode="200",
+        selectionPattern="",
+        responseParameters={
+            f"method.response.header.{header}": f"integration.response.header.{source}"
+            for header, source in tutorial.response_headers.items()
+        },
+    )
+    for pattern, status in tutorial.error_patterns.items():
+        apigateway.put_method_response(**method, statusCode=status)
+        apigateway.put_integration_response(**method, statusCode=status, selectionPattern=pattern)
+    apigateway.create_deployment(restApiId=api, stageName=STAGE)
+    return api, f"{apigateway.meta.endpoint_url}/restapis/{api}/{STAGE}/_user_request_"
+
+
+@dataclass
+class Round:
+    latencies: list[float]
+    seconds: float
+
+
+def run_round(url: str, expected: bytes, media_type: str, count: int, threads: int, credentials: Credentials) -> Round:
+    """`count` signed GETs of `url` by `threads` callers, each with its own connection; every body checked."""
+    local = threading.local()
+
+    def get(_: int) -> float:
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        signed = AWSRequest(method="GET", url=url, headers={"Accept": media_type})
+        SigV4Auth(credentials, "execute-api", REGION).add_auth(signed)
+        started = time.perf_counter()
+        answer = session.get(url, headers=dict(signed.headers.items()), timeout=120)
+        elapsed = time.perf_counter() - started
+        if answer.status_code != 200 or answer.content != expected:
+            raise SystemExit(f"GET {url}: HTTP {answer.status_code}, {len(answer.content)} bytes, not the object")
+        return elapsed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        latencies = list(pool.map(get, range(count)))
+    return Round(latencies, time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--sizes-kib", default="1,1024")
+    options = parser.parse_args()
+    tutorial = read_tutorial(SEED.read_text())
+
+    from tooling.deploy import down, up
+    from tooling.localstack import aws_session, default_endpoint
+
+    script = ROOT / "localstack" / "localstack.sh"
+    was_up = subprocess.run([script, "status"], capture_output=True, text=True).stdout.startswith("running")
+    subprocess.run([script, "start"], check=True, capture_output=True)
+    endpoint = default_endpoint()
+    session = aws_session(REGION)
+    credentials = session.get_credentials().get_frozen_credentials()
+    s3, apigateway, iam = (session.client(name, endpoint_url=endpoint) for name in ("s3", "apigateway", "iam"))
+    project = Path(tempfile.mkdtemp(prefix="bench-peer-"))
+    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(ROOT / name, project)
+    bucket = f"bench-peer-{os.urandom(3).hex()}"
+    peer_id = None
+    try:
+        ours = up("dev", project, endpoint)["url"].rstrip("/")
+        peer_id, peer = build_peer(apigateway, iam, tutorial)
+        s3.create_bucket(Bucket=bucket)
+        print(
+            f"peer: the tutorial's GET /{{folder}}/{{item}} ({tutorial.authorization}, {tutorial.path_override}, "
+            f"200 maps {', '.join(tutorial.response_headers)}, errors {', '.join(tutorial.error_patterns)}, "
+            f"binary {tutorial.binary_media_type}); ours: the dev stack. {options.threads} threads, "
+            f"{options.rounds} interleaved rounds of {options.requests} signed GETs"
+        )
+        for size_kib in (int(size) for size in options.sizes_kib.split(",")):
+            body = os.urandom(size_kib * 1024)
+            key = f"object-{size_kib}k.png"
+            s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=tutorial.binary_media_type)
+            urls = {"ours": f"{ours}/{bucket}/{key}", "peer": f"{peer}/{bucket}/{key}"}
+            rounds: dict[str, list[Round]] = {"ours": [], "peer": []}
+            for number in range(options.rounds):
+                order = ("ours", "peer") if number % 2 == 0 else ("peer", "ours")
+                for name in order:
+                    rounds[name].append(
+                        run_round(
+                            urls[name], body, tutorial.binary_media_type, options.requests, options.threads, credentials
+                        )
+                    )
+            figures = {}
+            for name, runs in rounds.items():
+                p50 = statistics.median(latency for run in runs for latency in run.latencies) * 1000
+                throughput = statistics.median(options.requests / run.seconds for run in runs)
+                figures[name] = (p50, throughput)
+                print(
+                    f"{size_kib:>5} KiB {name}: p50 {p50:6.1f} ms, {throughput:6.1f} requests/s "
+                    f"({throughput * size_kib / 1024:6.1f} MiB/s)"
+                )
+            ratio = figures["ours"][1] / figures["peer"][1]
+            print(
+                f"{size_kib:>5} KiB ratio ours/peer (throughput): {ratio:.2f}x, p50 {figures['peer'][0] / figures['ours'][0]:.2f}x "
+                f"(goal >= 1.00: {'met' if ratio >= 1.0 else 'MISSED'})"
+            )
+    finally:
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if peer_id else []:
+            s3.delete_object(Bucket=bucket, Key=item["Key"])
+        if peer_id:
+            s3.delete_bucket(Bucket=bucket)
+            apigateway.delete_rest_api(restApiId=peer_id)
+        down("dev", project)
+        shutil.rmtree(project, ignore_errors=True)
+        if not was_up:
+            subprocess.run([script, "stop"], check=True, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
