@@ -11,8 +11,11 @@ LocalStack, requests SigV4-signed with botocore for execute-api, `--threads` con
 
 Each size runs `--rounds` interleaved rounds (the order alternates round by round, so drift in the machine's load
 falls on both); a round is `--requests` GETs of one API. Printed per size: p50 latency of each, the median
-throughput of its rounds, and the ratio ours / peer (goal >= 1.00). Every answer is checked byte-exact.
-LocalStack is started if it is not running (and stopped again only then); both APIs are deleted at the end.
+throughput of its rounds, LocalStack's CPU time per request (when this checkout runs it: read from /proc, it is
+what an API costs the emulator, and moves far less than wall time with the machine's other load), and the ratio
+ours / peer: the median of the rounds' paired ratios, with their range (goal >= 1.00). Every answer is checked
+byte-exact. LocalStack is started if it is not running (and stopped again only then); both APIs are deleted at
+the end.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from botocore.credentials import Credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from transfer import cpu_of, read_pid  # noqa: E402  (benchmarks/transfer.py, beside this script)
 
 SEED = ROOT.parent / "shared" / "seeds" / "aws-tutorial-rest-api-as-s3-proxy.txt"
 REGION = "us-east-1"
@@ -137,9 +142,12 @@ def build_peer(apigateway: Any, iam: Any, tutorial: Tutorial) -> tuple[str, str]
 class Round:
     latencies: list[float]
     seconds: float
+    server_seconds: float  # LocalStack's CPU time
 
 
-def run_round(url: str, expected: bytes, media_type: str, count: int, threads: int, credentials: Credentials) -> Round:
+def run_round(
+    url: str, expected: bytes, media_type: str, count: int, threads: int, credentials: Credentials, server: int | None
+) -> Round:
     """`count` signed GETs of `url` by `threads` callers, each with its own connection; every body checked."""
     local = threading.local()
 
@@ -155,10 +163,10 @@ def run_round(url: str, expected: bytes, media_type: str, count: int, threads: i
             raise SystemExit(f"GET {url}: HTTP {answer.status_code}, {len(answer.content)} bytes, not the object")
         return elapsed
 
-    started = time.perf_counter()
+    server_started, started = cpu_of(server), time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         latencies = list(pool.map(get, range(count)))
-    return Round(latencies, time.perf_counter() - started)
+    return Round(latencies, time.perf_counter() - started, cpu_of(server) - server_started)
 
 
 def main() -> None:
@@ -184,6 +192,7 @@ def main() -> None:
     for name in ("__main__.py", "Pulumi.yaml", "Pulumi.dev.yaml"):
         shutil.copy(ROOT / name, project)
     bucket = f"bench-peer-{os.urandom(3).hex()}"
+    localstack = read_pid(ROOT / ".local" / "localstack.pid")
     peer_id = None
     try:
         ours = up("dev", project, endpoint)["url"].rstrip("/")
@@ -206,22 +215,41 @@ def main() -> None:
                 for name in order:
                     rounds[name].append(
                         run_round(
-                            urls[name], body, tutorial.binary_media_type, options.requests, options.threads, credentials
+                            urls[name],
+                            body,
+                            tutorial.binary_media_type,
+                            options.requests,
+                            options.threads,
+                            credentials,
+                            localstack,
                         )
                     )
-            figures = {}
             for name, runs in rounds.items():
                 p50 = statistics.median(latency for run in runs for latency in run.latencies) * 1000
                 throughput = statistics.median(options.requests / run.seconds for run in runs)
-                figures[name] = (p50, throughput)
+                cpu = statistics.median(run.server_seconds / options.requests for run in runs) * 1000
                 print(
                     f"{size_kib:>5} KiB {name}: p50 {p50:6.1f} ms, {throughput:6.1f} requests/s "
-                    f"({throughput * size_kib / 1024:6.1f} MiB/s)"
+                    f"({throughput * size_kib / 1024:6.1f} MiB/s), LocalStack {cpu:5.2f} CPU-ms per request"
                 )
-            ratio = figures["ours"][1] / figures["peer"][1]
+            pairs = list(zip(rounds["ours"], rounds["peer"], strict=True))
+            speed = sorted(peer_round.seconds / our_round.seconds for our_round, peer_round in pairs)
+            latency = sorted(
+                statistics.median(peer_round.latencies) / statistics.median(our_round.latencies)
+                for our_round, peer_round in pairs
+            )
+            cost = sorted(peer_round.server_seconds / our_round.server_seconds for our_round, peer_round in pairs)
+            ratio = statistics.median(speed)
             print(
-                f"{size_kib:>5} KiB ratio ours/peer (throughput): {ratio:.2f}x, p50 {figures['peer'][0] / figures['ours'][0]:.2f}x "
-                f"(goal >= 1.00: {'met' if ratio >= 1.0 else 'MISSED'})"
+                f"{size_kib:>5} KiB ours/peer, median of {len(pairs)} paired rounds [range]: throughput "
+                f"{ratio:.2f}x [{speed[0]:.2f}-{speed[-1]:.2f}], p50 latency {statistics.median(latency):.2f}x "
+                f"[{latency[0]:.2f}-{latency[-1]:.2f}]"
+                + (
+                    f", LocalStack CPU {statistics.median(cost):.2f}x [{cost[0]:.2f}-{cost[-1]:.2f}]"
+                    if localstack
+                    else ""
+                )
+                + f" (goal >= 1.00: {'met' if ratio >= 1.0 else 'MISSED'})"
             )
     finally:
         for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if peer_id else []:

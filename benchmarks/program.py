@@ -158,13 +158,13 @@ def main() -> None:
             f"{size / before:.2f} of the {before} before, goal <= 0.50: {'met' if size <= before / 2 else 'MISSED'}"
         )
     baseline = measure_components(0)
-    counts = [int(count) for count in options.components.split(",")]
-    for count in counts:
+    component_counts = [int(count) for count in options.components.split(",")]
+    for count in component_counts:
         figures = measure_components(count)
         seconds = figures["seconds"] - baseline["seconds"]
         memory = (figures["peak_rss"] - baseline["peak_rss"]) / 1e6
         print(
-            f"program of {count:>2} components under mocks: {figures['seconds']:.2f} s, peak RSS +{memory:.0f} MB "
+            f"program of {count:>2} component(s) under mocks: {figures['seconds']:.2f} s, peak RSS +{memory:.0f} MB "
             f"over none; per component {seconds / count * 1000:.0f} ms, {memory / count:.2f} MB"
         )
 
