@@ -16,20 +16,28 @@ what an API costs the emulator, and moves far less than wall time with the machi
 ours / peer: the median of the rounds' paired ratios, with their range (goal >= 1.00). Every answer is checked
 byte-exact. LocalStack is started if it is not running (and stopped again only then); both APIs are deleted at
 the end.
+
+`--profile` samples LocalStack with py-spy during every round (this checkout's LocalStack only) and prints, per
+API, the sampled milliseconds per request of each stage of its API Gateway (the handlers of the invocation chain,
+the integration's HTTP call to S3, waits on its socket included): where one API costs the emulator more.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +146,44 @@ def build_peer(apigateway: Any, iam: Any, tutorial: Tutorial) -> tuple[str, str]
     return api, f"{apigateway.meta.endpoint_url}/restapis/{api}/{STAGE}/_user_request_"
 
 
+# The stages of LocalStack's REST API invocation (localstack/services/apigateway/next_gen/execute_api): the
+# whole chain, its handlers, and the AWS integration's HTTP call to S3 inside the integration handler.
+STAGES = ("RestApiGateway.process_with_context", "Handler.__call__", "RestApiAwsIntegration.invoke")
+PROFILE_RATE = 250  # samples per second
+
+
+@contextlib.contextmanager
+def sampled(pid: int | None, output: Path | None) -> Iterator[None]:
+    """py-spy sampling `pid` into `output` (collapsed stacks) while the block runs; nothing when either is None."""
+    if pid is None or output is None:
+        yield
+        return
+    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", str(PROFILE_RATE)]
+    recorder = subprocess.Popen(
+        [str(Path(sys.executable).parent / command[0]), *command[1:], "--nonblocking", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
+        recorder.wait()
+
+
+def stage_milliseconds(profiles: list[Path], requests_made: int) -> dict[str, float]:
+    """Sampled ms per request spent in each stage (a frame whose name ends in a STAGES entry), inclusive."""
+    samples: Counter[str] = Counter()
+    for profile in profiles:
+        for line in profile.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            names = {frame.split(" (")[0] for frame in stack.split(";")}
+            for name in names:
+                if name.endswith(STAGES):
+                    samples[name] += int(count)
+    return {name: count / PROFILE_RATE / requests_made * 1000 for name, count in samples.items()}
+
+
 @dataclass
 class Round:
     latencies: list[float]
@@ -175,6 +221,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=64)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--sizes-kib", default="1,1024")
+    parser.add_argument("--profile", action="store_true", help="sample LocalStack with py-spy; print its stages")
     options = parser.parse_args()
     tutorial = read_tutorial(SEED.read_text())
 
@@ -213,8 +260,9 @@ def main() -> None:
             for number in range(options.rounds):
                 order = ("ours", "peer") if number % 2 == 0 else ("peer", "ours")
                 for name in order:
-                    rounds[name].append(
-                        run_round(
+                    profile = project / f"{name}-{size_kib}k-{number}.txt" if options.profile else None
+                    with sampled(localstack, profile):
+                        answered = run_round(
                             urls[name],
                             body,
                             tutorial.binary_media_type,
@@ -223,7 +271,7 @@ def main() -> None:
                             credentials,
                             localstack,
                         )
-                    )
+                    rounds[name].append(answered)
             for name, runs in rounds.items():
                 p50 = statistics.median(latency for run in runs for latency in run.latencies) * 1000
                 throughput = statistics.median(options.requests / run.seconds for run in runs)
@@ -251,6 +299,16 @@ def main() -> None:
                 )
                 + f" (goal >= 1.00: {'met' if ratio >= 1.0 else 'MISSED'})"
             )
+            if options.profile and localstack:
+                made = options.requests * options.rounds
+                stages = {
+                    name: stage_milliseconds(sorted(project.glob(f"{name}-{size_kib}k-*.txt")), made) for name in rounds
+                }
+                for stage in sorted(stages["ours"].keys() | stages["peer"].keys()):
+                    print(
+                        f"{size_kib:>5} KiB LocalStack, sampled ms per request in {stage}: ours "
+                        f"{stages['ours'].get(stage, 0):.3f}, peer {stages['peer'].get(stage, 0):.3f}"
+                    )
     finally:
         for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []) if peer_id else []:
             s3.delete_object(Bucket=bucket, Key=item["Key"])
