@@ -91,7 +91,7 @@ class CorsSettings(TypedDict):
     headers included). Default: none."""
     expose_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Response headers scripts may read besides those always exposed: every header a response passes
-    back from S3 (ETag, version id, checksums, metadata...). Default: none."""
+    back from S3 (ETag, version id, checksums, metadata...) that is not CORS-safelisted. Default: none."""
     max_age: NotRequired[pulumi.Input[int]]
     """Seconds browsers may cache a preflight answer. Default 600."""
 
