@@ -8,7 +8,7 @@ PROJECT ?= .
 
 LOCALSTACK := localstack/localstack.sh
 
-.PHONY: install node-deps browser demo preview up down outputs postman localstack localstack-stop test lint house bench bench-localstack bench-transfer bench-load bench-crash mutate dist clean
+.PHONY: install node-deps browser demo preview up down outputs postman localstack localstack-stop test lint house bench bench-localstack bench-transfer bench-load bench-crash bench-peer mutate dist clean
 
 # The venv from the pinned requirements, and the `s3proxy` command (the client's CLI) in it.
 install: $(VENV)/.installed $(BIN)/s3proxy
@@ -120,6 +120,11 @@ bench-load: install
 
 bench-crash: install
 	$(BIN)/python benchmarks/crash.py
+
+# Signed GETs of 1 KiB and 1 MiB through the dev stack and through the AWS tutorial's API shape (built from the
+# seed text in ../shared/seeds/) on the same LocalStack: p50 latency, throughput and the ratio to the tutorial's.
+bench-peer: install
+	$(BIN)/python benchmarks/peer.py $(PEER_ARGS)
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache .mutate

@@ -51,9 +51,17 @@ S3_PATHS = {Scope.SERVICE: "/", Scope.BUCKET: "{bucket}", Scope.OBJECT: "{bucket
 # S3's flexible checksums: a client sends one, S3 verifies the body against it and returns it.
 # They replace Content-MD5, which API Gateway drops from every integration request (its "important
 # notes for REST APIs"), so an MD5 would never reach S3. `x-amz-checksum-mode: ENABLED` asks
-# GetObject/HeadObject for the stored checksum.
-CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
-CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in CHECKSUM_HEADERS)
+# GetObject/HeadObject for the stored checksum. S3 computes a CRC64NVME by default and answers with
+# `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE: what the checksum covers), S3 API reference "Checksum".
+CHECKSUM_HEADERS = (
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+)
+CHECKSUM_TYPE = "x-amz-checksum-type"
+CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in (*CHECKSUM_HEADERS, CHECKSUM_TYPE))
 BODY_CHECKSUM_HEADERS = (*CHECKSUM_HEADERS, "x-amz-sdk-checksum-algorithm")
 
 # Response headers: (method response header, integration response header it is mapped from).
@@ -76,6 +84,33 @@ OBJECT_RESPONSE_HEADERS = (
     ("x-amz-version-id", "x-amz-version-id"),
     *CHECKSUM_RESPONSE_HEADERS,
 )
+
+# What S3 answers with besides a success's headers (S3 API reference, each operation's "Response Syntax";
+# S3 User Guide, "Working with delete markers"; RFC 9110 section 15.4.5 for 304). A 304 carries the
+# validators and caching headers of the 200 it stands for; an error, its XML's Content-Type; the 404 of
+# an object whose current version is a delete marker, and the 405 of a delete marker named by versionId
+# (which the faithful mapping selects as 400), the marker's version id.
+NOT_MODIFIED_HEADERS = ("Timestamp", "Date", "ETag", "Last-Modified", "Cache-Control", "x-amz-version-id")
+ERROR_HEADERS = ("Content-Type",)
+DELETE_MARKER_ERROR_HEADERS = (*ERROR_HEADERS, "x-amz-version-id")
+# S3's 204 (DeleteObject, DeleteBucket, AbortMultipartUpload) has no body: no type, length or validators.
+NO_CONTENT_HEADERS = ("Timestamp", "Date", "x-amz-version-id")
+HEADERS_BY_STATUS = {
+    204: NO_CONTENT_HEADERS,
+    304: NOT_MODIFIED_HEADERS,
+    400: DELETE_MARKER_ERROR_HEADERS,
+    404: DELETE_MARKER_ERROR_HEADERS,
+}
+
+
+def headers_sent_with(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Of a route's (method, integration) response header pairs, those S3 sends with `status`: all of
+    them with a 200 or 206, else the ones its kind of answer carries."""
+    if status in (200, 206):
+        return headers
+    names = HEADERS_BY_STATUS.get(status, ERROR_HEADERS)
+    return tuple(pair for pair in headers if pair[0] in names)
+
 
 # Request headers S3 acts on, passed through unchanged.
 READ_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
@@ -187,13 +222,15 @@ def object_route(
 
 # Multipart uploads let objects far beyond API Gateway's 10 MB payload limit through, part by part.
 # They share the object methods: S3 tells them apart by the query string (the route's `selector`).
-# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part.
+# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part;
+# `x-amz-checksum-type` chooses whether the object's checksum is FULL_OBJECT or COMPOSITE.
 MULTIPART_UPLOAD_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "Cache-Control",
     "Content-Encoding",
     "x-amz-checksum-algorithm",
+    CHECKSUM_TYPE,
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -51,19 +51,6 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
-# What browsers must be allowed to send (SigV4, API keys, S3 conditions) and to read back.
-DEFAULT_CORS_HEADERS = (
-    "Authorization",
-    "Content-Type",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-Sha256",
-    "X-Api-Key",
-    "Range",
-    "If-Match",
-    "If-None-Match",
-)
-DEFAULT_CORS_EXPOSE_HEADERS = ("ETag", "Content-Length", "Content-Range", "Last-Modified", "Timestamp")
 
 _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 _STAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -111,9 +98,11 @@ class ApiKeys:
 
 @dataclass(frozen=True)
 class Cors:
+    """The request and response headers are derived from the routes; these headers are added to them."""
+
     allow_origin: str
-    allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
-    expose_headers: tuple[str, ...] = DEFAULT_CORS_EXPOSE_HEADERS
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
     max_age: int = 600
 
 

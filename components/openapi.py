@@ -11,7 +11,15 @@ import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from .catalogue import PATH_PARAMETERS, ObjectData, PrefixRule, Route, integration_uri, partition_of
+from .catalogue import (
+    PATH_PARAMETERS,
+    ObjectData,
+    PrefixRule,
+    Route,
+    headers_sent_with,
+    integration_uri,
+    partition_of,
+)
 from .config import ProxyConfig
 
 T = TypeVar("T")
@@ -120,13 +128,11 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             f"'{config.sse_kms_key_arn}'"
         )
 
-    def headers_on(status: int) -> bool:  # the tutorial maps headers on its 200 response only
-        return config.status_mapping == "faithful" or status == 200
+    def mapped_on(status: int) -> tuple[tuple[str, str], ...]:
+        if config.status_mapping == "tutorial" and status != 200:
+            return ()  # the tutorial maps headers on its 200 response only
+        return headers_sent_with(status, response_headers)
 
-    header_mapping = {
-        f"method.response.header.{header}": f"integration.response.header.{source}"
-        for header, source in response_headers
-    } | {f"method.response.header.{header}": value for header, value in _cors_headers(config).items()}
     # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
     # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
     # With a narrower list, text stays text and must not be base64-decoded, so it is left unset.
@@ -134,17 +140,22 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     integration_responses: dict[str, Any] = {}
     method_responses: dict[str, Any] = {}
     for pattern, status in status_selection(config.status_mapping).items():
+        mapped = mapped_on(status)
+        header_mapping = {
+            f"method.response.header.{header}": f"integration.response.header.{source}" for header, source in mapped
+        }
+        if mapped:
+            cors = _cors_headers(config, [header for header, _ in mapped])
+            header_mapping |= {f"method.response.header.{header}": value for header, value in cors.items()}
         response: dict[str, Any] = {"statusCode": str(status)}
-        if headers_on(status):
+        if header_mapping:
             response["responseParameters"] = header_mapping
         if binary_everything:
             response["contentHandling"] = "CONVERT_TO_BINARY"
         integration_responses[pattern] = response
         method_responses[str(status)] = {
             "description": f"{status} response",
-            "headers": {header.removeprefix("method.response.header."): {"type": "string"} for header in header_mapping}
-            if headers_on(status)
-            else {},
+            "headers": {name.removeprefix("method.response.header."): {"type": "string"} for name in header_mapping},
         }
     operation: dict[str, Any] = {
         "operationId": "Or".join(route.operation for route in routes),
@@ -224,23 +235,60 @@ def _security_definitions(config: ProxyConfig, region: str) -> dict[str, Any]:
     return definitions
 
 
-def _cors_headers(config: ProxyConfig) -> dict[str, str]:
-    """Static CORS headers every S3 response carries (values quoted: API Gateway literals)."""
+# What browsers send besides the headers the routes pass to S3: SigV4's, an API key, a body's type.
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Api-Key",
+)
+
+
+# What API Gateway's own errors carry for a client to tell them apart (`ForbiddenException`, ...).
+GATEWAY_ERROR_HEADERS = ("x-amzn-ErrorType",)
+
+
+# Response headers every script may read without being exposed (Fetch standard, "CORS-safelisted
+# response-header name"; Content-Length since 2020).
+SAFELISTED_RESPONSE_HEADERS = (
+    "Cache-Control",
+    "Content-Language",
+    "Content-Length",
+    "Content-Type",
+    "Expires",
+    "Last-Modified",
+    "Pragma",
+)
+
+
+def _cors_headers(config: ProxyConfig, exposed: Iterable[str]) -> dict[str, str]:
+    """Static CORS headers of a response passing back `exposed` (values quoted: API Gateway literals).
+
+    Scripts of another origin read only the headers a response exposes (Fetch standard, "CORS protocol"):
+    each response exposes what it maps, and the `cors.expose_headers` given besides."""
     if not config.cors:
         return {}
-    return {
-        "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
-        "Access-Control-Expose-Headers": f"'{','.join(config.cors.expose_headers)}'",
-    }
+    headers = {"Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'"}
+    names = _union([[name for name in exposed if name not in SAFELISTED_RESPONSE_HEADERS], config.cors.expose_headers])
+    if names:
+        headers["Access-Control-Expose-Headers"] = f"'{','.join(names)}'"
+    return headers
 
 
-def _preflight(path: str, verbs: list[str], config: ProxyConfig) -> dict[str, Any]:
-    """`OPTIONS` on a path: a mock integration answering the browser's CORS preflight, unauthenticated."""
+def _preflight(path: str, verbs: list[str], request_headers: tuple[str, ...], config: ProxyConfig) -> dict[str, Any]:
+    """`OPTIONS` on a path: a mock integration answering the browser's CORS preflight, unauthenticated.
+
+    It allows the headers of `request_headers` (what the API's methods pass to S3), the ones browsers send
+    to authenticate, and the `cors.allow_headers` given besides: a header the preflight does not allow is
+    one the browser never sends (Fetch standard, "CORS-preflight fetch")."""
     assert config.cors
+    allowed = _union([CORS_REQUEST_HEADERS, request_headers, config.cors.allow_headers])
     headers = {
         "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
         "Access-Control-Allow-Methods": f"'{','.join([*verbs, 'OPTIONS'])}'",
-        "Access-Control-Allow-Headers": f"'{','.join(config.cors.allow_headers)}'",
+        "Access-Control-Allow-Headers": f"'{','.join(allowed)}'",
         "Access-Control-Max-Age": f"'{config.cors.max_age}'",
     }
     path_parameters = [part.strip("{}+") for part in path.split("/") if part.startswith("{")]
@@ -276,8 +324,13 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
     for (path, verb), routes in methods.items():
         paths.setdefault(path, {})[verb.lower()] = _operation(routes, config, region, role_arn)
     if config.cors:
+        request_headers = _union(
+            [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+            for operations in paths.values()
+            for operation in operations.values()
+        )
         for path, operations in paths.items():
-            operations["options"] = _preflight(path, [verb.upper() for verb in operations], config)
+            operations["options"] = _preflight(path, [verb.upper() for verb in operations], request_headers, config)
     document: dict[str, Any] = {
         "swagger": "2.0",
         "info": {"title": title, "version": "1.0"},
@@ -289,7 +342,11 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         # API Gateway's own errors (a missing API key, a refused signature or token, throttling) are gateway
         # responses: without CORS headers a browser cannot read them, only "a network error".
         document["x-amazon-apigateway-gateway-responses"] = {
-            kind: {"responseParameters": {f"gatewayresponse.header.{h}": v for h, v in _cors_headers(config).items()}}
+            kind: {
+                "responseParameters": {
+                    f"gatewayresponse.header.{h}": v for h, v in _cors_headers(config, GATEWAY_ERROR_HEADERS).items()
+                }
+            }
             for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
         }
     if config.endpoint_type == "PRIVATE":

@@ -111,11 +111,12 @@ class CorsSettings(TypedDict):
     allow_origin: pulumi.Input[str]
     """`*` or one origin such as `https://app.example.com`."""
     allow_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Request headers browsers may send. Default: `Authorization`, `Content-Type`, the SigV4 `X-Amz-*`
-    headers, `X-Api-Key`, `Range`, `If-Match` and `If-None-Match`."""
+    """Request headers browsers may send besides those always allowed: `Authorization`, `Content-Type`,
+    the SigV4 `X-Amz-*` headers, `X-Api-Key` and every request header the routes pass to S3 (metadata
+    headers included). Default: none."""
     expose_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Response headers scripts may read. Default: `ETag`, `Content-Length`, `Content-Range`,
-    `Last-Modified` and `Timestamp`."""
+    """Response headers scripts may read besides those always exposed: every header a response passes
+    back from S3 (ETag, version id, checksums, metadata...) that is not CORS-safelisted. Default: none."""
     max_age: NotRequired[pulumi.Input[int]]
     """Seconds browsers may cache a preflight answer. Default 600."""
 

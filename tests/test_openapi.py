@@ -139,8 +139,10 @@ def test_response_headers_of_object_routes():
             ("x-amz-version-id", "x-amz-version-id"),
             ("x-amz-checksum-crc32", "x-amz-checksum-crc32"),
             ("x-amz-checksum-crc32c", "x-amz-checksum-crc32c"),
+            ("x-amz-checksum-crc64nvme", "x-amz-checksum-crc64nvme"),
             ("x-amz-checksum-sha1", "x-amz-checksum-sha1"),
             ("x-amz-checksum-sha256", "x-amz-checksum-sha256"),
+            ("x-amz-checksum-type", "x-amz-checksum-type"),
         ]
     }
 
