@@ -101,6 +101,9 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
         # A static value: S3 answers 403 when the bucket belongs to another account, so a name the role may reach
         # in someone else's account (a deleted bucket's name registered again elsewhere) is never served.
         request_parameters["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
+        if "x-amz-copy-source" in headers:
+            # CopyObject's source bucket is checked by its own header (CopyObject API reference).
+            request_parameters["integration.request.header.x-amz-source-expected-bucket-owner"] = f"'{owner}'"
     if writes and config.sse_kms_key_arn:
         # Static values: clients cannot set or override them (they are not method parameters).
         request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"

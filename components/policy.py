@@ -31,8 +31,7 @@ def render_policy(
     for route in config.routes:
         statement = _statement(route, config, partition, owners)
         _, actions = grants.setdefault(json.dumps(statement, sort_keys=True), (statement, []))
-        if route.action not in actions:
-            actions.append(route.action)
+        actions.extend(action for action in route.actions if action not in actions)
     statements = [
         {"Sid": s["Sid"], "Effect": "Allow", "Action": sorted(actions), "Resource": s["Resource"]}
         | ({"Condition": s["Condition"]} if "Condition" in s else {})

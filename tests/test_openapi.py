@@ -141,6 +141,7 @@ def test_response_headers_of_object_routes():
             ("x-amz-checksum-crc32c", "x-amz-checksum-crc32c"),
             ("x-amz-checksum-sha1", "x-amz-checksum-sha1"),
             ("x-amz-checksum-sha256", "x-amz-checksum-sha256"),
+            ("Expires", "Expires"),  # S3's `response-expires` override (GetObject API reference)
         ]
     }
 
