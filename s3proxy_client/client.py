@@ -17,11 +17,11 @@ import re
 import secrets
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
@@ -34,6 +34,7 @@ from .errors import (
     RouteNotAllowedError,
     S3ProxyError,
 )
+from .links import download_overrides, presigned_url
 from .outputs import parse_outputs
 from .parts import (
     API_GATEWAY_PAYLOAD_LIMIT,
@@ -47,6 +48,9 @@ from .parts import (
     validate_part_size,
 )
 from .transport import IncompleteBodyError, RetryPolicy, TransferCancelled, Transport
+
+if TYPE_CHECKING:
+    from .server_side import CopyResult, DeleteResult
 
 S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -388,11 +392,14 @@ class S3ProxyClient:
         if_match: str | None = None,
         if_none_match: str | None = None,
         version_id: str | None = None,
+        download_name: str | None = None,
+        response_content_type: str | None = None,
     ) -> GetObjectResult:
         """The object's bytes (whole, or the `range`: `"bytes=0-99"` or `(first, last)` inclusive, `last`
         None for the rest), of its `version_id` when given (the stack needs `s3:GetObjectVersion`). Through
         API Gateway a response is limited to 10 MB: read larger objects in ranges, or with `download_file`.
-        Raises NotModifiedError for a matching `if_none_match`."""
+        Raises NotModifiedError for a matching `if_none_match`. `download_name` and `response_content_type` make S3
+        answer `Content-Disposition: attachment` under that name and that `Content-Type`."""
         headers: dict[str, str] = {}
         if range is not None:
             if isinstance(range, tuple):
@@ -403,7 +410,8 @@ class S3ProxyClient:
             headers["If-Match"] = if_match
         if if_none_match:
             headers["If-None-Match"] = if_none_match
-        response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=_version(version_id))
+        params = (_version(version_id) or {}) | download_overrides(download_name, response_content_type)
+        response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=params or None)
         info = self._info(bucket, key, response)
         fields = {name: getattr(info, name) for name in ObjectInfo.__dataclass_fields__}
         if (match := CONTENT_RANGE.match(response.headers.get("Content-Range", ""))) and match[3] != "*":
@@ -451,6 +459,61 @@ class S3ProxyClient:
         `x-amz-version-id` (of the delete marker, in a versioned bucket)."""
         response = self.transport.send("DELETE", object_path(bucket, key), params=_version(version_id))
         return response.headers.get("x-amz-version-id")
+
+    def download_link(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        download_name: str | None = None,
+        content_type: str | None = None,
+        version_id: str | None = None,
+        expires_in: int = 3600,
+    ) -> str:
+        """A URL that downloads the object for `expires_in` seconds without further signing (SigV4 in its query
+        string), saved as `download_name` when given. Anyone holding it may use it until then."""
+        params = (_version(version_id) or {}) | download_overrides(download_name, content_type)
+        return presigned_url(self.transport, object_path(bucket, key), params, expires_in)
+
+    # Server-side operations: S3 does the work, no object bytes pass through the API
+
+    def copy(
+        self,
+        source_bucket: str,
+        source_key: str,
+        bucket: str,
+        key: str,
+        *,
+        source_version_id: str | None = None,
+        if_match: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> CopyResult:
+        """Copy an object inside S3 (CopyObject, up to S3's 5 GB single-copy limit): the stack needs s3:GetObject
+        and s3:PutObject. The copy keeps the source's metadata unless `metadata` or `content_type` replace it;
+        `if_match` copies only while the source has that ETag. Under a key prefix the source is S3's full key."""
+        from .server_side import COPY_ROUTE, copy_object
+
+        self._require_routes((COPY_ROUTE,), "a server-side copy", "s3:GetObject and s3:PutObject")
+        return copy_object(
+            self,
+            source_bucket,
+            source_key,
+            bucket,
+            key,
+            source_version_id=source_version_id,
+            if_match=if_match,
+            metadata=metadata,
+            content_type=content_type,
+        )
+
+    def delete_objects(self, bucket: str, keys: Iterable[str]) -> DeleteResult:
+        """Delete the keys (S3's full keys) with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject.
+        A refused key is reported in the result's `errors`, not raised."""
+        from .server_side import DELETE_ROUTE, delete_objects
+
+        self._require_routes((DELETE_ROUTE,), "a batch delete", "s3:DeleteObject")
+        return delete_objects(self, bucket, keys)
 
     # Multipart uploads, one call each
 
@@ -713,7 +776,9 @@ class S3ProxyClient:
             },
         )
 
-    def _require_routes(self, needed: tuple[str, ...], what: str) -> None:
+    def _require_routes(
+        self, needed: tuple[str, ...], what: str, actions: str = "s3:PutObject and s3:AbortMultipartUpload"
+    ) -> None:
         if self.routes is None:
             return  # not told which routes exist: the request will find out
         served = {route.partition(" -> ")[0] for route in self.routes}
@@ -722,8 +787,7 @@ class S3ProxyClient:
             raise RouteNotAllowedError(
                 None,
                 "RouteNotDeployed",
-                f"{what} needs {', '.join(missing)}, which the stack does not serve (allow the actions "
-                "s3:PutObject and s3:AbortMultipartUpload)",
+                f"{what} needs {', '.join(missing)}, which the stack does not serve (allow the actions {actions})",
                 attempts=0,
             )
 

@@ -255,7 +255,8 @@ def _route_request(route: str, region: str, api_key: bool) -> dict[str, Any]:
         body, content_type = DELETE_OBJECTS_BODY, "application/xml"
         # S3 requires an integrity header on DeleteObjects, and API Gateway drops Content-MD5.
         prerequest = [
-            'const digest = CryptoJS.SHA256(pm.variables.replaceIn(pm.request.body.raw)).toString(CryptoJS.enc.Base64);',
+            "const body = pm.variables.replaceIn(pm.request.body.raw);",
+            "const digest = CryptoJS.SHA256(body).toString(CryptoJS.enc.Base64);",
             'pm.request.headers.upsert({ key: "x-amz-checksum-sha256", value: digest });',
         ]
     elif (verb, path, selector) == ("PUT", "/{folder}", None):
