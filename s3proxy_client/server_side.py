@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from .client import CHECKSUM_HEADER, S3_NS, S3ProxyClient, _children, _metadata_headers, _text, _xml, sha256_base64
@@ -44,8 +45,9 @@ class DeleteResult:
 
 
 def copy_source(bucket: str, key: str, version_id: str | None = None) -> str:
-    """`x-amz-copy-source`: `/bucket/key`, the key URL-encoded, and `?versionId=` for one version."""
-    source = f"/{object_path(bucket, key)}"
+    """`x-amz-copy-source`: `/bucket/key` URL-encoded, and `?versionId=` for one version. A header reaches S3 as
+    sent, so unlike a path's key (see `parts.encode_key`) a source key may hold `+`."""
+    source = f"/{quote(f'{bucket}/{key}', safe='/')}"
     return f"{source}?versionId={version_id}" if version_id else source
 
 
