@@ -169,6 +169,9 @@ class ProxyConfig:
     metadata_headers: tuple[str, ...] = ()
     authorizer: Authorizer | None = None
     bucket_accounts: tuple[str, ...] = ()
+    description: str | None = None
+    minimum_compression_size: int | None = None
+    disable_execute_api_endpoint: bool = False
 
     @property
     def kms_keys(self) -> tuple[str, ...]:
@@ -575,6 +578,31 @@ def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+# The REST API's own settings (API Gateway's RestApi: description, minimumCompressionSize, disableExecuteApiEndpoint).
+MAX_COMPRESSION_SIZE = 10 * 1024 * 1024  # 10,485,760 bytes: API Gateway's largest minimumCompressionSize
+
+
+def _description(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise S3ProxyConfigError("description", f"{value!r} must be a non-empty string")
+    return value
+
+
+def _minimum_compression_size(value: Any) -> int:
+    size = _non_negative("minimum_compression_size", int)(value)
+    if size > MAX_COMPRESSION_SIZE:
+        raise S3ProxyConfigError(
+            "minimum_compression_size", f"{value!r} must be 0 to {MAX_COMPRESSION_SIZE:,} bytes (API Gateway's range)"
+        )
+    return int(size)
+
+
+def _disable_execute_api_endpoint(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise S3ProxyConfigError("disable_execute_api_endpoint", f"{value!r} must be true or false")
+    return value
+
+
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "allowed_actions": _allowed_actions,
     "region": _region,
@@ -604,6 +632,9 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "metadata_headers": _metadata_headers,
     "authorizer": _authorizer,
     "bucket_accounts": _bucket_accounts,
+    "description": _description,
+    "minimum_compression_size": _minimum_compression_size,
+    "disable_execute_api_endpoint": _disable_execute_api_endpoint,
 }
 
 
@@ -651,6 +682,8 @@ STAND_INS: dict[str, Any] = {
     "authorizer.identity_source": "method.request.header.Authorization",
     "authorizer.result_ttl_seconds": 300,
     "bucket_accounts[]": "000000000000",
+    "description": "pending",
+    "minimum_compression_size": 0,
 }
 
 
@@ -700,6 +733,12 @@ def validate_args(args: Mapping[str, Any]) -> ProxyConfig:
 def _check_combination(config: ProxyConfig) -> None:
     """Inputs valid alone but not together."""
     _check_authorizer(config)
+    if config.disable_execute_api_endpoint and not config.custom_domain:
+        # Without its default endpoint the API is reached only through a custom domain name (API Gateway
+        # Developer Guide, rest-api-disable-default-endpoint): without one it would be unreachable.
+        raise S3ProxyConfigError(
+            "disable_execute_api_endpoint", "needs `custom_domain`: without either endpoint the API is unreachable"
+        )
     if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:

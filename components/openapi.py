@@ -290,10 +290,26 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
     if config.api_keys:
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    _api_settings(document, config)
     definitions = _security_definitions(config, region)
     if definitions:
         document["securityDefinitions"] = definitions
     return document
+
+
+def _api_settings(document: dict[str, Any], config: ProxyConfig) -> None:
+    """The REST API's own settings, in the body that `put_rest_api_mode = overwrite` imports whole (API Gateway
+    Developer Guide, "OpenAPI extensions": x-amazon-apigateway-minimum-compression-size and the endpoint
+    configuration's disableExecuteApiEndpoint)."""
+    if config.description:
+        document["info"]["description"] = config.description
+    if config.minimum_compression_size is not None:
+        document["x-amazon-apigateway-minimum-compression-size"] = config.minimum_compression_size
+    if config.custom_domain:
+        # Stated either way: the provider PATCHes only a true value from its input (rest_api.go, GetOk), so turning
+        # the default endpoint back on rests on the body.
+        endpoint = document.setdefault("x-amazon-apigateway-endpoint-configuration", {})
+        endpoint["disableExecuteApiEndpoint"] = config.disable_execute_api_endpoint
 
 
 def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:

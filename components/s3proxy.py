@@ -262,6 +262,14 @@ class S3ProxyApiArgs(TypedDict):
     object grant holds only for buckets of these accounts (`s3:ResourceAccount`), and with one account S3 is also
     sent `x-amz-expected-bucket-owner`, so a bucket of another account, or a deleted bucket's name registered again
     elsewhere, is refused. Name the other accounts of cross-account buckets here."""
+    description: NotRequired[pulumi.Input[str]]
+    """The REST API's description (its console and `GetRestApi`). Default: none."""
+    minimum_compression_size: NotRequired[pulumi.Input[int]]
+    """Compress responses of at least this many bytes (0 to 10,485,760) for clients that send `Accept-Encoding`.
+    Default: no compression."""
+    disable_execute_api_endpoint: NotRequired[bool]
+    """Turn off the default `execute-api` endpoint, so that only `custom_domain` serves the API (required with it).
+    Plain: checked against `custom_domain` at construction. Default false."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -362,6 +370,13 @@ class S3ProxyApi(pulumi.ComponentResource):
                 if shape.endpoint_type == "PRIVATE"
                 else None,
             ),
+            # The API's own settings, also inputs for the same reason. An unset compression size is "-1", which the
+            # provider PATCHes to none (rest_api.go, as above): without it, the prior state's size would come back.
+            description=config.apply(lambda c: c.description),
+            minimum_compression_size=config.apply(
+                lambda c: "-1" if c.minimum_compression_size is None else str(c.minimum_compression_size)
+            ),
+            disable_execute_api_endpoint=config.apply(lambda c: c.disable_execute_api_endpoint),
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
             region=shape.region,
