@@ -73,6 +73,20 @@ BAD_INPUTS = [
     ({"bucket_accounts": ["1234567890123"]}, "bucket_accounts", "12 digits"),
     ({"bucket_accounts": ["12345678901a"]}, "bucket_accounts", "12 digits"),
     ({"bucket_accounts": []}, "bucket_accounts", "must not be empty"),
+    ({"description": ""}, "description", "'' must be a non-empty string"),
+    ({"description": 7}, "description", "must be a non-empty string"),
+    # API Gateway's range for minimumCompressionSize (RestApi, API Gateway API reference): 0 to 10,485,760 bytes.
+    ({"minimum_compression_size": 10485761}, "minimum_compression_size", "must be 0 to 10,485,760 bytes"),
+    ({"minimum_compression_size": -1}, "minimum_compression_size", "must be a non-negative int"),
+    ({"minimum_compression_size": 1.5}, "minimum_compression_size", "must be a non-negative int"),
+    ({"disable_execute_api_endpoint": "yes"}, "disable_execute_api_endpoint", "must be true or false"),
+    # Without its default endpoint, only a custom domain name reaches the API (API Gateway Developer Guide,
+    # rest-api-disable-default-endpoint).
+    (
+        {"disable_execute_api_endpoint": True},
+        "disable_execute_api_endpoint",
+        "needs `custom_domain`: without either endpoint the API is unreachable",
+    ),
     ({"kms_key_arns": ["alias/aws/s3"]}, "kms_key_arns", "KMS key ARN"),
     ({"sse_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/*"}, "sse_kms_key_arn", "KMS key ARN"),
     ({"metadata_headers": ["x-meta-owner"]}, "metadata_headers", "x-amz-meta-"),

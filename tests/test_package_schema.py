@@ -94,6 +94,9 @@ INPUT_TYPES: dict[str, dict[str, Any]] = {
     "sse_kms_key_arn": STRING,
     "metadata_headers": STRINGS,
     "authorizer": ref("AuthorizerSettings"),
+    "description": STRING,
+    "minimum_compression_size": INTEGER,
+    "disable_execute_api_endpoint": BOOLEAN,
 }
 TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "ApiKeySettings": (
@@ -309,6 +312,9 @@ PLAINNESS: dict[str, list[bool]] = {
     "allowedSourceCidrs": INPUT_LIST,
     "vpcEndpointIds": INPUT_LIST,
     "bucketAccounts": INPUT_LIST,
+    "description": INPUT,
+    "minimumCompressionSize": INPUT,
+    "disableExecuteApiEndpoint": [True],  # checked against customDomain at construction
     "endpointType": [True],
     "apiKeys": [True],
     "cors": [True],
