@@ -90,6 +90,21 @@ args: dict[str, Any] = {
     "description": setting("apiDescription", text),
     "minimum_compression_size": setting("minimumCompressionSize", whole),
     "disable_execute_api_endpoint": setting("disableExecuteApiEndpoint", flag),
+    "alarms": {
+        key: value
+        for key, value in {
+            "server_error_rate": setting("alarmServerErrorRate", number),
+            "latency_p99_ms": setting("alarmLatencyP99Ms", number),
+            "client_error_rate": setting("alarmClientErrorRate", number),
+            "integration_latency_p99_ms": setting("alarmIntegrationLatencyP99Ms", number),
+            "period_seconds": setting("alarmPeriodSeconds", whole),
+            "evaluation_periods": setting("alarmEvaluationPeriods", whole),
+            "topic_arn": setting("alarmTopicArn", text),
+        }.items()
+        if value is not None
+    }
+    if config.get_bool("alarms")
+    else None,
     "stage_variables": setting("stageVariables", structured),
     "kms_key_arns": setting("kmsKeyArns", structured),
     "sse_kms_key_arn": setting("sseKmsKeyArn", text),
@@ -109,5 +124,5 @@ args: dict[str, Any] = {
 api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, {k: v for k, v in args.items() if v is not None}))
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy"):
+for output in (*OUTPUTS, "api_keys", "domain_target", "dashboard_name", "deployer_policy"):
     pulumi.export(output, getattr(api, output))

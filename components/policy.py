@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .alarms import deployer_statements
 from .catalogue import ObjectData, PrefixRule, Route, Scope, dns_suffix, partition_of, resource_arns
 from .config import ProxyConfig
 
@@ -243,6 +244,8 @@ def render_deployer_policy(
         statements.append(
             {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages}
         )
+    if config.alarms:
+        statements += deployer_statements(partition, region, account_id, name)
     if config.authorizer and config.authorizer.function_arn:
         statements.append(
             {

@@ -97,6 +97,7 @@ INPUT_TYPES: dict[str, dict[str, Any]] = {
     "description": STRING,
     "minimum_compression_size": INTEGER,
     "disable_execute_api_endpoint": BOOLEAN,
+    "alarms": ref("AlarmSettings"),
 }
 TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "ApiKeySettings": (
@@ -119,6 +120,18 @@ TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
         {"domain_name": STRING, "certificate_arn": STRING, "base_path": STRING},
         {"domain_name", "certificate_arn"},
     ),
+    "AlarmSettings": (
+        {
+            "server_error_rate": NUMBER,
+            "latency_p99_ms": NUMBER,
+            "client_error_rate": NUMBER,
+            "integration_latency_p99_ms": NUMBER,
+            "period_seconds": INTEGER,
+            "evaluation_periods": INTEGER,
+            "topic_arn": STRING,
+        },
+        set(),
+    ),
     "AuthorizerSettings": (
         {
             "user_pool_arns": STRINGS,
@@ -135,9 +148,10 @@ OUTPUT_TYPES: dict[str, dict[str, Any]] = dict.fromkeys(ISSUE_OUTPUTS, STRING) |
     "routes": STRINGS,
     "api_keys": STRING_MAP,
     "domain_target": STRING,
+    "dashboard_name": STRING,
     "deployer_policy": STRING,
 }
-OPTIONAL_OUTPUTS = {"domain_target"}  # `Output[str | None]`: none without a custom domain
+OPTIONAL_OUTPUTS = {"domain_target", "dashboard_name"}  # `Output[str | None]`: none without a custom domain, alarms
 
 
 def camel(name: str) -> str:
@@ -315,6 +329,19 @@ PLAINNESS: dict[str, list[bool]] = {
     "description": INPUT,
     "minimumCompressionSize": INPUT,
     "disableExecuteApiEndpoint": [True],  # checked against customDomain at construction
+    "alarms": [True],
+    **{
+        f"AlarmSettings.{name}": INPUT
+        for name in (
+            "serverErrorRate",
+            "latencyP99Ms",
+            "clientErrorRate",
+            "integrationLatencyP99Ms",
+            "periodSeconds",
+            "evaluationPeriods",
+            "topicArn",
+        )
+    },
     "endpointType": [True],
     "apiKeys": [True],
     "cors": [True],

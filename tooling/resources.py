@@ -623,6 +623,36 @@ def update_log_group(ctx: Context, region: str, entry: Entry, old: Inputs, new: 
     )
 
 
+def put_metric_alarm(ctx: Context, region: str, inputs: Inputs, keys: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """PutMetricAlarm creates the alarm or replaces it whole: it is the update too."""
+    request: dict[str, Any] = given(
+        AlarmName=keys["id"],
+        AlarmDescription=inputs.get("alarmDescription"),
+        Namespace=inputs.get("namespace"),
+        MetricName=inputs.get("metricName"),
+        Statistic=inputs.get("statistic"),
+        ExtendedStatistic=inputs.get("extendedStatistic"),
+        ComparisonOperator=inputs.get("comparisonOperator"),
+        TreatMissingData=inputs.get("treatMissingData"),
+    )
+    request |= {
+        "Dimensions": [{"Name": name, "Value": value} for name, value in (inputs.get("dimensions") or {}).items()],
+        "Threshold": float(inputs["threshold"]),
+        "Period": int(inputs["period"]),
+        "EvaluationPeriods": int(inputs["evaluationPeriods"]),
+        "AlarmActions": inputs.get("alarmActions") or [],
+        "OKActions": inputs.get("okActions") or [],
+        "Tags": tag_list(inputs.get("tags")),
+    }
+    ctx.client("cloudwatch", region).put_metric_alarm(**request)
+    return keys["id"], {"arn": f"arn:aws:cloudwatch:{region}:{ctx.account(region)}:alarm:{keys['id']}"}
+
+
+def put_dashboard(ctx: Context, region: str, inputs: Inputs, keys: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ctx.client("cloudwatch", region).put_dashboard(DashboardName=keys["id"], DashboardBody=inputs["dashboardBody"])
+    return keys["id"], {"dashboardArn": f"arn:aws:cloudwatch::{ctx.account(region)}:dashboard/{keys['id']}"}
+
+
 def create_bucket(ctx: Context, region: str, inputs: Inputs, keys: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     s3, bucket = ctx.client("s3", region), keys["id"]
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
@@ -879,6 +909,22 @@ KINDS: dict[str, Kind] = {
         update_log_group,
         frozenset({"name", "namePrefix", "kmsKeyId", "logGroupClass"}),
     ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": Kind(
+        "cloudwatch",
+        keys_of(id=lambda name, inputs: auto_name(name, inputs)),
+        put_metric_alarm,
+        lambda ctx, region, entry: ctx.client("cloudwatch", region).delete_alarms(AlarmNames=[entry["id"]]),
+        lambda ctx, region, entry, old, new: put_metric_alarm(ctx, region, new, {"id": entry["id"]})[1],
+        frozenset({"name"}),
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": Kind(
+        "cloudwatch",
+        keys_of(id=field_of("dashboardName")),
+        put_dashboard,
+        lambda ctx, region, entry: ctx.client("cloudwatch", region).delete_dashboards(DashboardNames=[entry["id"]]),
+        lambda ctx, region, entry, old, new: put_dashboard(ctx, region, new, {"id": entry["id"]})[1],
+        frozenset({"dashboardName"}),
+    ),
     "aws:s3/bucket:Bucket": Kind(
         "s3",
         keys_of(id=lambda name, inputs: auto_name(name, inputs, "bucket", "bucketPrefix")),
@@ -899,7 +945,15 @@ KINDS: dict[str, Kind] = {
 
 # What "already gone" looks like in each service, for deletes that may repeat after a kill.
 NOT_FOUND = frozenset(
-    {"NotFoundException", "NoSuchEntity", "NoSuchBucket", "ResourceNotFoundException", "NoSuchEntityException", "404"}
+    {
+        "NotFoundException",
+        "NoSuchEntity",
+        "NoSuchBucket",
+        "ResourceNotFoundException",
+        "NoSuchEntityException",
+        "404",
+        "ResourceNotFound",  # CloudWatch's dashboards
+    }
 )
 
 
@@ -967,6 +1021,10 @@ EXISTS: dict[str, Callable[[Context, str, Entry], bool]] = {
                 for g in ctx.client("logs", region).describe_log_groups(logGroupNamePrefix=entry["id"])["logGroups"]
             ]
         ),
+        "aws:cloudwatch/metricAlarm:MetricAlarm": lambda ctx, region, entry: bool(
+            ctx.client("cloudwatch", region).describe_alarms(AlarmNames=[entry["id"]])["MetricAlarms"]
+        ),
+        "aws:cloudwatch/dashboard:Dashboard": _api("get_dashboard", DashboardName="id"),
         "aws:s3/bucket:Bucket": _api("head_bucket", Bucket="id"),
         "aws:kms/key:Key": lambda ctx, region, entry: (
             ctx.client("kms", region).describe_key(KeyId=entry["id"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
