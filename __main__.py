@@ -47,6 +47,16 @@ def setting(key: str, read: Callable[[str], Any]) -> Any:
     return None if value is None or value == "" or value == -1 or value == [] else value
 
 
+def decimal(key: str) -> Any:
+    """A number held in a string key (Pulumi.yaml's config types have none with a fraction); unset is None, and what
+    is not a number is passed on for the component to refuse, naming the input."""
+    value = text(key)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return value
+
+
 def group(**fields: Any) -> dict[str, Any] | None:
     """A nested input from flat config keys; None when its first (required) field is unset."""
     first = next(iter(fields.values()))
@@ -93,10 +103,10 @@ args: dict[str, Any] = {
     "alarms": {
         key: value
         for key, value in {
-            "server_error_rate": setting("alarmServerErrorRate", number),
-            "latency_p99_ms": setting("alarmLatencyP99Ms", number),
-            "client_error_rate": setting("alarmClientErrorRate", number),
-            "integration_latency_p99_ms": setting("alarmIntegrationLatencyP99Ms", number),
+            "server_error_rate": decimal("alarmServerErrorRate"),
+            "latency_p99_ms": decimal("alarmLatencyP99Ms"),
+            "client_error_rate": decimal("alarmClientErrorRate"),
+            "integration_latency_p99_ms": decimal("alarmIntegrationLatencyP99Ms"),
             "period_seconds": setting("alarmPeriodSeconds", whole),
             "evaluation_periods": setting("alarmEvaluationPeriods", whole),
             "topic_arn": setting("alarmTopicArn", text),
