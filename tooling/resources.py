@@ -226,6 +226,7 @@ def create_rest_api(ctx: Context, region: str, inputs: Inputs, keys: dict[str, A
     )
     if inputs.get("body"):
         import_body(apigateway, api_id, inputs)
+    apply_api_settings(apigateway, api_id, {}, inputs)
     return api_id, {
         "rootResourceId": api.get("rootResourceId", ""),
         "executionArn": f"arn:aws:execute-api:{region}:{ctx.account(region)}:{api_id}",
@@ -244,9 +245,25 @@ def update_rest_api(ctx: Context, region: str, entry: Entry, old: Inputs, new: I
         operations.append(replace(f"/endpointConfiguration/types/{old_type}", new_type))
     if operations:
         apigateway.update_rest_api(restApiId=api_id, patchOperations=operations)
+    apply_api_settings(apigateway, api_id, old, new)
     arn = f"arn:aws:apigateway:{region}::/restapis/{api_id}"
     retag_apigateway(apigateway, arn, old, new)
     return {}
+
+
+def apply_api_settings(apigateway: Any, api_id: str, old: Inputs, new: Inputs) -> None:
+    """minimumCompressionSize ("-1": none) and disableExecuteApiEndpoint PATCHed from the inputs, as the provider
+    does after importing a body (rest_api.go, resourceRestAPIWithBodyUpdateOperations)."""
+    operations: list[dict[str, str]] = []
+    size, before = (str(inputs.get("minimumCompressionSize") or "-1") for inputs in (new, old))
+    if size != before:
+        operations.append(
+            {"op": "replace", "path": "/minimumCompressionSize"} | ({"value": size} if size != "-1" else {})
+        )
+    if bool(new.get("disableExecuteApiEndpoint")) != bool(old.get("disableExecuteApiEndpoint")):
+        operations.append(replace("/disableExecuteApiEndpoint", bool(new.get("disableExecuteApiEndpoint"))))
+    if operations:
+        apigateway.update_rest_api(restApiId=api_id, patchOperations=operations)
 
 
 def retag_apigateway(apigateway: Any, arn: str, old: Inputs, new: Inputs) -> None:
