@@ -238,7 +238,9 @@ def command_mv(client: S3ProxyClient, options: argparse.Namespace) -> int:
 def remove_recursive(client: S3ProxyClient, options: argparse.Namespace) -> int:
     """Every object under s3p://bucket/prefix, 1,000 keys a DeleteObjects request; each refused key on stderr."""
     bucket, prefix = split_uri(options.location)
-    keys = [entry.key for entry in client.list_objects(bucket, prefix or None)]
+    # A stack with a key prefix pins listing to its own prefix and drops the client's: only keys under the one
+    # asked for are deleted, whatever the listing holds.
+    keys = [entry.key for entry in client.list_objects(bucket, prefix or None) if entry.key.startswith(prefix)]
     result = client.delete_objects(bucket, keys)
     for failure in result.errors:
         print(f"{PROG}: error: {SCHEME}{bucket}/{failure.key}: {failure.code}: {failure.message}", file=sys.stderr)

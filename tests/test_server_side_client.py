@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import urllib.parse
 
 import pytest
 import test_client
 
-from s3proxy_client import RouteNotAllowedError, S3ProxyError
+from s3proxy_client import RouteNotAllowedError, S3ProxyError, cli
 from s3proxy_client.links import content_disposition
 from s3proxy_client.server_side import copy_source
 
@@ -154,3 +155,25 @@ def test_a_download_link_is_signed_in_its_query_and_bounded_in_time(scripted):
     for seconds in (0, 604801):
         with pytest.raises(ValueError, match="expires_in must be 1-604,800 seconds"):
             client_for(url).download_link("bkt", "k", expires_in=seconds)
+
+
+def test_rm_recursive_deletes_only_keys_under_the_prefix_asked_for(scripted, tmp_path, capsys):
+    """Under a key prefix the API pins listing to its own prefix and drops the client's `prefix`: the listing
+    answered here holds keys outside `reports/`, and none of them may be deleted."""
+    script, url = scripted
+    listing = (
+        b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated>'
+        b"<Contents><Key>uploads/a.txt</Key><Size>1</Size></Contents>"
+        b"<Contents><Key>reports/b.txt</Key><Size>1</Size></Contents></ListBucketResult>"
+    )
+    deleted = (
+        b'<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Deleted><Key>reports/b.txt</Key></Deleted>'
+        b"</DeleteResult>"
+    )
+    script.actions = [(200, listing, {}), (200, deleted, {})]
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"url": url, "execution_arn": "arn:aws:execute-api:us-east-1:123456789012:abc/dev"}))
+    assert cli.main(["--outputs", str(outputs), "rm", "--recursive", "s3p://bkt/reports/"]) == 0
+    assert capsys.readouterr().out == "delete: 1 of 1 objects under s3p://bkt/reports/\n"
+    (_, (method, _, _, body)) = [entry[:4] for entry in script.received]
+    assert method == "POST" and b"uploads/a.txt" not in body and b"<Key>reports/b.txt</Key>" in body
