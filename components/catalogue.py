@@ -38,10 +38,10 @@ class PrefixRule(Enum):
     UNAFFECTED = "unaffected"  # the account's bucket list, bucket creation and deletion
     KEY = "key"  # the object key is placed under the prefix: clients cannot address keys outside it
     LISTING = "listing"  # listing is pinned to the prefix, and IAM allows listing only under it
-    UNAVAILABLE = "unavailable"  # HeadBucket: S3 authorizes it as a listing with no prefix
-    # DeleteObjects' body names S3's full keys: a request parameter mapping takes one source, with no way to put
-    # the prefix before a body's keys, so IAM confines them (the role's object grants are on `bucket/prefix*`).
-    FULL_KEYS = "full_keys"
+    # HeadBucket: S3 authorizes it as a listing with no prefix. CopyObject's source header and DeleteObjects' body
+    # name keys the integration cannot place under the prefix (a request parameter mapping takes one source, with
+    # nothing to prepend), which would leave their confinement to IAM alone.
+    UNAVAILABLE = "unavailable"
 
 
 # API path parameter -> S3 (integration) path parameter, as named in the tutorial.
@@ -191,8 +191,9 @@ def object_route(
     response_headers: tuple[tuple[str, str], ...] = OBJECT_RESPONSE_HEADERS,
     object_data: ObjectData = ObjectData.NONE,
     also_requires: tuple[str, ...] = (),
+    under_prefix: PrefixRule = PrefixRule.KEY,
 ) -> Route:
-    """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any."""
+    """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any (`under_prefix`)."""
     return Route(
         operation,
         verb,
@@ -202,7 +203,7 @@ def object_route(
         request_headers,
         query_strings,
         response_headers,
-        PrefixRule.KEY,
+        under_prefix,
         selector,
         object_data,
         also_requires,
@@ -327,8 +328,8 @@ ROUTES: tuple[Route, ...] = (
     ),
     # Server-side copy: PutObject's method, told apart by the header. S3 authorizes s3:GetObject on the source
     # (s3:GetObjectVersion with `?versionId=`) and s3:PutObject on the target (CopyObject API reference,
-    # "Permissions"), so the role's own grants confine both. No bytes pass through the API: objects up to S3's
-    # 5 GB single-copy limit.
+    # "Permissions"), so the role's own grants confine both; not offered under a key prefix (see PrefixRule). No
+    # bytes pass through the API: objects up to S3's 5 GB single-copy limit.
     object_route(
         "CopyObject",
         "PUT",
@@ -338,6 +339,7 @@ ROUTES: tuple[Route, ...] = (
         response_headers=(*OBJECT_RESPONSE_HEADERS, ("x-amz-copy-source-version-id", "x-amz-copy-source-version-id")),
         object_data=ObjectData.WRITE,
         also_requires=("s3:GetObject",),
+        under_prefix=PrefixRule.UNAVAILABLE,
     ),
     # Batch delete of up to 1,000 keys named in the XML body. S3 authorizes s3:DeleteObject on each key (and
     # reports each refusal in the body) and requires an integrity header: Content-MD5, which API Gateway drops, or
@@ -350,7 +352,7 @@ ROUTES: tuple[Route, ...] = (
         Scope.OBJECT,
         request_headers=("Content-Type", *BODY_CHECKSUM_HEADERS),
         query_strings=("delete",),
-        under_prefix=PrefixRule.FULL_KEYS,
+        under_prefix=PrefixRule.UNAVAILABLE,
         selector="?delete",
     ),
 )
@@ -436,8 +438,8 @@ def resolve_actions(patterns: list[str]) -> tuple[str, ...]:
 
 
 def routes_for(actions: tuple[str, ...], prefixed: bool = False, encrypted: bool = False) -> tuple[Route, ...]:
-    """The routes whose action is allowed, in catalogue order; with a key prefix, not those that
-    need the whole bucket; with a server-side encryption key (`encrypted`), no multipart upload.
+    """The routes whose actions are allowed, in catalogue order; with a key prefix, not those the integration
+    cannot confine to it; with a server-side encryption key (`encrypted`), no multipart upload.
 
     The SSE-KMS headers are static values of the PutObject and CreateMultipartUpload integrations,
     which share their methods with UploadPart and CompleteMultipartUpload, and S3 refuses those headers

@@ -491,7 +491,7 @@ class S3ProxyClient:
     ) -> CopyResult:
         """Copy an object inside S3 (CopyObject, up to S3's 5 GB single-copy limit): the stack needs s3:GetObject
         and s3:PutObject. The copy keeps the source's metadata unless `metadata` or `content_type` replace it;
-        `if_match` copies only while the source has that ETag. Under a key prefix the source is S3's full key."""
+        `if_match` copies only while the source has that ETag. Not offered by stacks with a key prefix."""
         from .server_side import COPY_ROUTE, copy_object
 
         self._require_routes((COPY_ROUTE,), "a server-side copy", "s3:GetObject and s3:PutObject")
@@ -508,7 +508,7 @@ class S3ProxyClient:
         )
 
     def delete_objects(self, bucket: str, keys: Iterable[str]) -> DeleteResult:
-        """Delete the keys (S3's full keys) with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject.
+        """Delete the keys with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject (and no key prefix).
         A refused key is reported in the result's `errors`, not raised."""
         from .server_side import DELETE_ROUTE, delete_objects
 

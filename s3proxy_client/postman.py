@@ -238,7 +238,7 @@ def _selector_query(selector: str | None) -> dict[str, str]:
     return {name: f"{{{{{name}}}}}" for name in selector.split("&")}
 
 
-# DeleteObjects' body: the `{{key}}` of the Routes requests (S3's full key: under a key prefix, with it).
+# DeleteObjects' body: the `{{key}}` of the Routes requests.
 DELETE_OBJECTS_BODY = f'<Delete xmlns="{S3_NS}"><Object><Key>{{{{key}}}}</Key></Object></Delete>'
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from s3proxy_client import PreconditionFailedError, S3ProxyClient
+from s3proxy_client import PreconditionFailedError, RouteNotAllowedError, S3ProxyClient
 from s3proxy_client.cli import main
 
 HELLO = b"Hello, World!"
@@ -99,16 +99,17 @@ def test_a_download_name_reaches_the_response_headers(client, s3, bucket):
     assert fetched.headers["Content-Disposition"] == "attachment; filename=\"q4.txt\"; filename*=UTF-8''q4.txt"
 
 
-def test_under_a_key_prefix_copy_sources_and_batch_keys_are_s3s_full_keys(prefixed, s3, bucket):
-    """The API puts the path's key under the prefix; a header's or a body's keys it cannot (one source per
-    mapping), so they name S3's full keys, which the role's grants confine to the prefix."""
+def test_under_a_key_prefix_copy_and_batch_delete_are_not_offered(prefixed, s3, bucket):
+    """The integration puts a path's key under the prefix, but not a header's or a body's: those routes are left
+    out, and the client says so before sending anything."""
+    assert not [route for route in prefixed.outputs["routes"] if "copy-source" in route or "?delete" in route]
     s3.put_object(Bucket=bucket, Key="uploads/a.txt", Body=HELLO)
     with S3ProxyClient.from_outputs(prefixed.outputs) as api:
-        api.copy(bucket, "uploads/a.txt", bucket, "b.txt")  # the target is the path's: under the prefix
-        assert s3.get_object(Bucket=bucket, Key="uploads/b.txt")["Body"].read() == HELLO
-        result = api.delete_objects(bucket, ["uploads/a.txt", "uploads/b.txt"])
-    assert sorted(result.deleted) == ["uploads/a.txt", "uploads/b.txt"]
-    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+        with pytest.raises(RouteNotAllowedError, match="a server-side copy needs PUT"):
+            api.copy(bucket, "uploads/a.txt", bucket, "b.txt")
+        with pytest.raises(RouteNotAllowedError, match=r"a batch delete needs POST /\{folder\}\?delete"):
+            api.delete_objects(bucket, ["uploads/a.txt"])
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["uploads/a.txt"]
 
 
 def test_the_deployed_copy_integration_names_the_source_buckets_owner(dev, apigateway):
