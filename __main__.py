@@ -45,6 +45,17 @@ text, number, whole, flag, structured = (
     pulumi.Config.get_object,
 )
 
+
+def decimal(stack: pulumi.Config, key: str) -> Any:
+    """A number held in a string key (Pulumi.yaml's config types have none with a fraction); what is not a number is
+    passed on for the component to refuse, naming the input."""
+    value = stack.get(key)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return value
+
+
 # Each input of S3ProxyApi (a nested one as `group.field`), the stack key it is read from (the project's
 # namespace unless another is named) and how.
 STACK_KEYS: dict[str, tuple[str, Callable[[pulumi.Config, str], Any]]] = {
@@ -91,7 +102,20 @@ STACK_KEYS: dict[str, tuple[str, Callable[[pulumi.Config, str], Any]]] = {
     "authorizer.scopes": ("authorizerScopes", structured),
     "integration_credentials": ("integrationCredentials", text),
     "caller_folders": ("callerFolders", text),
+    "description": ("apiDescription", text),
+    "minimum_compression_size": ("minimumCompressionSize", whole),
+    "disable_execute_api_endpoint": ("disableExecuteApiEndpoint", flag),
+    # Alarms are set by the `alarms` switch (see SWITCHED_GROUPS); each threshold has a default.
+    "alarms.server_error_rate": ("alarmServerErrorRate", decimal),
+    "alarms.latency_p99_ms": ("alarmLatencyP99Ms", decimal),
+    "alarms.client_error_rate": ("alarmClientErrorRate", decimal),
+    "alarms.integration_latency_p99_ms": ("alarmIntegrationLatencyP99Ms", decimal),
+    "alarms.period_seconds": ("alarmPeriodSeconds", whole),
+    "alarms.evaluation_periods": ("alarmEvaluationPeriods", whole),
+    "alarms.topic_arn": ("alarmTopicArn", text),
 }
+# A nested input whose fields all have defaults is given by a switch of its own: its stack key and how it is read.
+SWITCHED_GROUPS = {"alarms": ("alarms", flag)}
 # A nested input is given when one of these fields is set; its other fields alone have defaults only.
 REQUIRED_IN_GROUP = frozenset(
     {
@@ -117,6 +141,8 @@ def inputs() -> dict[str, Any]:
     """S3ProxyApiArgs from the stack config: the inputs that are set."""
     args: dict[str, Any] = {}
     given_groups = {field.partition(".")[0] for field in REQUIRED_IN_GROUP if setting(*STACK_KEYS[field]) is not None}
+    given_groups |= {group for group, switch in SWITCHED_GROUPS.items() if setting(*switch)}
+    args.update({group: {} for group in given_groups & set(SWITCHED_GROUPS)})
     for field, (key, read) in STACK_KEYS.items():
         value = setting(key, read)
         group, _, name = field.rpartition(".")
@@ -158,5 +184,5 @@ except S3ProxyConfigError as error:
     raise pulumi.RunError(f"stack config {stack_keys_of(error.field)}: {reason}") from None
 
 OUTPUTS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-for output in (*OUTPUTS, "api_keys", "domain_target", "deployer_policy", "caller_policy"):
+for output in (*OUTPUTS, "api_keys", "domain_target", "dashboard_name", "deployer_policy", "caller_policy"):
     pulumi.export(output, getattr(api, output))

@@ -54,7 +54,11 @@ def render_caller_policy(
     if folders:
         variable = FOLDER_VARIABLES[folders]
         owners = config.bucket_accounts or (account_id,)
-        grants = ((route.action, _folder_statement(route, config, partition, owners, variable)) for route in routes)
+        grants = (
+            (action, _folder_statement(route, config, partition, owners, variable))
+            for route in routes
+            for action in route.actions
+        )
         kms = kms_statement(config, region)
         statements += grouped_grants(grants) + ([kms] if kms else [])
     elif config.integration_credentials == "caller":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .alarms import Alarms
 from .catalogue import Route, partition_for, resolve_actions, routes_for
 
 AUTHORIZATION_TYPES = ("AWS_IAM", "NONE", "COGNITO_USER_POOLS", "CUSTOM")
@@ -164,6 +165,10 @@ class ProxyConfig:
     bucket_accounts: tuple[str, ...] = ()
     integration_credentials: str = "role"
     caller_folders: str | None = None
+    description: str | None = None
+    minimum_compression_size: int | None = None
+    disable_execute_api_endpoint: bool = False
+    alarms: Alarms | None = None
 
     @property
     def kms_keys(self) -> tuple[str, ...]:
@@ -570,6 +575,72 @@ def _stage_variables(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(value.items()))
 
 
+# The REST API's own settings (API Gateway's RestApi: description, minimumCompressionSize, disableExecuteApiEndpoint).
+MAX_COMPRESSION_SIZE = 10 * 1024 * 1024  # 10,485,760 bytes: API Gateway's largest minimumCompressionSize
+
+
+def _description(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise S3ProxyConfigError("description", f"{value!r} must be a non-empty string")
+    return value
+
+
+def _minimum_compression_size(value: Any) -> int:
+    size = _non_negative("minimum_compression_size", int)(value)
+    if size > MAX_COMPRESSION_SIZE:
+        raise S3ProxyConfigError(
+            "minimum_compression_size", f"{value!r} must be 0 to {MAX_COMPRESSION_SIZE:,} bytes (API Gateway's range)"
+        )
+    return int(size)
+
+
+def _disable_execute_api_endpoint(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise S3ProxyConfigError("disable_execute_api_endpoint", f"{value!r} must be true or false")
+    return value
+
+
+def _alarms(value: Any) -> Alarms:
+    def rate(field: str, share: Any) -> float:
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+            raise S3ProxyConfigError(field, f"{share!r} must be a share of requests above 0, at most 1 (0.05 is 5%)")
+        return float(share)
+
+    def milliseconds(field: str, duration: Any) -> float:
+        if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+            raise S3ProxyConfigError(field, f"{duration!r} must be a number of milliseconds above 0")
+        return float(duration)
+
+    def period(field: str, seconds: Any) -> int:
+        # API Gateway's metrics have 1-minute resolution: a multiple of 60 (CloudWatch API reference,
+        # PutMetricAlarm `Period`), and at most a day.
+        checked = int(_non_negative(field, int)(seconds))
+        if checked % 60 or not 60 <= checked <= 86400:
+            raise S3ProxyConfigError(field, f"{seconds!r} must be a multiple of 60 seconds, 60 to 86400")
+        return checked
+
+    def periods(field: str, count: Any) -> int:
+        checked = int(_non_negative(field, int)(count))
+        if checked < 1:
+            raise S3ProxyConfigError(field, f"{count!r} must be at least 1 period")
+        return checked
+
+    def topic(field: str, arn: Any) -> str:
+        pattern = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?"
+        return _matching(field, arn, pattern, "an SNS topic ARN such as 'arn:aws:sns:us-east-1:111122223333:alerts'")
+
+    validators: dict[str, Callable[[str, Any], Any]] = {
+        "server_error_rate": rate,
+        "latency_p99_ms": milliseconds,
+        "client_error_rate": rate,
+        "integration_latency_p99_ms": milliseconds,
+        "period_seconds": period,
+        "evaluation_periods": periods,
+        "topic_arn": topic,
+    }
+    return Alarms(**_record("alarms", value, validators, set()))
+
+
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "allowed_actions": _allowed_actions,
     "region": _region,
@@ -601,6 +672,10 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "bucket_accounts": _bucket_accounts,
     "integration_credentials": _one_of("integration_credentials", INTEGRATION_CREDENTIALS, str.lower),
     "caller_folders": _one_of("caller_folders", CALLER_FOLDERS, str.lower),
+    "description": _description,
+    "minimum_compression_size": _minimum_compression_size,
+    "disable_execute_api_endpoint": _disable_execute_api_endpoint,
+    "alarms": _alarms,
 }
 
 
@@ -649,6 +724,15 @@ STAND_INS: dict[str, Any] = {
     "authorizer.result_ttl_seconds": 300,
     "bucket_accounts[]": "000000000000",
     "caller_folders": "username",
+    "description": "pending",
+    "minimum_compression_size": 0,
+    "alarms.server_error_rate": 0.05,
+    "alarms.latency_p99_ms": 3000.0,
+    "alarms.client_error_rate": 0.05,
+    "alarms.integration_latency_p99_ms": 3000.0,
+    "alarms.period_seconds": 300,
+    "alarms.evaluation_periods": 1,
+    "alarms.topic_arn": "arn:aws:sns:us-east-1:000000000000:pending",
 }
 
 
@@ -699,6 +783,12 @@ def _check_combination(config: ProxyConfig) -> None:
     """Inputs valid alone but not together."""
     _check_authorizer(config)
     _check_caller_credentials(config)
+    if config.disable_execute_api_endpoint and not config.custom_domain:
+        # Without its default endpoint the API is reached only through a custom domain name (API Gateway
+        # Developer Guide, rest-api-disable-default-endpoint): without one it would be unreachable.
+        raise S3ProxyConfigError(
+            "disable_execute_api_endpoint", "needs `custom_domain`: without either endpoint the API is unreachable"
+        )
     if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:

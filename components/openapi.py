@@ -26,6 +26,10 @@ T = TypeVar("T")
 
 # `faithful`: the statuses S3 returns for these operations, each passed back as itself.
 FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 501, 503)
+# Only a read is partial (Range), not modified (If-None-Match, If-Modified-Since) or out of range: S3 answers 206,
+# 304 and 416 to GetObject and HeadObject alone (S3 API reference: GetObject and HeadObject, `Range` and the
+# conditional headers; no other operation takes them), so other methods do not declare them.
+READ_STATUSES = (206, 304, 416)
 
 
 def _excluding(pattern: str, statuses: list[int]) -> str:
@@ -33,17 +37,19 @@ def _excluding(pattern: str, statuses: list[int]) -> str:
     return f"(?!(?:{'|'.join(map(str, statuses))})$){pattern}"
 
 
-def status_selection(status_mapping: str) -> dict[str, int]:
+def status_selection(status_mapping: str, reads: bool = True) -> dict[str, int]:
     """Integration response selection pattern -> method response status.
 
     API Gateway matches the pattern against S3's whole status code; `default` catches the rest.
     `tutorial` is the seeds' mapping. `faithful` passes S3's status through; other 4xx become 400,
     and other 5xx and 3xx become 500 (S3 redirects only when a bucket lives in another region than
-    the integration, a server-side misconfiguration the client cannot fix).
+    the integration, a server-side misconfiguration the client cannot fix). A method that reads no object's data
+    (`reads` false) has no 206, 304 or 416 of its own (`READ_STATUSES`): they fall to 200, 500 and 400.
     """
     if status_mapping == "tutorial":
         return {"default": 200, r"4\d{2}": 400, r"5\d{2}": 500}
-    exact = [s for s in FAITHFUL_STATUSES if s not in (200, 400, 500)]
+    statuses = FAITHFUL_STATUSES if reads else tuple(s for s in FAITHFUL_STATUSES if s not in READ_STATUSES)
+    exact = [s for s in statuses if s not in (200, 400, 500)]
     selection = {"default": 200} | {str(s): s for s in exact}
     selection[_excluding(r"4\d{2}", [s for s in exact if s // 100 == 4])] = 400
     selection[_excluding(r"[35]\d{2}", [s for s in exact if s // 100 in (3, 5)])] = 500
@@ -121,6 +127,9 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
         # A static value: S3 answers 403 when the bucket belongs to another account, so a name the role may reach
         # in someone else's account (a deleted bucket's name registered again elsewhere) is never served.
         request_parameters["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
+        if "x-amz-copy-source" in headers:
+            # CopyObject's source bucket is checked by its own header (CopyObject API reference).
+            request_parameters["integration.request.header.x-amz-source-expected-bucket-owner"] = f"'{owner}'"
     if writes and config.sse_kms_key_arn:
         # Static values: clients cannot set or override them (they are not method parameters).
         request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
@@ -139,7 +148,7 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     binary_everything = "*/*" in config.binary_media_types
     integration_responses: dict[str, Any] = {}
     method_responses: dict[str, Any] = {}
-    for pattern, status in status_selection(config.status_mapping).items():
+    for pattern, status in status_selection(config.status_mapping, reads).items():
         mapped = mapped_on(status)
         header_mapping = {
             f"method.response.header.{header}": f"integration.response.header.{source}" for header, source in mapped
@@ -359,10 +368,26 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
     if config.api_keys:
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    _api_settings(document, config)
     definitions = _security_definitions(config, region)
     if definitions:
         document["securityDefinitions"] = definitions
     return document
+
+
+def _api_settings(document: dict[str, Any], config: ProxyConfig) -> None:
+    """The REST API's own settings, in the body that `put_rest_api_mode = overwrite` imports whole (API Gateway
+    Developer Guide, "OpenAPI extensions": x-amazon-apigateway-minimum-compression-size and the endpoint
+    configuration's disableExecuteApiEndpoint)."""
+    if config.description:
+        document["info"]["description"] = config.description
+    if config.minimum_compression_size is not None:
+        document["x-amazon-apigateway-minimum-compression-size"] = config.minimum_compression_size
+    if config.custom_domain:
+        # Stated either way: the provider PATCHes only a true value from its input (rest_api.go, GetOk), so turning
+        # the default endpoint back on rests on the body.
+        endpoint = document.setdefault("x-amazon-apigateway-endpoint-configuration", {})
+        endpoint["disableExecuteApiEndpoint"] = config.disable_execute_api_endpoint
 
 
 def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:

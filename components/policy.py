@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .alarms import deployer_statements
 from .catalogue import ObjectData, PrefixRule, Route, Scope, dns_suffix, partition_of, resource_arns
 from .config import ProxyConfig
 
@@ -28,7 +29,9 @@ def render_policy(
     name registered again in another account, stays out of reach. The component always passes `account_id`.
     """
     owners = config.bucket_accounts or ((account_id,) if account_id else ())
-    statements = grouped_grants((route.action, _statement(route, config, partition, owners)) for route in config.routes)
+    statements = grouped_grants(
+        (action, _statement(route, config, partition, owners)) for route in config.routes for action in route.actions
+    )
     kms = kms_statement(config, region)
     return {"Version": POLICY_VERSION, "Statement": statements + ([kms] if kms else [])}
 
@@ -253,6 +256,8 @@ def render_deployer_policy(
         statements.append(
             {"Sid": "StageWebAcl", "Effect": "Allow", "Action": "apigateway:SetWebACL", "Resource": stages}
         )
+    if config.alarms:
+        statements += deployer_statements(partition, region, account_id, name)
     if config.authorizer and config.authorizer.function_arn:
         statements.append(
             {

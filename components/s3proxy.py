@@ -7,11 +7,13 @@ the role's permissions are what `policy` renders; this module only wires them in
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import NotRequired, TypedDict, TypeVar
 
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import NAMESPACE, alarm_specs, alarm_threshold, dashboard_body, describe_alarm
 from .caller_policy import render_caller_policy
 from .catalogue import partition_of
 from .config import ProxyConfig, Throttle, check_certificate_region, validate_args, with_stand_ins
@@ -180,6 +182,26 @@ class AuthorizerSettings(TypedDict):
     """Seconds API Gateway caches the authorizer's answer, 0-3600. Default 300."""
 
 
+class AlarmSettings(TypedDict):
+    """CloudWatch alarms on the stage's API Gateway metrics (dimensions `ApiName` and `Stage`), and a dashboard of
+    them. Whether it is set, and which optional alarms are, is plain (it adds the alarms and the dashboard)."""
+
+    server_error_rate: NotRequired[pulumi.Input[float]]
+    """Alarm when more than this share of requests fail with a 5XX (`5XXError` Average) in a period. Default 0.05."""
+    latency_p99_ms: NotRequired[pulumi.Input[float]]
+    """Alarm when the p99 `Latency` exceeds this many milliseconds in a period. Default 3000."""
+    client_error_rate: NotRequired[pulumi.Input[float]]
+    """Also alarm when more than this share of requests get a 4XX (`4XXError` Average). Default: no such alarm."""
+    integration_latency_p99_ms: NotRequired[pulumi.Input[float]]
+    """Also alarm when S3's p99 `IntegrationLatency` exceeds this many milliseconds. Default: no such alarm."""
+    period_seconds: NotRequired[pulumi.Input[int]]
+    """Seconds per evaluated period: a multiple of 60, up to 86400. Default 300."""
+    evaluation_periods: NotRequired[pulumi.Input[int]]
+    """Consecutive breaching periods before an alarm fires. Default 1."""
+    topic_arn: NotRequired[pulumi.Input[str]]
+    """An SNS topic notified when an alarm fires and when it is OK again. Default: none (the alarms only show)."""
+
+
 class S3ProxyApiArgs(TypedDict):
     """Inputs of `S3ProxyApi`. What only flows into the rendered document, the policies or child
     properties is a `pulumi.Input` (another resource's output, a secret, unknown in preview): literal values
@@ -282,6 +304,17 @@ class S3ProxyApiArgs(TypedDict):
     `<key_prefix><variable>/`, named by the IAM policy variable of `username` (`${aws:username}`, IAM users),
     `userid` (`${aws:userid}`) or `cognito_identity` (`${cognito-identity.amazonaws.com:sub}`, a Cognito identity
     pool's identities). Default: none (the callers' policy spans the buckets, as the role's would)."""
+    description: NotRequired[pulumi.Input[str]]
+    """The REST API's description (its console and `GetRestApi`). Default: none."""
+    minimum_compression_size: NotRequired[pulumi.Input[int]]
+    """Compress responses of at least this many bytes (0 to 10,485,760) for clients that send `Accept-Encoding`.
+    Default: no compression."""
+    disable_execute_api_endpoint: NotRequired[bool]
+    """Turn off the default `execute-api` endpoint, so that only `custom_domain` serves the API (required with it).
+    Plain: checked against `custom_domain` at construction. Default false."""
+    alarms: NotRequired[AlarmSettings]
+    """CloudWatch alarms on the stage's 5XX error rate and p99 latency (optionally 4XX rate and S3's p99 latency),
+    and a dashboard of the stage's metrics (the `dashboard_name` output). Default: none."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
@@ -311,6 +344,8 @@ class S3ProxyApi(pulumi.ComponentResource):
     """API key values by consumer name (a secret); empty without `api_keys`."""
     domain_target: pulumi.Output[str | None]
     """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
+    dashboard_name: pulumi.Output[str | None]
+    """The CloudWatch dashboard of the stage's metrics; none without `alarms`."""
     deployer_policy: pulumi.Output[str]
     """The least-privilege IAM policy (JSON) the identity deploying this component needs, e.g. CI's
     role; it includes `iam:PassRole` of the execution role to API Gateway (in caller mode: no IAM action at all)."""
@@ -401,6 +436,13 @@ class S3ProxyApi(pulumi.ComponentResource):
                 if shape.endpoint_type == "PRIVATE"
                 else None,
             ),
+            # The API's own settings, also inputs for the same reason. An unset compression size is "-1", which the
+            # provider PATCHes to none (rest_api.go, as above): without it, the prior state's size would come back.
+            description=config.apply(lambda c: c.description),
+            minimum_compression_size=config.apply(
+                lambda c: "-1" if c.minimum_compression_size is None else str(c.minimum_compression_size)
+            ),
+            disable_execute_api_endpoint=config.apply(lambda c: c.disable_execute_api_endpoint),
             put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
             fail_on_warnings=True,
             region=shape.region,
@@ -454,6 +496,8 @@ class S3ProxyApi(pulumi.ComponentResource):
                 opts=child,
             )
 
+        dashboard_name = self._alarms(name, shape, config, region, api, stage, tags)
+
         self.url = stage.invoke_url
         self.rest_api_id = api.id
         self.stage_name = stage.stage_name
@@ -464,6 +508,7 @@ class S3ProxyApi(pulumi.ComponentResource):
         self.routes = config.apply(lambda c: [route.describe() for route in c.routes])
         self.api_keys = api_key_values
         self.domain_target = domain_target
+        self.dashboard_name = dashboard_name
         self.deployer_policy = pulumi.Output.all(config, region, account_id).apply(
             lambda values: json.dumps(
                 render_deployer_policy(
@@ -492,10 +537,59 @@ class S3ProxyApi(pulumi.ComponentResource):
                 "routes": self.routes,
                 "api_keys": self.api_keys,
                 "domain_target": self.domain_target,
+                "dashboard_name": self.dashboard_name,
                 "deployer_policy": self.deployer_policy,
                 "caller_policy": self.caller_policy,
             }
         )
+
+    def _alarms(
+        self,
+        name: str,
+        shape: ProxyConfig,
+        config: pulumi.Output[ProxyConfig],
+        region: pulumi.Output[str],
+        api: aws.apigateway.RestApi,
+        stage: aws.apigateway.Stage,
+        tags: pulumi.Output[dict[str, str] | None],
+    ) -> pulumi.Output[str | None]:
+        """The stage's alarms (see `alarms.alarm_specs`) and its dashboard; returns the dashboard's name."""
+        if not shape.alarms:
+            return pulumi.Output.from_input(None)
+        alarms = config.apply(lambda c: present(c.alarms))
+        dimensions = {"ApiName": api.name, "Stage": stage.stage_name}
+        actions = alarms.apply(lambda a: [a.topic_arn] if a.topic_arn else [])
+        for index, spec in enumerate(alarm_specs(present(shape.alarms))):
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{spec.suffix}",
+                alarm_description=pulumi.Output.all(api.name, stage.stage_name).apply(partial(describe_alarm, spec)),
+                namespace=NAMESPACE,
+                metric_name=spec.metric,
+                dimensions=dimensions,
+                statistic=spec.statistic,
+                extended_statistic=spec.extended_statistic,
+                # The threshold of the resolved input (the spec above is the stand-in's when it is an Output).
+                threshold=alarms.apply(partial(alarm_threshold, index)),
+                comparison_operator="GreaterThanThreshold",
+                period=alarms.apply(lambda a: a.period_seconds),
+                evaluation_periods=alarms.apply(lambda a: a.evaluation_periods),
+                treat_missing_data="notBreaching",  # no requests is no outage
+                alarm_actions=actions,
+                ok_actions=actions,
+                region=shape.region,
+                tags=tags,
+                opts=self._child,
+            )
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=stage.stage_name.apply(lambda stage_name: f"{name}-{stage_name}"),
+            dashboard_body=pulumi.Output.all(api.name, stage.stage_name, region, alarms).apply(
+                lambda values: json.dumps(dashboard_body(*values))
+            ),
+            region=shape.region,
+            opts=self._child,
+        )
+        return dashboard.dashboard_name
 
     def _managed_policies(
         self,

@@ -51,3 +51,11 @@ def object_info(bucket: str, key: str, headers: Mapping[str, str], *, head: bool
             if name.lower().startswith(META_PREFIX)
         },
     )
+
+
+def metadata_headers(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """User metadata as S3's `x-amz-meta-*` headers; a name that already has the prefix keeps it."""
+    return {
+        name if name.lower().startswith(META_PREFIX) else f"{META_PREFIX}{name}": value
+        for name, value in (metadata or {}).items()
+    }

@@ -6,9 +6,12 @@ rm, mb, rb and head through a deployed S3ProxyApi stack.
     s3proxy --outputs outputs.json cp big.iso s3p://bucket/isos/
     s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso ./
     s3proxy --outputs outputs.json cp --recursive ./photos s3p://bucket/photos/   # a directory, both ways
+    s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso s3p://bucket/old/  # S3 copies it (CopyObject)
+    s3proxy --outputs outputs.json mv s3p://bucket/isos/big.iso s3p://bucket/old/big.iso
     s3proxy --outputs outputs.json head s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json link s3p://bucket/isos/big.iso --name ubuntu.iso  # downloads as ubuntu.iso
     s3proxy --outputs outputs.json rm s3p://bucket/isos/big.iso
-    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/           # every object under it
+    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  # every object under it (DeleteObjects)
     s3proxy --outputs outputs.json mb s3p://bucket
     s3proxy --outputs outputs.json rb s3p://bucket
     s3proxy --outputs outputs.json postman -o s3proxy.postman_collection.json
@@ -46,7 +49,8 @@ from .parts import (
     validate_part_size,
 )
 from .postman import write_collection
-from .tree import Job, Transfer, delete_jobs, download_jobs, run_jobs, upload_jobs
+from .server_side import DELETE_ROUTE
+from .tree import Job, Transfer, as_prefix, delete_jobs, download_jobs, run_jobs, upload_jobs
 
 PROG = "s3proxy_client"
 SCHEME = "s3p://"
@@ -249,7 +253,60 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - started
         report(options, f"download: {source} -> {local}: {rate(result.size, elapsed)}")
         return 0
-    raise UsageError("cp copies between a local file and s3p://bucket/key: exactly one side must be remote")
+    if source.startswith(SCHEME) and destination.startswith(SCHEME):
+        return copy_remote(client, options)
+    raise UsageError("cp copies a local file and s3p://bucket/key either way, or one s3p:// object to another")
+
+
+def copy_remote(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """S3 copies the object itself (CopyObject): no byte passes through this machine or the API."""
+    source_bucket, source_key = split_uri(options.source)
+    if not source_key or source_key.endswith("/"):
+        raise UsageError(f"{options.source} names no object")
+    bucket, key = split_uri(options.destination)
+    if not key or key.endswith("/"):
+        key += source_key.rpartition("/")[2]
+    metadata = dict(options.metadata) if options.metadata else None
+    client.copy(source_bucket, source_key, bucket, key, metadata=metadata, content_type=options.content_type)
+    report(options, f"copy: {options.source} -> {SCHEME}{bucket}/{key}")
+    return 0
+
+
+def command_mv(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """cp, then the source is deleted: only once the copy has succeeded."""
+    if getattr(options, "recursive", False):
+        raise UsageError("mv moves one file or object: no --recursive")
+    command_cp(client, options)
+    if options.source.startswith(SCHEME):
+        client.delete_object(*split_uri(options.source))
+    else:
+        Path(options.source).unlink()
+    report(options, f"delete: {options.source}")
+    return 0
+
+
+def remove_recursive(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """Every object under s3p://bucket/prefix, 1,000 keys a DeleteObjects request; each refused key on stderr."""
+    bucket, key = split_uri(options.location)
+    prefix = as_prefix(key)  # `logs` and `logs/` alike: never `logs-old/`
+    # Only keys under the one asked for are deleted, whatever the listing holds.
+    keys = [entry.key for entry in client.list_objects(bucket, prefix or None) if entry.key.startswith(prefix)]
+    started = time.perf_counter()
+    result = client.delete_objects(bucket, keys)
+    for deleted in result.deleted:
+        report(options, f"delete: {SCHEME}{bucket}/{deleted}")
+    for failure in result.errors:
+        print(f"{PROG}: error: {SCHEME}{bucket}/{failure.key}: {failure.code}: {failure.message}", file=sys.stderr)
+    failed = f", {len(result.errors)} failed" if result.errors else ""
+    elapsed = time.perf_counter() - started
+    report(options, f"delete: {len(result.deleted)} of {len(keys)} objects{failed} in {elapsed:.1f} s")
+    return EXIT_DENIED if any(f.code == "AccessDenied" for f in result.errors) else int(bool(result.errors))
+
+
+def serves_batch_delete(client: S3ProxyClient) -> bool:
+    """Whether the stack serves DeleteObjects: not known without its routes (then it is tried), absent under a key
+    prefix or without s3:DeleteObject."""
+    return client.routes is None or any(route.startswith(f"{DELETE_ROUTE} ") for route in client.routes)
 
 
 def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
@@ -257,12 +314,23 @@ def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
     if options.recursive:
         if options.version_id:
             raise UsageError("--version-id names one object's version: not with --recursive")
-        return run_tree(options, "delete", delete_jobs(client, bucket, key))
+        if serves_batch_delete(client):
+            return remove_recursive(client, options)
+        return run_tree(options, "delete", delete_jobs(client, bucket, key))  # one DeleteObject each
     if not key:
         raise UsageError(f"{options.location} names no object (use rb to delete a bucket)")
     client.head_object(bucket, key, version_id=options.version_id)  # S3 deletes a missing key silently: say so
     client.delete_object(bucket, key, version_id=options.version_id)
     report(options, f"delete: {options.location}")
+    return 0
+
+
+def command_link(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """Print a link that downloads the object, under --name when given (S3's response-content-disposition)."""
+    bucket, key = split_uri(options.location)
+    if not key or key.endswith("/"):
+        raise UsageError(f"{options.location} names no object")
+    print(client.download_link(bucket, key, download_name=options.name, expires_in=options.expires))
     return 0
 
 
@@ -320,7 +388,7 @@ def parser() -> argparse.ArgumentParser:
     ls.add_argument("--recursive", "-r", action="store_true", help="every key, not one level")
     ls.set_defaults(run=command_ls)
 
-    cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, or an object to a file")
+    cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, an object to a file or to another key")
     cp.add_argument("source")
     cp.add_argument("destination")
     cp.add_argument(
@@ -339,9 +407,11 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="NAME=VALUE",
-        help="user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
+        help="user metadata of an upload or copy, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
     )
     cp.set_defaults(run=command_cp)
+    mv = commands.add_parser("mv", help="as cp, then delete the source", parents=[cp], add_help=False)
+    mv.set_defaults(run=command_mv)
 
     for name, run, text in (
         ("rm", command_rm, "delete s3p://bucket/key"),
@@ -357,7 +427,15 @@ def parser() -> argparse.ArgumentParser:
         if name in ("rm", "head"):
             sub.add_argument("--version-id", help="one version of the object (a versioned bucket)")
         if name == "rm":
-            sub.add_argument("--recursive", "-r", action="store_true", help="every object under s3p://bucket/prefix")
+            sub.add_argument(
+                "--recursive", "-r", action="store_true", help="every object under s3p://bucket/prefix (DeleteObjects)"
+            )
+
+    link = commands.add_parser("link", help="print a signed link that downloads s3p://bucket/key (SigV4 query)")
+    link.add_argument("location")
+    link.add_argument("--name", help="the file name the browser saves it under (Content-Disposition: attachment)")
+    link.add_argument("--expires", type=int, default=3600, help="seconds the link works (default 3600, max 604800)")
+    link.set_defaults(run=command_link)
 
     postman = commands.add_parser("postman", help="write a Postman v2.1 collection of the stack (no request made)")
     postman.add_argument("--outputs", default=argparse.SUPPRESS, metavar="FILE", help="as before the command")

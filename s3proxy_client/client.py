@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
 from . import transfer
-from .answers import META_PREFIX, S3_NS, object_info, parse_xml, xml_children, xml_text
+from .answers import S3_NS, metadata_headers, object_info, parse_xml, xml_children, xml_text
 from .checksums import (
     CHECKSUM_ALGORITHM,
     CHECKSUM_HEADER,
@@ -22,6 +22,7 @@ from .checksums import (
     verify_checksum,
 )
 from .errors import NotFoundError, S3ProxyError
+from .links import download_overrides, presigned_url
 from .outputs import parse_outputs
 from .parts import (
     API_GATEWAY_PAYLOAD_LIMIT,
@@ -33,6 +34,9 @@ from .parts import (
 )
 from .results import Bucket, GetObjectResult, ObjectEntry, ObjectInfo, TransferResult, UploadedPart
 from .transport import RetryPolicy, Transport
+
+if TYPE_CHECKING:
+    from .server_side import CopyResult, DeleteResult
 
 # CreateMultipartUpload is `POST /{key}?uploads` on S3: a valueless subresource. Through API Gateway the
 # `uploads` query string is mapped to the integration (`method.request.querystring.uploads`), and
@@ -50,14 +54,6 @@ MULTIPART_CREATE_QUERY: dict[str, str | None] = {"uploads": "1"}
 def _version(version_id: str | None) -> dict[str, str | None] | None:
     """The `versionId` query of a request on one version, or none."""
     return {"versionId": version_id} if version_id else None
-
-
-def _metadata_headers(metadata: Mapping[str, str] | None) -> dict[str, str]:
-    """User metadata as S3's `x-amz-meta-*` headers; a name that already has the prefix keeps it."""
-    return {
-        name if name.lower().startswith(META_PREFIX) else f"{META_PREFIX}{name}": value
-        for name, value in (metadata or {}).items()
-    }
 
 
 class S3ProxyClient:
@@ -214,11 +210,14 @@ class S3ProxyClient:
         if_match: str | None = None,
         if_none_match: str | None = None,
         version_id: str | None = None,
+        download_name: str | None = None,
+        response_content_type: str | None = None,
     ) -> GetObjectResult:
         """The object's bytes (whole, or the `range`: `"bytes=0-99"` or `(first, last)` inclusive, `last`
         None for the rest), of its `version_id` when given (the stack needs `s3:GetObjectVersion`). Through
         API Gateway a response is limited to 10 MB: read larger objects in ranges, or with `download_file`.
-        Raises NotModifiedError for a matching `if_none_match`."""
+        Raises NotModifiedError for a matching `if_none_match`. `download_name` and `response_content_type` make S3
+        answer `Content-Disposition: attachment` under that name and that `Content-Type`."""
         headers: dict[str, str] = {}
         if range is not None:
             if isinstance(range, tuple):
@@ -229,7 +228,8 @@ class S3ProxyClient:
             headers["If-Match"] = if_match
         if if_none_match:
             headers["If-None-Match"] = if_none_match
-        response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=_version(version_id))
+        params = (_version(version_id) or {}) | download_overrides(download_name, response_content_type)
+        response = self.transport.send("GET", object_path(bucket, key), headers=headers, params=params or None)
         info = object_info(bucket, key, response.headers)
         fields = {name: getattr(info, name) for name in ObjectInfo.__dataclass_fields__}
         if (match := CONTENT_RANGE.match(response.headers.get("Content-Range", ""))) and match[3] != "*":
@@ -263,7 +263,7 @@ class S3ProxyClient:
                 "sends it as a multipart upload"
             )
         checksum = sha256_base64(data)
-        headers = {"Content-Type": content_type, CHECKSUM_HEADER: checksum} | _metadata_headers(metadata)
+        headers = {"Content-Type": content_type, CHECKSUM_HEADER: checksum} | metadata_headers(metadata)
         if if_none_match:
             headers["If-None-Match"] = if_none_match
         if if_match:
@@ -295,7 +295,7 @@ class S3ProxyClient:
         Retried like any request: should an attempt's answer be lost after S3 started an upload, that upload's
         id is never known, and the API has no ListMultipartUploads route to find it. A bucket lifecycle rule
         (AbortIncompleteMultipartUpload) is the safety net for that case."""
-        headers = {"Content-Type": content_type} | _metadata_headers(metadata)
+        headers = {"Content-Type": content_type} | metadata_headers(metadata)
         if checksum:
             headers["x-amz-checksum-algorithm"] = CHECKSUM_ALGORITHM
         response = self.transport.send("POST", object_path(bucket, key), params=MULTIPART_CREATE_QUERY, headers=headers)
@@ -449,3 +449,58 @@ class S3ProxyClient:
         versions. The file appears at `path` only when complete (written to a temporary file beside it)."""
         config = transfer.TransferConfig(part_size, concurrency, threshold)
         return transfer.download_file(self, bucket, key, path, config, progress=progress)
+
+    def download_link(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        download_name: str | None = None,
+        content_type: str | None = None,
+        version_id: str | None = None,
+        expires_in: int = 3600,
+    ) -> str:
+        """A URL that downloads the object for `expires_in` seconds without further signing (SigV4 in its query
+        string), saved as `download_name` when given. Anyone holding it may use it until then."""
+        params = (_version(version_id) or {}) | download_overrides(download_name, content_type)
+        return presigned_url(self.transport, object_path(bucket, key), params, expires_in)
+
+    # Server-side operations: S3 does the work, no object bytes pass through the API
+
+    def copy(
+        self,
+        source_bucket: str,
+        source_key: str,
+        bucket: str,
+        key: str,
+        *,
+        source_version_id: str | None = None,
+        if_match: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> CopyResult:
+        """Copy an object inside S3 (CopyObject, up to S3's 5 GB single-copy limit): the stack needs s3:GetObject
+        and s3:PutObject. The copy keeps the source's metadata unless `metadata` or `content_type` replace it;
+        `if_match` copies only while the source has that ETag. Not offered by stacks with a key prefix."""
+        from .server_side import COPY_ROUTE, copy_object
+
+        transfer.require_routes(self.routes, (COPY_ROUTE,), "a server-side copy", "s3:GetObject and s3:PutObject")
+        return copy_object(
+            self,
+            source_bucket,
+            source_key,
+            bucket,
+            key,
+            source_version_id=source_version_id,
+            if_match=if_match,
+            metadata=metadata,
+            content_type=content_type,
+        )
+
+    def delete_objects(self, bucket: str, keys: Iterable[str]) -> DeleteResult:
+        """Delete the keys with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject (and no key prefix).
+        A refused key is reported in the result's `errors`, not raised."""
+        from .server_side import DELETE_ROUTE, delete_objects
+
+        transfer.require_routes(self.routes, (DELETE_ROUTE,), "a batch delete", "s3:DeleteObject")
+        return delete_objects(self, bucket, keys)

@@ -77,7 +77,12 @@ class TransferConfig:
         validate_threshold(self.threshold)
 
 
-def require_routes(routes: tuple[str, ...] | None, needed: tuple[str, ...], what: str) -> None:
+def require_routes(
+    routes: tuple[str, ...] | None,
+    needed: tuple[str, ...],
+    what: str,
+    actions: str = "s3:PutObject and s3:AbortMultipartUpload",
+) -> None:
     """Fail before anything starts when the stack's `routes` (when known) lack one that `what` needs."""
     if routes is None:
         return  # not told which routes exist: the request will find out
@@ -87,8 +92,7 @@ def require_routes(routes: tuple[str, ...] | None, needed: tuple[str, ...], what
         raise RouteNotAllowedError(
             None,
             "RouteNotDeployed",
-            f"{what} needs {', '.join(missing)}, which the stack does not serve (allow the actions "
-            "s3:PutObject and s3:AbortMultipartUpload)",
+            f"{what} needs {', '.join(missing)}, which the stack does not serve (allow the actions {actions})",
             attempts=0,
         )
 

@@ -40,6 +40,7 @@ OUTPUT_NAMES = (
     "routes",
     "api_keys",
     "domain_target",
+    "dashboard_name",
     "deployer_policy",
     "caller_policy",
 )

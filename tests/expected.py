@@ -20,4 +20,6 @@ EVERY_ROUTE = [
     "POST /{folder}/{item+}?uploadId -> s3:PutObject",
     "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
     "GET /{folder}/{item+}?uploadId -> s3:ListMultipartUploadParts",
+    "PUT /{folder}/{item+} [x-amz-copy-source] -> s3:PutObject+s3:GetObject",
+    "POST /{folder}?delete -> s3:DeleteObject",
 ]

@@ -145,7 +145,9 @@ HELP = {
         "--api-key API_KEY",
         "the API key, when the stack requires one (default: $S3PROXY_API_KEY)",
         "list buckets, or objects under s3p://bucket/prefix",
-        "copy a file to s3p://bucket/key, or an object to a file",
+        "copy a file to s3p://bucket/key, an object to a file or to another key",
+        "as cp, then delete the source",
+        "print a signed link that downloads s3p://bucket/key (SigV4 query)",
         "delete s3p://bucket/key",
         "create s3p://bucket",
         "delete the empty bucket s3p://bucket",
@@ -167,13 +169,20 @@ HELP = {
         "--progress, --no-progress",
         "progress bar (default: on a tty)",
         "--metadata NAME=VALUE",
-        "user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
+        "user metadata of an upload or copy, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
+    ],
+    ("mv",): ["--part-size PART_SIZE", "--metadata NAME=VALUE", "source", "destination"],
+    ("link",): [
+        "--name NAME",
+        "the file name the browser saves it under (Content-Disposition: attachment)",
+        "--expires EXPIRES",
+        "seconds the link works (default 3600, max 604800)",
     ],
     ("rm",): [
         "--version-id VERSION_ID",
         "one version of the object (a versioned bucket)",
         "--recursive, -r",
-        "every object under s3p://bucket/prefix",
+        "every object under s3p://bucket/prefix (DeleteObjects)",
     ],
     ("head",): ["--version-id VERSION_ID", "one version of the object (a versioned bucket)"],
     ("postman",): [
@@ -288,7 +297,7 @@ def test_cli_copies_name_keys_and_files_and_report_what_they_did(cli_env, capsys
 
     for argv, expected_code, message in (
         (("cp", f"s3p://{bucket}/d/", str(tmp_path)), cli.EXIT_USAGE, f"s3p://{bucket}/d/ names no object"),
-        (("cp", str(source), str(tmp_path / "x")), cli.EXIT_USAGE, "exactly one side must be remote"),
+        (("cp", str(source), str(tmp_path / "x")), cli.EXIT_USAGE, "or one s3p:// object to another"),
         (("cp", str(tmp_path / "nope"), f"s3p://{bucket}/k"), cli.EXIT_NOT_FOUND, f"{tmp_path}/nope: no such file"),
         (("cp", str(source), f"s3p://{bucket}/k", "--concurrency", "0"), cli.EXIT_USAGE, "concurrency must be"),
         (("cp", f"s3p://{bucket}/missing", str(tmp_path / "m")), cli.EXIT_NOT_FOUND, f"s3p://{bucket}/missing: "),

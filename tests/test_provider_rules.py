@@ -233,6 +233,7 @@ def test_s3_is_told_the_expected_bucket_owner_on_every_route_that_takes_it():
         "PUT /{folder}/{item+}": "'123456789012'",
         "DELETE /{folder}/{item+}": "'123456789012'",
         "POST /{folder}/{item+}": "'123456789012'",
+        "POST /{folder}": "'123456789012'",  # DeleteObjects
     }
 
 

@@ -37,6 +37,9 @@ OBJECT = (
         "x-amz-version-id",
     }
 )
+# Only GetObject and HeadObject take Range and the read conditions, so only they answer 206, 304 and 416 (S3 API
+# reference, GetObject and HeadObject); other methods declare none of them.
+READ_ONLY = (206, 304, 416)
 OBJECT_BY_STATUS = {
     200: OBJECT,
     206: OBJECT,
@@ -46,17 +49,27 @@ OBJECT_BY_STATUS = {
     404: {"Content-Type", "x-amz-version-id"},  # S3's 404 for a current delete marker
     **{status: {"Content-Type"} for status in (403, 409, 412, 416, 500, 501, 503)},
 }
+# GetObject's `response-expires` override comes back as Expires (GetObject API reference), a 304 keeps it (RFC 9110).
+GET_OBJECT_BY_STATUS = OBJECT_BY_STATUS | {
+    200: OBJECT | {"Expires"},
+    206: OBJECT | {"Expires"},
+    304: OBJECT_BY_STATUS[304] | {"Expires"},
+}
+WRITE_OBJECT_BY_STATUS = {status: headers for status, headers in OBJECT_BY_STATUS.items() if status not in READ_ONLY}
+# CopyObject answers the version it copied from (CopyObject API reference, x-amz-copy-source-version-id).
+PUT_OBJECT_BY_STATUS = WRITE_OBJECT_BY_STATUS | {200: OBJECT | {"x-amz-copy-source-version-id"}}
 LISTING_BY_STATUS = {
     200: LISTING,
-    206: LISTING,
     204: {"Timestamp", "Date"},
-    304: {"Timestamp", "Date"},
-    **{status: {"Content-Type"} for status in (400, 403, 404, 409, 412, 416, 500, 501, 503)},
+    **{status: {"Content-Type"} for status in (400, 403, 404, 409, 412, 500, 501, 503)},
 }
 DEV_METHODS = {
     ("/", "get"): LISTING_BY_STATUS,
-    **{(FOLDER, verb): LISTING_BY_STATUS for verb in ("get", "head", "put", "delete")},
-    **{(ITEM, verb): OBJECT_BY_STATUS for verb in ("get", "head", "put", "delete", "post")},
+    **{(FOLDER, verb): LISTING_BY_STATUS for verb in ("get", "head", "put", "delete", "post")},
+    (ITEM, "get"): GET_OBJECT_BY_STATUS,
+    (ITEM, "head"): OBJECT_BY_STATUS,
+    (ITEM, "put"): PUT_OBJECT_BY_STATUS,
+    **{(ITEM, verb): WRITE_OBJECT_BY_STATUS for verb in ("delete", "post")},
 }
 
 
@@ -91,14 +104,14 @@ def test_each_status_maps_the_headers_s3_sends_with_it(method):
 
 def test_metadata_comes_back_with_the_object_not_with_a_304_or_an_error():
     get = document(metadata_headers=["x-amz-meta-uploaded-by"])["paths"][ITEM]["get"]
-    assert mapped(get, 200) == mapped(get, 206) == OBJECT | {"x-amz-meta-uploaded-by"}
-    assert mapped(get, 304) == OBJECT_BY_STATUS[304]
+    assert mapped(get, 200) == mapped(get, 206) == OBJECT | {"Expires", "x-amz-meta-uploaded-by"}
+    assert mapped(get, 304) == GET_OBJECT_BY_STATUS[304]
     assert mapped(get, 404) == OBJECT_BY_STATUS[404]
 
 
 def test_the_tutorial_mapping_passes_headers_on_its_200_only():
     get = document(status_mapping="tutorial")["paths"][ITEM]["get"]
-    assert (mapped(get, 200), mapped(get, 400), mapped(get, 500)) == (OBJECT, set(), set())
+    assert (mapped(get, 200), mapped(get, 400), mapped(get, 500)) == (OBJECT | {"Expires"}, set(), set())
 
 
 def test_cors_exposes_per_status_what_a_script_could_not_read_otherwise():

@@ -137,7 +137,11 @@ def test_the_cors_lists_follow_what_the_routes_map():
             *("X-Api-Key", "Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"),
             *("x-amz-checksum-mode", "Content-Disposition", "Cache-Control", "Content-Encoding"),
             *("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1"),
-            *("x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-meta-uploaded-by"),
+            *("x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"),
+            # CopyObject's (GetObject and PutObject allowed): its source, source conditions and metadata directive
+            *("x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"),
+            *("x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
+            *("x-amz-metadata-directive", "x-amz-meta-uploaded-by"),
             *("x-amz-checksum-algorithm", "x-amz-checksum-type"),
         ]
     read = item["get"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
@@ -351,7 +355,9 @@ def test_the_preflight_of_the_object_path_is_exactly_a_mock_answering_the_cors_h
                 *("x-amz-checksum-mode", "Content-Disposition", "Cache-Control", "Content-Encoding"),
                 *("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme"),
                 *("x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"),
-                *("x-amz-checksum-algorithm", "x-amz-checksum-type", "X-Custom"),
+                *("x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"),
+                *("x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
+                *("x-amz-metadata-directive", "x-amz-checksum-algorithm", "x-amz-checksum-type", "X-Custom"),
             ]
         )
         + "'",

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import requests
 from botocore.credentials import Credentials
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -283,3 +284,33 @@ def _no_downloads_left(downloads: Path) -> Iterator[None]:
     yield
     for entry in downloads.iterdir():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def test_a_link_downloads_under_the_name_given(chromium, app_origin, browser_stack, bucket, s3):
+    """The page signs a GET in its query string with S3's `response-content-disposition`: what S3 then answers is
+    the `Content-Disposition` a browser saves the file under (GetObject API reference, "Overriding response header
+    values"). A link cannot carry the stack's API key, so it is sent here beside the link."""
+    s3.put_object(Bucket=bucket, Key="reports/q4.bin", Body=b"quarterly")
+    open_app(chromium, app_origin, browser_stack, bucket)
+    fill(chromium, "downloadKey", "reports/q4.bin")
+    fill(chromium, "linkName", "Q4 résumé (final).txt")
+    state, text = run(chromium, "link")
+    assert (state, text) == (
+        "ok",
+        "Link to reports/q4.bin, saved as Q4 résumé (final).txt, valid for an hour (without the API key it needs).",
+    )
+    link = chromium.find_element(By.ID, "shareLink").get_attribute("href") or ""
+    query = dict(parse_qsl(urlsplit(link).query))
+    disposition = (
+        "attachment; filename=\"Q4 r_sum_ (final).txt\"; filename*=UTF-8''Q4%20r%C3%A9sum%C3%A9%20%28final%29.txt"
+    )
+    assert query["response-content-disposition"] == disposition
+    assert (query["X-Amz-Algorithm"], query["X-Amz-Expires"], query["X-Amz-SignedHeaders"]) == (
+        "AWS4-HMAC-SHA256",
+        "3600",
+        "host",
+    )
+    assert query["X-Amz-Credential"].endswith(f"/{REGION}/execute-api/aws4_request")
+    fetched = requests.get(link, headers={"x-api-key": browser_stack.outputs["api_keys"]["browser"]}, timeout=WAIT)
+    assert (fetched.status_code, fetched.content) == (200, b"quarterly")
+    assert fetched.headers["Content-Disposition"] == disposition

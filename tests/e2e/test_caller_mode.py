@@ -4,9 +4,9 @@ What this can and cannot show. LocalStack enforces no IAM: S3 serves a caller wh
 per-user folders are proven offline (`tests/test_caller_folders.py`), not here. LocalStack cannot pass the caller's
 identity through either: it assumes an integration's credentials as a role, and `arn:aws:iam::*:user/*` fails every
 request with 500 ("'*' is not a valid AWS account ID"), so the local deploy leaves the integrations' credentials
-unset (`tooling.resources.reapply_dropped_settings`) and LocalStack calls S3 as itself. What is proven: the mode
-deploys with no IAM resource at all, the deployed document passes the caller through on every integration, and
-every route of the catalogue answers through the API signed with an IAM user's own access keys.
+unset (`tooling.provisioners.localstack_fixups.reapply_dropped_settings`) and LocalStack calls S3 as itself. What
+is proven: the mode deploys with no IAM resource at all, the deployed document passes the caller through on every
+integration, and every route of the catalogue answers through the API signed with an IAM user's own access keys.
 """
 
 from __future__ import annotations

@@ -7,13 +7,14 @@ Optional+Computed properties. What exists only because LocalStack needs it is in
 
 from __future__ import annotations
 
-from . import apigateway, iam, kms, lambda_, logs, s3
+from . import apigateway, cloudwatch, iam, kms, lambda_, logs, s3
 from .base import Provisioner
 
 REGISTRY: dict[str, Provisioner] = {
     **iam.PROVISIONERS,
     **apigateway.PROVISIONERS,
     **logs.PROVISIONERS,
+    **cloudwatch.PROVISIONERS,
     **lambda_.PROVISIONERS,
     **kms.PROVISIONERS,
     **s3.PROVISIONERS,

@@ -19,7 +19,15 @@ from ..state import Properties, Resource
 
 # What "already gone" looks like in each service, for deletes that may repeat after a kill.
 NOT_FOUND = frozenset(
-    {"NotFoundException", "NoSuchEntity", "NoSuchBucket", "ResourceNotFoundException", "NoSuchEntityException", "404"}
+    {
+        "NotFoundException",
+        "NoSuchEntity",
+        "NoSuchBucket",
+        "ResourceNotFoundException",
+        "NoSuchEntityException",
+        "404",
+        "ResourceNotFound",  # CloudWatch's dashboards
+    }
 )
 
 
