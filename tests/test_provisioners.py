@@ -201,6 +201,17 @@ def test_localstack_gets_each_binary_type_removal_in_a_call_of_its_own():
     assert calls == [("a1", [remove_png]), ("a1", [remove_gif]), ("a1", [name, add_any])]
 
 
+def test_an_unset_compression_size_is_patched_as_no_value():
+    # rest_api.go PATCHes `/minimumCompressionSize` with a nil value for "-1" (compression off); botocore refuses a
+    # None value, so the operation goes without one, as the Go SDK's nil pointer does.
+    from tooling.provisioners.apigateway import compression_size_operation
+
+    off = {"op": "replace", "path": "/minimumCompressionSize"}
+    assert compression_size_operation("-1") == compression_size_operation(None) == off
+    assert compression_size_operation("1024") == off | {"value": "1024"}
+    assert compression_size_operation(0) == off | {"value": "0"}
+
+
 def test_the_state_round_trips_its_typed_records(tmp_path):
     state = StackState(tmp_path / "deployment.json", "http://localhost:4566", "us-east-1")
     entry = recorded({"name": "bare"}, {"rootResourceId": "r00t"})

@@ -33,6 +33,13 @@ from .base import (
 TOKEN_TAG = "localstack-deploy:token"
 
 
+
+def compression_size_operation(size: Any) -> dict[str, str]:
+    """The provider's PATCH of `/minimumCompressionSize`: "-1" (and unset) is a nil value, which turns compression
+    off; botocore takes that as the operation without a `value` (the Go SDK sends a nil pointer)."""
+    operation = {"op": "replace", "path": "/minimumCompressionSize"}
+    return operation if size in (None, "", "-1", -1) else operation | {"value": str(size)}
+
 def stage_arn(region: str, api_id: str, stage_name: str) -> str:
     return f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage_name}"
 
@@ -121,8 +128,7 @@ def reconcile_operations(planned: Properties, output: Properties) -> list[dict[s
         operations.append({"op": "replace", "path": "/endpointConfiguration/ipAddressType", "value": address})
     size = planned.get("minimumCompressionSize")
     if size not in (None, "") and str(size) != str(output.get("minimumCompressionSize") or 0):
-        value = None if str(size) == "-1" else str(size)
-        operations.append({"op": "replace", "path": "/minimumCompressionSize", "value": value})  # type: ignore[dict-item]
+        operations.append(compression_size_operation(size))
     if (name := planned.get("name")) and name != output.get("name"):
         operations.append({"op": "replace", "path": "/name", "value": name})
     if (policy := planned.get("policy")) and not equivalent_policies(policy, output.get("policy") or ""):
@@ -161,9 +167,7 @@ def update_operations(olds: Properties, news: Properties) -> list[dict[str, str]
     if differs(old_endpoint, new_endpoint, "ipAddressType") and new_endpoint.get("ipAddressType"):
         operations.append(replace("/endpointConfiguration/ipAddressType", new_endpoint["ipAddressType"]))
     if differs(olds, news, "minimumCompressionSize"):
-        size = news.get("minimumCompressionSize")
-        value = None if str(size) == "-1" else str(size or "")
-        operations.append({"op": "replace", "path": "/minimumCompressionSize", "value": value})  # type: ignore[dict-item]
+        operations.append(compression_size_operation(news.get("minimumCompressionSize")))
     if differs(olds, news, "name"):
         operations.append(replace("/name", news.get("name") or ""))
     if differs(olds, news, "policy"):
