@@ -22,6 +22,7 @@ from tooling.provisioners.lambda_ import permission_outputs
 from tooling.provisioners.localstack_fixups import (
     TOP_LEVEL_MEDIA_TYPES,
     from_localstack_media_types,
+    localstack_body,
     localstack_patch_operations,
     update_rest_api,
 )
@@ -201,6 +202,16 @@ def test_localstack_gets_each_binary_type_removal_in_a_call_of_its_own():
     assert calls == [("a1", [remove_png]), ("a1", [remove_gif]), ("a1", [name, add_any])]
 
 
+def test_localstack_is_given_the_endpoint_type_beside_the_bodys_endpoint_configuration():
+    # LocalStack replaces the API's endpoint configuration with the body's: without `types` there it held `{}`.
+    with_domain = json.dumps({"x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": False}})
+    assert json.loads(localstack_body(with_domain, "REGIONAL")) == {
+        "x-amazon-apigateway-endpoint-configuration": {"disableExecuteApiEndpoint": False, "types": ["REGIONAL"]}
+    }
+    plain = json.dumps({"paths": {}})
+    assert localstack_body(plain, "REGIONAL") == plain.encode()
+
+
 def test_an_unset_compression_size_is_patched_as_no_value():
     # rest_api.go PATCHes `/minimumCompressionSize` with a nil value for "-1" (compression off); botocore refuses a
     # None value, so the operation goes without one, as the Go SDK's nil pointer does.
@@ -210,6 +221,13 @@ def test_an_unset_compression_size_is_patched_as_no_value():
     assert compression_size_operation("-1") == compression_size_operation(None) == off
     assert compression_size_operation("1024") == off | {"value": "1024"}
     assert compression_size_operation(0) == off | {"value": "0"}
+
+
+def test_no_compression_size_held_and_none_asked_is_no_change():
+    # rest_api.go's DiffSuppressFunc for minimum_compression_size: old "" and new "-1" is no diff; any size is one.
+    same = REST_API.suppressed["minimumCompressionSize"]
+    assert same(None, "-1") and same("", -1)
+    assert not same("1024", "-1") and not same(None, "0")
 
 
 def test_the_state_round_trips_its_typed_records(tmp_path):

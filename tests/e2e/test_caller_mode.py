@@ -11,6 +11,8 @@ integration, and every route of the catalogue answers through the API signed wit
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -139,6 +141,16 @@ def test_every_route_works_signed_with_a_callers_own_keys(caller: Deployed, alic
     )
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
+    copy_route = "PUT /{folder}/{item+} [x-amz-copy-source] -> s3:PutObject+s3:GetObject"
+    call(copy_route, "PUT", f"{bucket}/alice/copy.txt", headers={"x-amz-copy-source": f"/{bucket}/{key}"})
+    assert s3.get_object(Bucket=bucket, Key="alice/copy.txt")["Body"].read() == b"alice's notes"
+    batch = b"<Delete><Object><Key>alice/copy.txt</Key></Object></Delete>"
+    checksum = base64.b64encode(hashlib.sha256(batch).digest()).decode()
+    headers = {"Content-Type": "application/xml", "x-amz-checksum-sha256": checksum}
+    call(
+        "POST /{folder}?delete -> s3:DeleteObject", "POST", bucket, body=batch, headers=headers, params={"delete": "1"}
+    )
+    assert "alice/copy.txt" not in {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
     call("DELETE /{folder}/{item+} -> s3:DeleteObject", "DELETE", f"{bucket}/{big}")
     call("DELETE /{folder}/{item+}?versionId -> s3:DeleteObjectVersion", "DELETE", f"{bucket}/{key}", params=by_version)
     for leftover in s3.list_object_versions(Bucket=bucket).get("Versions", []) + s3.list_object_versions(

@@ -49,7 +49,7 @@ def test_make_demo_then_postman_outputs_the_cli_and_down_work_in_a_fresh_clone(t
         lines = demo.stdout.splitlines()
         summary = lines[lines.index("Stack dev is up:") :]
         url = summary[1].split()[1]
-        assert summary[3] == "    routes       18 (`make outputs STACK=dev` lists them)"
+        assert summary[3] == "    routes       20 (`make outputs STACK=dev` lists them)"
         assert summary[4] == "    outputs      .local/dev/outputs.json (`make outputs STACK=dev` prints them as JSON)"
         assert summary[5].startswith("LocalStack does not enforce IAM: ")
         assert "The walkthrough ran through the API end to end; S3 is as it was before." in lines
@@ -57,7 +57,7 @@ def test_make_demo_then_postman_outputs_the_cli_and_down_work_in_a_fresh_clone(t
         postman = make("postman")
         assert postman.returncode == 0, postman.stderr
         assert postman.stdout.splitlines()[-1] == (
-            "postman: .local/dev/s3proxy.postman_collection.json: 18 routes and a 8-step walkthrough"
+            "postman: .local/dev/s3proxy.postman_collection.json: 20 routes and a 8-step walkthrough"
         )
         collection = json.loads((clone / ".local/dev/s3proxy.postman_collection.json").read_text())
         assert {"key": "baseUrl", "value": url} in [{k: v[k] for k in ("key", "value")} for v in collection["variable"]]

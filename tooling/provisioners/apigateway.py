@@ -33,12 +33,12 @@ from .base import (
 TOKEN_TAG = "localstack-deploy:token"
 
 
-
 def compression_size_operation(size: Any) -> dict[str, str]:
     """The provider's PATCH of `/minimumCompressionSize`: "-1" (and unset) is a nil value, which turns compression
     off; botocore takes that as the operation without a `value` (the Go SDK sends a nil pointer)."""
     operation = {"op": "replace", "path": "/minimumCompressionSize"}
     return operation if size in (None, "", "-1", -1) else operation | {"value": str(size)}
+
 
 def stage_arn(region: str, api_id: str, stage_name: str) -> str:
     return f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage_name}"
@@ -182,7 +182,7 @@ def put_body(ctx: Context, region: str, api_id: str, planned: Properties) -> Non
     request: Properties = {
         "restApiId": api_id,
         "mode": planned.get("putRestApiMode") or "overwrite",
-        "body": fixups.localstack_body(planned["body"]),
+        "body": fixups.localstack_body(planned["body"], (planned.get("endpointConfiguration") or {}).get("types")),
     }
     if planned.get("failOnWarnings"):
         request["failOnWarnings"] = True
@@ -290,6 +290,8 @@ REST_API = Provisioner(
     computed=REST_API_COMPUTED,
     policies=frozenset({"policy"}),
     read=REST_API_COMPUTED | {"name"},
+    # rest_api.go's schema: "suppress null trigger when value is already null" (no size held, "-1" asked).
+    suppressed={"minimumCompressionSize": lambda held, asked: held in (None, "") and str(asked) == "-1"},
 )
 
 

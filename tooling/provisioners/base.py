@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -64,7 +64,8 @@ class Provisioner:
     - `policies`: JSON policy properties, compared as documents (the provider suppresses the diff of
       an equivalent policy);
     - `read`: the input properties the provider's Read sets from AWS, compared even when the program
-      leaves them out (a value AWS holds and the configuration does not is a change).
+      leaves them out (a value AWS holds and the configuration does not is a change);
+    - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference.
     """
 
     service: str
@@ -78,6 +79,7 @@ class Provisioner:
     computed: frozenset[str] = frozenset()
     policies: frozenset[str] = frozenset()
     read: frozenset[str] = frozenset()
+    suppressed: Mapping[str, Callable[[Any, Any], bool]] = field(default_factory=dict)
 
     def planned(self, prior: Properties, news: Properties) -> Properties:
         """The inputs as the provider plans them: an Optional+Computed property left unset keeps its prior
@@ -105,6 +107,8 @@ class Provisioner:
         return {key for key in keys if not self.same(key, prior.get(key), planned.get(key))}
 
     def same(self, key: str, old: Any, new: Any) -> bool:
+        if key in self.suppressed and self.suppressed[key](old, new):
+            return True
         if key in self.policies and isinstance(old, str) and isinstance(new, str) and old and new:
             return equivalent_policies(old, new)
         return comparable(old) == comparable(new)

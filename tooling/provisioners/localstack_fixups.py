@@ -22,6 +22,7 @@ TOP_LEVEL_MEDIA_TYPES = [
 ]
 ANY_MEDIA_TYPE = "*/*"
 BINARY_TYPES_KEY = "x-amazon-apigateway-binary-media-types"
+ENDPOINT_CONFIGURATION_KEY = "x-amazon-apigateway-endpoint-configuration"
 BINARY_TYPES_PATH = "/binaryMediaTypes/"
 
 
@@ -38,13 +39,20 @@ def from_localstack_media_types(types: list[str] | None) -> list[str] | None:
     return [ANY_MEDIA_TYPE, *rest]
 
 
-def localstack_body(body: str) -> bytes:
-    """The OpenAPI document with `*/*` among its binary media types sent as every top-level type."""
+def localstack_body(body: str, endpoint_type: str | None = None) -> bytes:
+    """The OpenAPI document as LocalStack's import needs it: `*/*` among its binary media types sent as every
+    top-level type; and where the body has `x-amazon-apigateway-endpoint-configuration` (a custom domain's
+    `disableExecuteApiEndpoint`), the API's endpoint type in it too: LocalStack replaces the API's endpoint
+    configuration with the body's, types and all (measured: `{}` after the import), where AWS keeps the type."""
     document = json.loads(body)
+    rewritten = False
     if ANY_MEDIA_TYPE in document.get(BINARY_TYPES_KEY, []):
         document[BINARY_TYPES_KEY] = to_localstack_media_types(document[BINARY_TYPES_KEY])
-        return json.dumps(document).encode()
-    return body.encode()
+        rewritten = True
+    if endpoint_type and ENDPOINT_CONFIGURATION_KEY in document:
+        document[ENDPOINT_CONFIGURATION_KEY] = document[ENDPOINT_CONFIGURATION_KEY] | {"types": [endpoint_type]}
+        rewritten = True
+    return json.dumps(document).encode() if rewritten else body.encode()
 
 
 def update_rest_api(apigateway: Any, api_id: str, operations: list[dict[str, str]]) -> None:
