@@ -65,7 +65,7 @@ def test_make_demo_then_postman_outputs_the_cli_and_down_work_in_a_fresh_clone(t
         outputs = make("outputs")
         assert outputs.returncode == 0, outputs.stderr
         shown = json.loads(outputs.stdout)
-        assert shown["url"] == url and shown["stage_name"] == "dev" and len(shown["routes"]) == 18
+        assert shown["url"] == url and shown["stage_name"] == "dev" and len(shown["routes"]) == 20
 
         s3proxy = [str(clone / ".venv" / "bin" / "s3proxy")]
         bucket = f"fresh-clone-{os.urandom(3).hex()}"
