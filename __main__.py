@@ -9,8 +9,8 @@ import pulumi
 import yaml
 from pulumi.runtime.config import CONFIG
 
-from components import S3ProxyApi, S3ProxyApiArgs
-from components.inputs import FLAG, MAP, NUMBER, STRUCTURED, TEXT, WHOLE, stack_args, stack_keys
+from components import S3ProxyApi, S3ProxyApiArgs, S3ProxyConfigError
+from components.inputs import DECIMAL, FLAG, MAP, NUMBER, STRUCTURED, TEXT, WHOLE, stack_args, stack_key_of, stack_keys
 from components.s3proxy import OUTPUTS
 
 config = pulumi.Config()  # the `s3proxy:` namespace; Pulumi.yaml declares every key with its default
@@ -39,6 +39,17 @@ def check_config_keys() -> None:
 
 
 check_config_keys()
+
+
+def decimal(key: str) -> Any:
+    """A number held in a string key; what is not a number is passed on for the component to refuse, naming it."""
+    value = config.get(key)
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return value
+
+
 # How each kind of stack key (`inputs.INPUTS`) is read.
 READERS: dict[str, Callable[[str], Any]] = {
     TEXT: config.get,
@@ -47,6 +58,7 @@ READERS: dict[str, Callable[[str], Any]] = {
     FLAG: config.get_bool,
     STRUCTURED: config.get_object,
     MAP: config.get_object,
+    DECIMAL: decimal,
 }
 
 
@@ -61,7 +73,21 @@ def setting(key: str, how: str) -> Any:
     return None if value is None or value == "" or value == -1 or value == [] else value
 
 
-api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, stack_args(setting)))
+def stack_key_named(field: str) -> str:
+    """The stack key an input (`cors.allow_origin`, `method_throttling.GET /x`) is read from, with its namespace;
+    `authorizer` -> `s3proxy:authorizer*`."""
+    key = stack_key_of(field)
+    if key is None:
+        return f"input {field}"
+    return key if ":" in key else f"{config.name}:{key}"
+
+
+try:
+    api = S3ProxyApi("s3proxy", cast(S3ProxyApiArgs, stack_args(setting)))
+except S3ProxyConfigError as error:
+    # Under `pulumi up` the Python host prints a RunError as one line; name the key the user wrote.
+    reason = str(error).removeprefix(f"S3ProxyApi: invalid `{error.field}`: ")
+    raise pulumi.RunError(f"stack config {stack_key_named(error.field)}: {reason}") from None
 
 for output in OUTPUTS:
     pulumi.export(output, getattr(api, output))

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tooling.deploy import down, up  # noqa: E402
-from tooling.inventory import inventory  # noqa: E402
-from tooling.killproxy import VARIANTS, KillingProxy, kill_loop, start, write_config  # noqa: E402
+from tooling.harness.inventory import inventory  # noqa: E402
+from tooling.harness.killproxy import VARIANTS, KillingProxy, kill_loop, start, write_config  # noqa: E402
 from tooling.localstack import default_endpoint  # noqa: E402
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from s3proxy_client import S3ProxyClient  # noqa: E402
 from tooling.deploy import down, up  # noqa: E402
-from tooling.load import run_load  # noqa: E402
+from tooling.harness.load import run_load  # noqa: E402
 from tooling.localstack import aws_session, default_endpoint  # noqa: E402
 
 REGION = "us-east-1"

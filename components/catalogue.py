@@ -38,7 +38,10 @@ class PrefixRule(Enum):
     UNAFFECTED = "unaffected"  # the account's bucket list, bucket creation and deletion
     KEY = "key"  # the object key is placed under the prefix: clients cannot address keys outside it
     LISTING = "listing"  # listing is pinned to the prefix, and IAM allows listing only under it
-    UNAVAILABLE = "unavailable"  # HeadBucket: S3 authorizes it as a listing with no prefix
+    # HeadBucket: S3 authorizes it as a listing with no prefix. CopyObject's source header and DeleteObjects' body
+    # name keys the integration cannot place under the prefix (a request parameter mapping takes one source, with
+    # nothing to prepend), which would leave their confinement to IAM alone.
+    UNAVAILABLE = "unavailable"
 
 
 # API path parameter -> S3 (integration) path parameter, as named in the tutorial.
@@ -51,9 +54,17 @@ S3_PATHS = {Scope.SERVICE: "/", Scope.BUCKET: "{bucket}", Scope.OBJECT: "{bucket
 # S3's flexible checksums: a client sends one, S3 verifies the body against it and returns it.
 # They replace Content-MD5, which API Gateway drops from every integration request (its "important
 # notes for REST APIs"), so an MD5 would never reach S3. `x-amz-checksum-mode: ENABLED` asks
-# GetObject/HeadObject for the stored checksum.
-CHECKSUM_HEADERS = ("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256")
-CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in CHECKSUM_HEADERS)
+# GetObject/HeadObject for the stored checksum. S3 computes a CRC64NVME by default and answers with
+# `x-amz-checksum-type` (FULL_OBJECT or COMPOSITE: what the checksum covers), S3 API reference "Checksum".
+CHECKSUM_HEADERS = (
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+)
+CHECKSUM_TYPE = "x-amz-checksum-type"
+CHECKSUM_RESPONSE_HEADERS = tuple((header, header) for header in (*CHECKSUM_HEADERS, CHECKSUM_TYPE))
 BODY_CHECKSUM_HEADERS = (*CHECKSUM_HEADERS, "x-amz-sdk-checksum-algorithm")
 
 # Response headers: (method response header, integration response header it is mapped from).
@@ -76,6 +87,43 @@ OBJECT_RESPONSE_HEADERS = (
     ("x-amz-version-id", "x-amz-version-id"),
     *CHECKSUM_RESPONSE_HEADERS,
 )
+
+# What S3 answers with besides a success's headers (S3 API reference, each operation's "Response Syntax";
+# S3 User Guide, "Working with delete markers"; RFC 9110 section 15.4.5 for 304). A 304 carries the
+# validators and caching headers of the 200 it stands for; an error, its XML's Content-Type; the 404 of
+# an object whose current version is a delete marker, and the 405 of a delete marker named by versionId
+# (which the faithful mapping selects as 400), the marker's version id.
+NOT_MODIFIED_HEADERS = ("Timestamp", "Date", "ETag", "Last-Modified", "Cache-Control", "Expires", "x-amz-version-id")
+ERROR_HEADERS = ("Content-Type",)
+DELETE_MARKER_ERROR_HEADERS = (*ERROR_HEADERS, "x-amz-version-id")
+# S3's 204 (DeleteObject, DeleteBucket, AbortMultipartUpload) has no body: no type, length or validators.
+NO_CONTENT_HEADERS = ("Timestamp", "Date", "x-amz-version-id")
+HEADERS_BY_STATUS = {
+    204: NO_CONTENT_HEADERS,
+    304: NOT_MODIFIED_HEADERS,
+    400: DELETE_MARKER_ERROR_HEADERS,
+    404: DELETE_MARKER_ERROR_HEADERS,
+}
+
+
+def headers_sent_with(status: int, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Of a route's (method, integration) response header pairs, those S3 sends with `status`: all of
+    them with a 200 or 206, else the ones its kind of answer carries."""
+    if status in (200, 206):
+        return headers
+    names = HEADERS_BY_STATUS.get(status, ERROR_HEADERS)
+    return tuple(pair for pair in headers if pair[0] in names)
+
+
+# S3's overrides of a download's response headers (GetObject API reference, "Overriding response header
+# values through the request"): a link that saves under a file name (`response-content-disposition`).
+DOWNLOAD_QUERY_STRINGS = (
+    "response-content-disposition",
+    "response-content-type",
+    "response-cache-control",
+    "response-expires",
+)
+DOWNLOAD_RESPONSE_HEADERS = (*OBJECT_RESPONSE_HEADERS, ("Expires", "Expires"))
 
 # Request headers S3 acts on, passed through unchanged.
 READ_CONDITIONS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
@@ -133,6 +181,8 @@ class Route:
     """The query string S3 tells this operation apart by, where another shares its method."""
     object_data: ObjectData = ObjectData.NONE
     """Whether it writes or reads an object's data (metadata headers, SSE-KMS)."""
+    also_requires: tuple[str, ...] = ()
+    """IAM actions S3 checks besides `action` (CopyObject reads its source): the route exists only when allowed."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -148,10 +198,17 @@ class Route:
         """The S3 path the integration requests; object keys are placed under `key_prefix`."""
         if key_prefix and self.under_prefix is PrefixRule.KEY:
             return f"{{bucket}}/{key_prefix}{{object}}"
+        if self.scope is Scope.OBJECT and "item" not in self.path_parameters:
+            return S3_PATHS[Scope.BUCKET]  # the keys are in the body (DeleteObjects)
         return S3_PATHS[self.scope]
 
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Every IAM action the route needs."""
+        return (self.action, *self.also_requires)
+
     def describe(self) -> str:
-        return f"{self.verb} {self.path}{self.selector} -> {self.action}"
+        return f"{self.verb} {self.path}{self.selector} -> {'+'.join(self.actions)}"
 
 
 FOLDER = "/{folder}"
@@ -168,8 +225,10 @@ def object_route(
     query_strings: tuple[str, ...] = (),
     response_headers: tuple[tuple[str, str], ...] = OBJECT_RESPONSE_HEADERS,
     object_data: ObjectData = ObjectData.NONE,
+    also_requires: tuple[str, ...] = (),
+    under_prefix: PrefixRule = PrefixRule.KEY,
 ) -> Route:
-    """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any."""
+    """A route on `/{folder}/{item+}`: the object's key goes under the key prefix, if any (`under_prefix`)."""
     return Route(
         operation,
         verb,
@@ -179,21 +238,36 @@ def object_route(
         request_headers,
         query_strings,
         response_headers,
-        PrefixRule.KEY,
+        under_prefix,
         selector,
         object_data,
+        also_requires,
     )
 
 
 # Multipart uploads let objects far beyond API Gateway's 10 MB payload limit through, part by part.
 # They share the object methods: S3 tells them apart by the query string (the route's `selector`).
-# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part.
+# `x-amz-checksum-algorithm` on create makes S3 require and verify a checksum on every part;
+# `x-amz-checksum-type` chooses whether the object's checksum is FULL_OBJECT or COMPOSITE.
 MULTIPART_UPLOAD_HEADERS = (
     "Content-Type",
     "Content-Disposition",
     "Cache-Control",
     "Content-Encoding",
     "x-amz-checksum-algorithm",
+    CHECKSUM_TYPE,
+)
+
+# CopyObject's source (`/bucket/key`, URL-encoded, `?versionId=` for a version), its conditions, and whether the
+# copy keeps the source's metadata (COPY, the default) or takes the request's (REPLACE).
+COPY_HEADERS = (
+    "x-amz-copy-source",
+    "x-amz-copy-source-if-match",
+    "x-amz-copy-source-if-none-match",
+    "x-amz-copy-source-if-modified-since",
+    "x-amz-copy-source-if-unmodified-since",
+    "x-amz-metadata-directive",
+    *OBJECT_WRITE_HEADERS,
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -220,7 +294,15 @@ ROUTES: tuple[Route, ...] = (
     Route("HeadBucket", "HEAD", FOLDER, "s3:ListBucket", Scope.BUCKET, under_prefix=PrefixRule.UNAVAILABLE),
     Route("CreateBucket", "PUT", FOLDER, "s3:CreateBucket", Scope.BUCKET, request_headers=("Content-Type",)),
     Route("DeleteBucket", "DELETE", FOLDER, "s3:DeleteBucket", Scope.BUCKET),
-    object_route("GetObject", "GET", "s3:GetObject", request_headers=OBJECT_READ_HEADERS, object_data=ObjectData.READ),
+    object_route(
+        "GetObject",
+        "GET",
+        "s3:GetObject",
+        request_headers=OBJECT_READ_HEADERS,
+        query_strings=DOWNLOAD_QUERY_STRINGS,
+        response_headers=DOWNLOAD_RESPONSE_HEADERS,
+        object_data=ObjectData.READ,
+    ),
     object_route(
         "HeadObject", "HEAD", "s3:GetObject", request_headers=OBJECT_READ_HEADERS, object_data=ObjectData.READ
     ),
@@ -237,7 +319,8 @@ ROUTES: tuple[Route, ...] = (
             "s3:GetObjectVersion",
             selector="?versionId",
             request_headers=OBJECT_READ_HEADERS,
-            query_strings=("versionId",),
+            query_strings=("versionId", *(DOWNLOAD_QUERY_STRINGS if verb == "GET" else ())),
+            response_headers=DOWNLOAD_RESPONSE_HEADERS if verb == "GET" else OBJECT_RESPONSE_HEADERS,
             object_data=ObjectData.READ,
         )
         for operation, verb in (("GetObjectVersion", "GET"), ("HeadObjectVersion", "HEAD"))
@@ -279,6 +362,35 @@ ROUTES: tuple[Route, ...] = (
         "s3:ListMultipartUploadParts",
         selector="?uploadId",
         query_strings=("uploadId", "max-parts", "part-number-marker"),
+    ),
+    # Server-side copy: PutObject's method, told apart by the header. S3 authorizes s3:GetObject on the source
+    # (s3:GetObjectVersion with `?versionId=`) and s3:PutObject on the target (CopyObject API reference,
+    # "Permissions"), so the role's own grants confine both; not offered under a key prefix (see PrefixRule). No
+    # bytes pass through the API: objects up to S3's 5 GB single-copy limit.
+    object_route(
+        "CopyObject",
+        "PUT",
+        "s3:PutObject",
+        selector=" [x-amz-copy-source]",
+        request_headers=COPY_HEADERS,
+        response_headers=(*OBJECT_RESPONSE_HEADERS, ("x-amz-copy-source-version-id", "x-amz-copy-source-version-id")),
+        object_data=ObjectData.WRITE,
+        also_requires=("s3:GetObject",),
+        under_prefix=PrefixRule.UNAVAILABLE,
+    ),
+    # Batch delete of up to 1,000 keys named in the XML body. S3 authorizes s3:DeleteObject on each key (and
+    # reports each refusal in the body) and requires an integrity header: Content-MD5, which API Gateway drops, or
+    # a flexible checksum (DeleteObjects API reference).
+    Route(
+        "DeleteObjects",
+        "POST",
+        FOLDER,
+        "s3:DeleteObject",
+        Scope.OBJECT,
+        request_headers=("Content-Type", *BODY_CHECKSUM_HEADERS),
+        query_strings=("delete",),
+        under_prefix=PrefixRule.UNAVAILABLE,
+        selector="?delete",
     ),
 )
 
@@ -363,8 +475,8 @@ def resolve_actions(patterns: list[str]) -> tuple[str, ...]:
 
 
 def routes_for(actions: tuple[str, ...], prefixed: bool = False, encrypted: bool = False) -> tuple[Route, ...]:
-    """The routes whose action is allowed, in catalogue order; with a key prefix, not those that
-    need the whole bucket; with a server-side encryption key (`encrypted`), no multipart upload.
+    """The routes whose actions are allowed, in catalogue order; with a key prefix, not those the integration
+    cannot confine to it; with a server-side encryption key (`encrypted`), no multipart upload.
 
     The SSE-KMS headers are static values of the PutObject and CreateMultipartUpload integrations,
     which share their methods with UploadPart and CompleteMultipartUpload, and S3 refuses those headers
@@ -373,7 +485,7 @@ def routes_for(actions: tuple[str, ...], prefixed: bool = False, encrypted: bool
     return tuple(
         route
         for route in ROUTES
-        if route.action in actions
+        if all(action in actions for action in route.actions)
         and not (prefixed and route.under_prefix is PrefixRule.UNAVAILABLE)
         and not (encrypted and route.multipart)
     )

@@ -10,11 +10,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
 
+from .alarms import NAMESPACE, alarm_specs, alarm_threshold, dashboard_body
+from .caller_policy import render_caller_policy
 from .catalogue import partition_of
 from .config import ProxyConfig, Shape, Throttle, check_certificate_region
 from .openapi import digest, render_openapi, to_json
@@ -102,16 +105,19 @@ class Context:
 
 @dataclass(frozen=True)
 class Role:
-    """The execution role; its policy (JSON), whole; and its grants (inline policy and attachments), which the
-    deployment waits for."""
+    """The execution role's ARN; its policy (JSON), whole; and its grants (inline policy and attachments), which the
+    deployment waits for. In caller mode there is no role: ARN and policy are None, and there are no grants."""
 
-    role: aws.iam.Role
-    policy: pulumi.Output[str]
+    arn: pulumi.Output[str | None]
+    policy: pulumi.Output[str | None]
     grants: list[pulumi.Resource]
 
 
 def execution_role(c: Context, managed: int) -> Role:
-    """The role API Gateway assumes, with its policy inline and, beyond what that holds, in `managed` policies."""
+    """The role API Gateway assumes, with its policy inline and, beyond what that holds, in `managed` policies; none
+    in caller mode, where API Gateway calls S3 as each caller."""
+    if c.shape.integration_credentials != "role":
+        return Role(pulumi.Output.from_input(None), pulumi.Output.from_input(None), [])
     role = aws.iam.Role(
         f"{c.name}-role",
         description=f"Assumed by API Gateway for the S3 proxy API {c.name}",
@@ -128,7 +134,7 @@ def execution_role(c: Context, managed: int) -> Role:
     # before the inline policy gives them up (removed parts are deleted last, after every update).
     inline = aws.iam.RolePolicy(f"{c.name}-policy", role=role.id, policy=parts[0], opts=c.waiting_for(attachments))
     policy = whole_policy.apply(lambda document: json.dumps(document, indent=2))
-    return Role(role, policy, [inline, *attachments])
+    return Role(role.arn, policy, [inline, *attachments])
 
 
 def managed_policies(
@@ -156,10 +162,14 @@ def managed_policies(
     return attachments
 
 
-def rest_api(c: Context, role: aws.iam.Role) -> tuple[aws.apigateway.RestApi, pulumi.Output[str]]:
+def rest_api(c: Context, role_arn: pulumi.Output[str | None]) -> tuple[aws.apigateway.RestApi, pulumi.Output[str]]:
     """The REST API, the OpenAPI document (JSON) rendered for the role; returns both."""
-    rendered = pulumi.Output.all(c.config, c.region, role.arn).apply(
-        lambda values: render_openapi(values[0], title=c.name, region=values[1], role_arn=values[2])
+    # The document takes the API's partition and account from the role's ARN, or from the account's root.
+    account_root = pulumi.Output.all(c.region, c.account_id).apply(
+        lambda v: f"arn:{partition_of(v[0])}:iam::{v[1]}:root"
+    )
+    rendered = pulumi.Output.all(c.config, c.region, role_arn, account_root).apply(
+        lambda values: render_openapi(values[0], title=c.name, region=values[1], role_arn=values[2] or values[3])
     )
     document = rendered.apply(to_json)
     api = aws.apigateway.RestApi(
@@ -182,6 +192,13 @@ def rest_api(c: Context, role: aws.iam.Role) -> tuple[aws.apigateway.RestApi, pu
             if c.shape.endpoint_type == "PRIVATE"
             else None,
         ),
+        # The API's own settings, also inputs for the same reason. An unset compression size is "-1", which the
+        # provider PATCHes to none (rest_api.go, as above): without it, the prior state's size would come back.
+        description=c.setting(lambda config: config.description),
+        minimum_compression_size=c.setting(
+            lambda config: "-1" if config.minimum_compression_size is None else str(config.minimum_compression_size)
+        ),
+        disable_execute_api_endpoint=c.setting(lambda config: config.disable_execute_api_endpoint),
         put_rest_api_mode="overwrite",  # routes removed from the document disappear from the API
         fail_on_warnings=True,
         region=c.shape.region,
@@ -369,6 +386,68 @@ def web_acl(c: Context, stage: aws.apigateway.Stage) -> None:
             region=c.shape.region,
             opts=c.child,
         )
+
+
+def alarms(c: Context, api: aws.apigateway.RestApi, stage: aws.apigateway.Stage) -> pulumi.Output[str | None]:
+    """The stage's CloudWatch alarms (see `alarms.alarm_specs`) and a dashboard of its metrics; returns the
+    dashboard's name."""
+    if not c.shape.alarms:
+        return pulumi.Output.from_input(None)
+    settings = c.setting(lambda config: present(config.alarms))
+    dimensions = {"ApiName": api.name, "Stage": stage.stage_name}
+    actions = settings.apply(lambda a: [a.topic_arn] if a.topic_arn else [])
+    for index, spec in enumerate(c.shape.alarms):
+        aws.cloudwatch.MetricAlarm(
+            f"{c.name}-{spec.suffix}",
+            # The threshold and the description of the resolved input (the shape's spec is only which alarm it is).
+            alarm_description=pulumi.Output.all(api.name, stage.stage_name, settings).apply(
+                partial(_alarm_description, index)
+            ),
+            namespace=NAMESPACE,
+            metric_name=spec.metric,
+            dimensions=dimensions,
+            statistic=spec.statistic,
+            extended_statistic=spec.extended_statistic,
+            threshold=settings.apply(partial(alarm_threshold, index)),
+            comparison_operator="GreaterThanThreshold",
+            period=settings.apply(lambda a: a.period_seconds),
+            evaluation_periods=settings.apply(lambda a: a.evaluation_periods),
+            treat_missing_data="notBreaching",  # no requests is no outage
+            alarm_actions=actions,
+            ok_actions=actions,
+            region=c.shape.region,
+            tags=c.tags,
+            opts=c.child,
+        )
+    dashboard = aws.cloudwatch.Dashboard(
+        f"{c.name}-dashboard",
+        dashboard_name=stage.stage_name.apply(lambda stage_name: f"{c.name}-{stage_name}"),
+        dashboard_body=pulumi.Output.all(api.name, stage.stage_name, c.region, settings).apply(
+            lambda values: json.dumps(dashboard_body(*values))
+        ),
+        region=c.shape.region,
+        opts=c.child,
+    )
+    return dashboard.dashboard_name
+
+
+def _alarm_description(index: int, values: list) -> str:
+    api_name, stage_name, settings = values
+    return alarm_specs(settings)[index].describe(api_name, stage_name)
+
+
+def caller_policy(c: Context, stage: aws.apigateway.Stage) -> pulumi.Output[str | None]:
+    """The caller's identity policy (JSON), `caller_policy.render_caller_policy`; None when callers are not IAM
+    principals."""
+
+    def rendered(values: list) -> str | None:
+        config, region, account_id, execution_arn = values
+        policy = render_caller_policy(
+            config, partition=partition_of(region), region=region, account_id=account_id, execution_arn=execution_arn
+        )
+        return json.dumps(policy, indent=2) if policy else None
+
+    return pulumi.Output.all(c.config, c.region, c.account_id, stage.execution_arn).apply(rendered)
 
 
 def deployer_policy(c: Context, managed: int) -> pulumi.Output[str]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .alarms import Alarms, AlarmSpec, alarm_specs
 from .catalogue import Route, routes_for
 from .inputs import BY_NAME, Record
 from .validators import S3ProxyConfigError
@@ -19,19 +20,6 @@ from .validators import S3ProxyConfigError
 # Every payload is binary for API Gateway: bytes pass through untouched whatever their type.
 DEFAULT_BINARY_MEDIA_TYPES = ("*/*",)
 DEFAULT_STAGE_NAME = "dev"
-# What browsers must be allowed to send (SigV4, API keys, S3 conditions) and to read back.
-DEFAULT_CORS_HEADERS = (
-    "Authorization",
-    "Content-Type",
-    "X-Amz-Date",
-    "X-Amz-Security-Token",
-    "X-Amz-Content-Sha256",
-    "X-Api-Key",
-    "Range",
-    "If-Match",
-    "If-None-Match",
-)
-DEFAULT_CORS_EXPOSE_HEADERS = ("ETag", "Content-Length", "Content-Range", "Last-Modified", "Timestamp")
 
 # An edge-optimized custom domain is served by CloudFront, which takes certificates from us-east-1 only
 # (API Gateway Developer Guide, how-to-edge-optimized-custom-domain-name).
@@ -57,9 +45,11 @@ class ApiKeys:
 
 @dataclass(frozen=True)
 class Cors:
+    """The request and response headers are derived from the routes; these headers are added to them."""
+
     allow_origin: str
-    allow_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
-    expose_headers: tuple[str, ...] = DEFAULT_CORS_EXPOSE_HEADERS
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
     max_age: int = 600
 
 
@@ -119,6 +109,12 @@ class ProxyConfig:
     metadata_headers: tuple[str, ...] = ()
     authorizer: Authorizer | None = None
     bucket_accounts: tuple[str, ...] = ()
+    integration_credentials: str = "role"
+    caller_folders: str | None = None
+    description: str | None = None
+    minimum_compression_size: int | None = None
+    disable_execute_api_endpoint: bool = False
+    alarms: Alarms | None = None
 
     @property
     def kms_keys(self) -> tuple[str, ...]:
@@ -157,6 +153,10 @@ class Shape:
     access_logs: bool
     custom_domain: bool
     web_acl: bool
+    integration_credentials: str
+    alarms: tuple[AlarmSpec, ...]
+    """The alarms that exist (the optional ones are set or not); their thresholds are read from the configuration
+    resolved at deployment."""
 
     @classmethod
     def of(cls, config: ProxyConfig) -> Shape:
@@ -174,6 +174,8 @@ class Shape:
             access_logs=config.access_logs is not None,
             custom_domain=config.custom_domain is not None,
             web_acl=config.web_acl_arn is not None,
+            integration_credentials=config.integration_credentials,
+            alarms=tuple(alarm_specs(config.alarms)) if config.alarms else (),
         )
 
 
@@ -189,6 +191,7 @@ MODELS: dict[str, type] = {
     "method_throttling": Throttle,
     "custom_domain": CustomDomain,
     "authorizer": Authorizer,
+    "alarms": Alarms,
 }
 
 
@@ -224,6 +227,13 @@ def _modelled(field: str, value: Any) -> Any:
 def _check_combination(config: ProxyConfig) -> None:
     """Inputs valid alone but not together."""
     _check_authorizer(config)
+    _check_caller_credentials(config)
+    if config.disable_execute_api_endpoint and not config.custom_domain:
+        # Without its default endpoint the API is reached only through a custom domain name (API Gateway
+        # Developer Guide, rest-api-disable-default-endpoint): without one it would be unreachable.
+        raise S3ProxyConfigError(
+            "disable_execute_api_endpoint", "needs `custom_domain`: without either endpoint the API is unreachable"
+        )
     if config.endpoint_type == "PRIVATE" and not config.vpc_endpoint_ids:
         raise S3ProxyConfigError("endpoint_type", "PRIVATE needs `vpc_endpoint_ids`: the only way in is a VPC endpoint")
     if config.endpoint_type == "PRIVATE" and config.custom_domain:
@@ -258,6 +268,22 @@ def check_certificate_region(config: ProxyConfig, region: str) -> None:
         raise S3ProxyConfigError(
             "custom_domain.certificate_arn",
             f"is in {certificate_region}; an {config.endpoint_type} endpoint takes its ACM certificate from {wanted}",
+        )
+
+
+def _check_caller_credentials(config: ProxyConfig) -> None:
+    """Callers' own credentials reach S3 only when they sign their requests (SigV4), and per-user folders are
+    enforced by IAM only on those credentials."""
+    caller = config.integration_credentials == "caller"
+    if caller and config.authorization != "AWS_IAM":
+        raise S3ProxyConfigError(
+            "authorization",
+            f"must be AWS_IAM with `integration_credentials` = caller (S3 acts as the SigV4 caller), not "
+            f"{config.authorization}; use `integration_credentials` = role for other authorization",
+        )
+    if config.caller_folders and not caller:
+        raise S3ProxyConfigError(
+            "caller_folders", "is only for `integration_credentials` = caller: the execution role has no folder"
         )
 
 

@@ -28,6 +28,9 @@ from .validators import S3ProxyConfigError, Validator
 
 # How `__main__.py` reads a stack key: pulumi.Config's get, get_float, get_int, get_bool and get_object.
 TEXT, NUMBER, WHOLE, FLAG, STRUCTURED = "text", "number", "whole", "flag", "structured"
+# A number held in a string key (Pulumi.yaml's config types have none with a fraction); what is not a number is passed
+# on for the component to refuse, naming the input.
+DECIMAL = "decimal"
 MAP = "map"  # read as STRUCTURED; not declared in Pulumi.yaml, whose project config cannot type a map
 # Stand-ins of ARNs: valid ARNs, of account 000000000000.
 PENDING_KMS_KEY = "arn:aws:kms:us-east-1:000000000000:key/" + "0" * 36
@@ -73,13 +76,16 @@ class Record:
     """A nested input, a mapping of its own `fields` (`api_keys.quota_limit`), validated into a dict of them; with
     `key`, a non-empty mapping of such records by names `key` checks (`method_throttling{}.rate_limit`), into sorted
     (name, dict) pairs. Whether it is set is plain. In the stack: one `stack` key holding it whole, or its fields'
-    own keys, grouped in `variants` (by default one group of them all): the first group whose first key is set."""
+    own keys, grouped in `variants` (by default one group of them all): the first group whose first key is set; or,
+    for a record whose fields all have defaults, a `switch` key that gives it when true, with whichever fields are
+    set."""
 
     name: str
     fields: tuple[Input, ...]
     key: Validator | None = None
     stack: tuple[str, str] | None = None
     variants: tuple[tuple[str, ...], ...] = ()
+    switch: tuple[str, str] | None = None
     required = False
 
     def validate(self, field: str, value: Any) -> Any:
@@ -107,6 +113,8 @@ class Record:
         if self.stack:
             return read(*self.stack)
         values = {spec.name: spec.from_stack(read) for spec in self.fields}
+        if self.switch:
+            return {name: value for name, value in values.items() if value is not None} if read(*self.switch) else None
         for group in self.variants or (tuple(spec.name for spec in self.fields if spec.stack),):
             if values[group[0]] is not None:
                 return {name: values[name] for name in group if values[name] is not None}
@@ -209,6 +217,38 @@ INPUTS: tuple[Input | Record, ...] = (
         variants=(("function_arn", "type", "identity_source", "result_ttl_seconds"), ("user_pool_arns", "scopes")),
     ),
     Input("bucket_accounts", v.strings(v.account_id), each("000000000000"), ("bucketAccounts", STRUCTURED)),
+    Input(
+        "integration_credentials",
+        v.one_of(v.INTEGRATION_CREDENTIALS, str.lower),
+        stack=("integrationCredentials", TEXT),
+    ),
+    Input("caller_folders", v.one_of(v.CALLER_FOLDERS, str.lower), StandIn("username"), ("callerFolders", TEXT)),
+    Input("description", v.description, StandIn("pending"), ("apiDescription", TEXT)),
+    Input("minimum_compression_size", v.compression_size, StandIn(0), ("minimumCompressionSize", WHOLE)),
+    Input("disable_execute_api_endpoint", v.flag, stack=("disableExecuteApiEndpoint", FLAG)),
+    Record(
+        "alarms",
+        (
+            Input("server_error_rate", v.error_rate, StandIn(0.05), ("alarmServerErrorRate", DECIMAL)),
+            Input("latency_p99_ms", v.milliseconds, StandIn(3000.0), ("alarmLatencyP99Ms", DECIMAL)),
+            Input("client_error_rate", v.error_rate, StandIn(0.05), ("alarmClientErrorRate", DECIMAL)),
+            Input(
+                "integration_latency_p99_ms",
+                v.milliseconds,
+                StandIn(3000.0),
+                ("alarmIntegrationLatencyP99Ms", DECIMAL),
+            ),
+            Input("period_seconds", v.metric_period, StandIn(300), ("alarmPeriodSeconds", WHOLE)),
+            Input("evaluation_periods", v.periods, StandIn(1), ("alarmEvaluationPeriods", WHOLE)),
+            Input(
+                "topic_arn",
+                v.topic_arn,
+                StandIn("arn:aws:sns:us-east-1:000000000000:pending"),
+                ("alarmTopicArn", TEXT),
+            ),
+        ),
+        switch=("alarms", FLAG),
+    ),
 )
 BY_NAME = {spec.name: spec for spec in INPUTS}
 
@@ -266,4 +306,35 @@ def stack_keys(specs: tuple[Input | Record, ...] = INPUTS) -> Iterator[tuple[str
         if spec.stack:
             yield spec.stack
         if isinstance(spec, Record):
+            yield from filter(None, [spec.switch])
             yield from stack_keys(spec.fields)
+
+
+def stack_key_of(field: str) -> str | None:
+    """The stack key an input's error names (`cors.allow_origin`, `method_throttling.GET /x`): the key of the input, or
+    of the nearest record around it that has one; for a record without its own key, the prefix its keys share
+    (`authorizer*`); None where no stack key sets it."""
+    path = field
+    while path:
+        spec = _spec_at(path)
+        if spec and spec.stack:
+            return spec.stack[0]
+        if isinstance(spec, Record):
+            keys = [key for key, _ in stack_keys((spec,))]
+            prefix = keys[0]
+            while not all(key.startswith(prefix) for key in keys):
+                prefix = prefix[:-1]
+            return f"{prefix}*"
+        path = path.rpartition(".")[0]
+    return None
+
+
+def _spec_at(path: str) -> Input | Record | None:
+    spec: Input | Record | None = None
+    specs: tuple[Input | Record, ...] = INPUTS
+    for name in path.split("."):
+        spec = next((candidate for candidate in specs if candidate.name == name), None)
+        if spec is None:
+            return None
+        specs = spec.fields if isinstance(spec, Record) else ()
+    return spec

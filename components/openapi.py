@@ -11,13 +11,25 @@ import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from .catalogue import PATH_PARAMETERS, ObjectData, PrefixRule, Route, integration_uri, partition_of
+from .catalogue import (
+    PATH_PARAMETERS,
+    ObjectData,
+    PrefixRule,
+    Route,
+    headers_sent_with,
+    integration_uri,
+    partition_of,
+)
 from .config import ProxyConfig
 
 T = TypeVar("T")
 
 # `faithful`: the statuses S3 returns for these operations, each passed back as itself.
 FAITHFUL_STATUSES = (200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 501, 503)
+# Only a read is partial (Range), not modified (If-None-Match, If-Modified-Since) or out of range: S3 answers 206,
+# 304 and 416 to GetObject and HeadObject alone (S3 API reference: GetObject and HeadObject, `Range` and the
+# conditional headers; no other operation takes them), so other methods do not declare them.
+READ_STATUSES = (206, 304, 416)
 
 
 def _excluding(pattern: str, statuses: list[int]) -> str:
@@ -25,17 +37,19 @@ def _excluding(pattern: str, statuses: list[int]) -> str:
     return f"(?!(?:{'|'.join(map(str, statuses))})$){pattern}"
 
 
-def status_selection(status_mapping: str) -> dict[str, int]:
+def status_selection(status_mapping: str, reads: bool = True) -> dict[str, int]:
     """Integration response selection pattern -> method response status.
 
     API Gateway matches the pattern against S3's whole status code; `default` catches the rest.
     `tutorial` is the seeds' mapping. `faithful` passes S3's status through; other 4xx become 400,
     and other 5xx and 3xx become 500 (S3 redirects only when a bucket lives in another region than
-    the integration, a server-side misconfiguration the client cannot fix).
+    the integration, a server-side misconfiguration the client cannot fix). A method that reads no object's data
+    (`reads` false) has no 206, 304 or 416 of its own (`READ_STATUSES`): they fall to 200, 500 and 400.
     """
     if status_mapping == "tutorial":
         return {"default": 200, r"4\d{2}": 400, r"5\d{2}": 500}
-    exact = [s for s in FAITHFUL_STATUSES if s not in (200, 400, 500)]
+    statuses = FAITHFUL_STATUSES if reads else tuple(s for s in FAITHFUL_STATUSES if s not in READ_STATUSES)
+    exact = [s for s in statuses if s not in (200, 400, 500)]
     selection = {"default": 200} | {str(s): s for s in exact}
     selection[_excluding(r"4\d{2}", [s for s in exact if s // 100 == 4])] = 400
     selection[_excluding(r"[35]\d{2}", [s for s in exact if s // 100 in (3, 5)])] = 500
@@ -60,6 +74,18 @@ def expected_bucket_owner(config: ProxyConfig, role_arn: str) -> str | None:
     if not config.bucket_accounts:
         return role_arn.split(":")[4]
     return config.bucket_accounts[0] if len(config.bucket_accounts) == 1 else None
+
+
+# An integration with these credentials calls S3 as the caller, with the caller's own SigV4 identity (API Gateway API
+# reference, Integration `credentials`: "To require that the caller's identity be passed through from the request,
+# specify the string arn:aws:iam::*:user/*"). Written so in every partition, as AWS CDK's
+# `IntegrationCredentials.useCallerIdentity()` writes it.
+CALLER_CREDENTIALS = "arn:aws:iam::*:user/*"
+
+
+def integration_credentials(config: ProxyConfig, role_arn: str) -> str:
+    """What API Gateway calls S3 as: the execution role, or in caller mode each caller itself."""
+    return CALLER_CREDENTIALS if config.integration_credentials == "caller" else role_arn
 
 
 # S3 checks `x-amz-expected-bucket-owner` on every bucket and object operation but these two: ListBuckets names no
@@ -101,6 +127,9 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
         # A static value: S3 answers 403 when the bucket belongs to another account, so a name the role may reach
         # in someone else's account (a deleted bucket's name registered again elsewhere) is never served.
         request_parameters["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
+        if "x-amz-copy-source" in headers:
+            # CopyObject's source bucket is checked by its own header (CopyObject API reference).
+            request_parameters["integration.request.header.x-amz-source-expected-bucket-owner"] = f"'{owner}'"
     if writes and config.sse_kms_key_arn:
         # Static values: clients cannot set or override them (they are not method parameters).
         request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
@@ -108,31 +137,34 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             f"'{config.sse_kms_key_arn}'"
         )
 
-    def headers_on(status: int) -> bool:  # the tutorial maps headers on its 200 response only
-        return config.status_mapping == "faithful" or status == 200
+    def mapped_on(status: int) -> tuple[tuple[str, str], ...]:
+        if config.status_mapping == "tutorial" and status != 200:
+            return ()  # the tutorial maps headers on its 200 response only
+        return headers_sent_with(status, response_headers)
 
-    header_mapping = {
-        f"method.response.header.{header}": f"integration.response.header.{source}"
-        for header, source in response_headers
-    } | {f"method.response.header.{header}": value for header, value in _cors_headers(config).items()}
     # With every media type binary, S3's bytes are binary on the way back too; CONVERT_TO_BINARY
     # then returns them raw whatever the client's Accept header says (else `*/*` gets base64).
     # With a narrower list, text stays text and must not be base64-decoded, so it is left unset.
     binary_everything = "*/*" in config.binary_media_types
     integration_responses: dict[str, Any] = {}
     method_responses: dict[str, Any] = {}
-    for pattern, status in status_selection(config.status_mapping).items():
+    for pattern, status in status_selection(config.status_mapping, reads).items():
+        mapped = mapped_on(status)
+        header_mapping = {
+            f"method.response.header.{header}": f"integration.response.header.{source}" for header, source in mapped
+        }
+        if mapped:
+            cors = _cors_headers(config, [header for header, _ in mapped])
+            header_mapping |= {f"method.response.header.{header}": value for header, value in cors.items()}
         response: dict[str, Any] = {"statusCode": str(status)}
-        if headers_on(status):
+        if header_mapping:
             response["responseParameters"] = header_mapping
         if binary_everything:
             response["contentHandling"] = "CONVERT_TO_BINARY"
         integration_responses[pattern] = response
         method_responses[str(status)] = {
             "description": f"{status} response",
-            "headers": {header.removeprefix("method.response.header."): {"type": "string"} for header in header_mapping}
-            if headers_on(status)
-            else {},
+            "headers": {name.removeprefix("method.response.header."): {"type": "string"} for name in header_mapping},
         }
     operation: dict[str, Any] = {
         "operationId": "Or".join(route.operation for route in routes),
@@ -142,7 +174,7 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             "type": "aws",
             "httpMethod": first.verb,
             "uri": integration_uri(first, region, config.key_prefix),
-            "credentials": role_arn,
+            "credentials": integration_credentials(config, role_arn),
             "passthroughBehavior": "when_no_match",
             "requestParameters": request_parameters,
             "responses": integration_responses,
@@ -212,23 +244,60 @@ def _security_definitions(config: ProxyConfig, region: str) -> dict[str, Any]:
     return definitions
 
 
-def _cors_headers(config: ProxyConfig) -> dict[str, str]:
-    """Static CORS headers every S3 response carries (values quoted: API Gateway literals)."""
+# What browsers send besides the headers the routes pass to S3: SigV4's, an API key, a body's type.
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+    "X-Api-Key",
+)
+
+
+# What API Gateway's own errors carry for a client to tell them apart (`ForbiddenException`, ...).
+GATEWAY_ERROR_HEADERS = ("x-amzn-ErrorType",)
+
+
+# Response headers every script may read without being exposed (Fetch standard, "CORS-safelisted
+# response-header name"; Content-Length since 2020).
+SAFELISTED_RESPONSE_HEADERS = (
+    "Cache-Control",
+    "Content-Language",
+    "Content-Length",
+    "Content-Type",
+    "Expires",
+    "Last-Modified",
+    "Pragma",
+)
+
+
+def _cors_headers(config: ProxyConfig, exposed: Iterable[str]) -> dict[str, str]:
+    """Static CORS headers of a response passing back `exposed` (values quoted: API Gateway literals).
+
+    Scripts of another origin read only the headers a response exposes (Fetch standard, "CORS protocol"):
+    each response exposes what it maps, and the `cors.expose_headers` given besides."""
     if not config.cors:
         return {}
-    return {
-        "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
-        "Access-Control-Expose-Headers": f"'{','.join(config.cors.expose_headers)}'",
-    }
+    headers = {"Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'"}
+    names = _union([[name for name in exposed if name not in SAFELISTED_RESPONSE_HEADERS], config.cors.expose_headers])
+    if names:
+        headers["Access-Control-Expose-Headers"] = f"'{','.join(names)}'"
+    return headers
 
 
-def _preflight(path: str, verbs: list[str], config: ProxyConfig) -> dict[str, Any]:
-    """`OPTIONS` on a path: a mock integration answering the browser's CORS preflight, unauthenticated."""
+def _preflight(path: str, verbs: list[str], request_headers: tuple[str, ...], config: ProxyConfig) -> dict[str, Any]:
+    """`OPTIONS` on a path: a mock integration answering the browser's CORS preflight, unauthenticated.
+
+    It allows the headers of `request_headers` (what the API's methods pass to S3), the ones browsers send
+    to authenticate, and the `cors.allow_headers` given besides: a header the preflight does not allow is
+    one the browser never sends (Fetch standard, "CORS-preflight fetch")."""
     assert config.cors
+    allowed = _union([CORS_REQUEST_HEADERS, request_headers, config.cors.allow_headers])
     headers = {
         "Access-Control-Allow-Origin": f"'{config.cors.allow_origin}'",
         "Access-Control-Allow-Methods": f"'{','.join([*verbs, 'OPTIONS'])}'",
-        "Access-Control-Allow-Headers": f"'{','.join(config.cors.allow_headers)}'",
+        "Access-Control-Allow-Headers": f"'{','.join(allowed)}'",
         "Access-Control-Max-Age": f"'{config.cors.max_age}'",
     }
     path_parameters = [part.strip("{}+") for part in path.split("/") if part.startswith("{")]
@@ -253,7 +322,10 @@ def _preflight(path: str, verbs: list[str], config: ProxyConfig) -> dict[str, An
 
 
 def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: str) -> dict[str, Any]:
-    """The OpenAPI document of the API: one method per (path, verb) of the allowed routes, nothing else."""
+    """The OpenAPI document of the API: one method per (path, verb) of the allowed routes, nothing else.
+
+    `role_arn` is the execution role's ARN, whose partition and account are the API's; in caller mode, where there
+    is no role, any IAM ARN of the API's account (the component passes the account's root, `arn:aws:iam::<id>:root`)."""
     methods: dict[tuple[str, str], list[Route]] = {}
     for route in config.routes:
         methods.setdefault((route.path, route.verb), []).append(route)
@@ -261,8 +333,13 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
     for (path, verb), routes in methods.items():
         paths.setdefault(path, {})[verb.lower()] = _operation(routes, config, region, role_arn)
     if config.cors:
+        request_headers = _union(
+            [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+            for operations in paths.values()
+            for operation in operations.values()
+        )
         for path, operations in paths.items():
-            operations["options"] = _preflight(path, [verb.upper() for verb in operations], config)
+            operations["options"] = _preflight(path, [verb.upper() for verb in operations], request_headers, config)
     document: dict[str, Any] = {
         "swagger": "2.0",
         "info": {"title": title, "version": "1.0"},
@@ -274,7 +351,11 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         # API Gateway's own errors (a missing API key, a refused signature or token, throttling) are gateway
         # responses: without CORS headers a browser cannot read them, only "a network error".
         document["x-amazon-apigateway-gateway-responses"] = {
-            kind: {"responseParameters": {f"gatewayresponse.header.{h}": v for h, v in _cors_headers(config).items()}}
+            kind: {
+                "responseParameters": {
+                    f"gatewayresponse.header.{h}": v for h, v in _cors_headers(config, GATEWAY_ERROR_HEADERS).items()
+                }
+            }
             for kind in ("DEFAULT_4XX", "DEFAULT_5XX")
         }
     if config.endpoint_type == "PRIVATE":
@@ -287,10 +368,26 @@ def render_openapi(config: ProxyConfig, *, title: str, region: str, role_arn: st
         document["x-amazon-apigateway-policy"] = resource_policy(config, f"arn:{partition}:iam::{account_id}:root")
     if config.api_keys:
         document["x-amazon-apigateway-api-key-source"] = "HEADER"
+    _api_settings(document, config)
     definitions = _security_definitions(config, region)
     if definitions:
         document["securityDefinitions"] = definitions
     return document
+
+
+def _api_settings(document: dict[str, Any], config: ProxyConfig) -> None:
+    """The REST API's own settings, in the body that `put_rest_api_mode = overwrite` imports whole (API Gateway
+    Developer Guide, "OpenAPI extensions": x-amazon-apigateway-minimum-compression-size and the endpoint
+    configuration's disableExecuteApiEndpoint)."""
+    if config.description:
+        document["info"]["description"] = config.description
+    if config.minimum_compression_size is not None:
+        document["x-amazon-apigateway-minimum-compression-size"] = config.minimum_compression_size
+    if config.custom_domain:
+        # Stated either way: the provider PATCHes only a true value from its input (rest_api.go, GetOk), so turning
+        # the default endpoint back on rests on the body.
+        endpoint = document.setdefault("x-amazon-apigateway-endpoint-configuration", {})
+        endpoint["disableExecuteApiEndpoint"] = config.disable_execute_api_endpoint
 
 
 def resource_policy(config: ProxyConfig, account_root: str) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .alarms import deployer_statements
 from .catalogue import ObjectData, PrefixRule, Route, Scope, dns_suffix, partition_of, resource_arns
 from .config import ProxyConfig
 
@@ -23,28 +24,34 @@ def render_policy(
     keys under `config.key_prefix` (object ARNs `bucket/prefix*`; listing only with `s3:prefix`
     equal to it, the prefix the API pins listing to). Only ListAllMyBuckets, which has no
     resource-level permissions, is granted on `*`. With KMS keys (`kms_keys`), S3 may use exactly
-    those keys on the role's behalf (see `_kms_statement`); `region` is then needed. Every bucket and object grant
+    those keys on the role's behalf (see `kms_statement`); `region` is then needed. Every bucket and object grant
     holds only for buckets of `config.bucket_accounts`, or of `account_id` (the API's own account) when none are
     given (`s3:ResourceAccount`): a bucket of another account that grants the role access, or a deleted bucket's
     name registered again in another account, stays out of reach. The component always passes `account_id`.
     """
     owners = config.bucket_accounts or ((account_id,) if account_id else ())
-    grants: dict[str, tuple[dict[str, Any], list[str]]] = {}  # statement without Action -> actions
-    for route in config.routes:
-        statement = _statement(route, config, partition, owners)
-        _, actions = grants.setdefault(json.dumps(statement, sort_keys=True), (statement, []))
-        if route.action not in actions:
-            actions.append(route.action)
-    statements = [
-        {"Sid": s["Sid"], "Effect": "Allow", "Action": sorted(actions), "Resource": s["Resource"]}
-        | ({"Condition": s["Condition"]} if "Condition" in s else {})
-        for s, actions in grants.values()
-    ]
-    kms = _kms_statement(config, region)
+    statements = grouped_grants(
+        (action, _statement(route, config, partition, owners)) for route in config.routes for action in route.actions
+    )
+    kms = kms_statement(config, region)
     return {"Version": POLICY_VERSION, "Statement": statements + ([kms] if kms else [])}
 
 
-def _kms_statement(config: ProxyConfig, region: str | None) -> dict[str, Any] | None:
+def grouped_grants(grants: Iterable[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """(action, statement without Action) pairs as Allow statements: one per distinct statement, with its actions."""
+    grouped: dict[str, tuple[dict[str, Any], list[str]]] = {}  # statement without Action -> actions
+    for action, statement in grants:
+        _, actions = grouped.setdefault(json.dumps(statement, sort_keys=True), (statement, []))
+        if action not in actions:
+            actions.append(action)
+    return [
+        {"Sid": s["Sid"], "Effect": "Allow", "Action": sorted(actions), "Resource": s["Resource"]}
+        | ({"Condition": s["Condition"]} if "Condition" in s else {})
+        for s, actions in grouped.values()
+    ]
+
+
+def kms_statement(config: ProxyConfig, region: str | None) -> dict[str, Any] | None:
     """What S3 needs of the buckets' KMS keys for the role's requests: `kms:Decrypt` to read an object,
     `kms:GenerateDataKey` (and `kms:Decrypt`, for multipart uploads) to write one. On exactly these key
     ARNs, and only when S3 of this region asks (`kms:ViaService`): never a `kms:*` action or a `*` key."""
@@ -142,6 +149,8 @@ def render_deployer_policy(
 
 
 def _execution_role(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if config.integration_credentials != "role":
+        return []  # in caller mode there is no execution role to manage or pass
     return [
         {
             "Sid": "ExecutionRole",
@@ -280,6 +289,12 @@ def _web_acl(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]
     ]
 
 
+def _alarms(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
+    if not config.alarms:
+        return []
+    return deployer_statements(deployment.partition, deployment.region, deployment.account_id, deployment.name)
+
+
 def _authorizer(config: ProxyConfig, deployment: Deployment) -> list[dict[str, Any]]:
     if not config.authorizer or not config.authorizer.function_arn:
         return []
@@ -301,5 +316,6 @@ DEPLOYER_STATEMENTS: tuple[Callable[[ProxyConfig, Deployment], list[dict[str, An
     _managed_policies,
     _access_logs,
     _web_acl,
+    _alarms,
     _authorizer,
 )

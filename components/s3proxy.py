@@ -43,11 +43,12 @@ class CorsSettings(TypedDict):
     allow_origin: pulumi.Input[str]
     """`*` or one origin such as `https://app.example.com`."""
     allow_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Request headers browsers may send. Default: `Authorization`, `Content-Type`, the SigV4 `X-Amz-*`
-    headers, `X-Api-Key`, `Range`, `If-Match` and `If-None-Match`."""
+    """Request headers browsers may send besides those always allowed: `Authorization`, `Content-Type`,
+    the SigV4 `X-Amz-*` headers, `X-Api-Key` and every request header the routes pass to S3 (metadata
+    headers included). Default: none."""
     expose_headers: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
-    """Response headers scripts may read. Default: `ETag`, `Content-Length`, `Content-Range`,
-    `Last-Modified` and `Timestamp`."""
+    """Response headers scripts may read besides those always exposed: every header a response passes
+    back from S3 (ETag, version id, checksums, metadata...) that is not CORS-safelisted. Default: none."""
     max_age: NotRequired[pulumi.Input[int]]
     """Seconds browsers may cache a preflight answer. Default 600."""
 
@@ -109,6 +110,26 @@ class AuthorizerSettings(TypedDict):
     `REQUEST`."""
     result_ttl_seconds: NotRequired[pulumi.Input[int]]
     """Seconds API Gateway caches the authorizer's answer, 0-3600. Default 300."""
+
+
+class AlarmSettings(TypedDict):
+    """CloudWatch alarms on the stage's API Gateway metrics (dimensions `ApiName` and `Stage`), and a dashboard of
+    them. Whether it is set, and which optional alarms are, is plain (it adds the alarms and the dashboard)."""
+
+    server_error_rate: NotRequired[pulumi.Input[float]]
+    """Alarm when more than this share of requests fail with a 5XX (`5XXError` Average) in a period. Default 0.05."""
+    latency_p99_ms: NotRequired[pulumi.Input[float]]
+    """Alarm when the p99 `Latency` exceeds this many milliseconds in a period. Default 3000."""
+    client_error_rate: NotRequired[pulumi.Input[float]]
+    """Also alarm when more than this share of requests get a 4XX (`4XXError` Average). Default: no such alarm."""
+    integration_latency_p99_ms: NotRequired[pulumi.Input[float]]
+    """Also alarm when S3's p99 `IntegrationLatency` exceeds this many milliseconds. Default: no such alarm."""
+    period_seconds: NotRequired[pulumi.Input[int]]
+    """Seconds per evaluated period: a multiple of 60, up to 86400. Default 300."""
+    evaluation_periods: NotRequired[pulumi.Input[int]]
+    """Consecutive breaching periods before an alarm fires. Default 1."""
+    topic_arn: NotRequired[pulumi.Input[str]]
+    """An SNS topic notified when an alarm fires and when it is OK again. Default: none (the alarms only show)."""
 
 
 class S3ProxyApiArgs(TypedDict):
@@ -203,11 +224,33 @@ class S3ProxyApiArgs(TypedDict):
     object grant holds only for buckets of these accounts (`s3:ResourceAccount`), and with one account S3 is also
     sent `x-amz-expected-bucket-owner`, so a bucket of another account, or a deleted bucket's name registered again
     elsewhere, is refused. Name the other accounts of cross-account buckets here."""
+    integration_credentials: NotRequired[str]
+    """Who S3 sees: `role` (default: the execution role, one identity for every caller) or `caller` (each caller
+    itself: the integrations pass the caller's own SigV4 identity through, so S3 authorizes every request against the
+    caller's policies, see `caller_policy`; no role or policy of the API is created). `caller` needs `authorization`
+    AWS_IAM. Plain: it decides whether the role exists."""
+    caller_folders: NotRequired[pulumi.Input[str]]
+    """With `integration_credentials` = caller: `caller_policy` confines each caller to its own folder,
+    `<key_prefix><variable>/`, named by the IAM policy variable of `username` (`${aws:username}`, IAM users),
+    `userid` (`${aws:userid}`) or `cognito_identity` (`${cognito-identity.amazonaws.com:sub}`, a Cognito identity
+    pool's identities). Default: none (the callers' policy spans the buckets, as the role's would)."""
+    description: NotRequired[pulumi.Input[str]]
+    """The REST API's description (its console and `GetRestApi`). Default: none."""
+    minimum_compression_size: NotRequired[pulumi.Input[int]]
+    """Compress responses of at least this many bytes (0 to 10,485,760) for clients that send `Accept-Encoding`.
+    Default: no compression."""
+    disable_execute_api_endpoint: NotRequired[bool]
+    """Turn off the default `execute-api` endpoint, so that only `custom_domain` serves the API (required with it).
+    Plain: checked against `custom_domain` at construction. Default false."""
+    alarms: NotRequired[AlarmSettings]
+    """CloudWatch alarms on the stage's 5XX error rate and p99 latency (optionally 4XX rate and S3's p99 latency),
+    and a dashboard of the stage's metrics (the `dashboard_name` output). Default: none."""
 
 
 class S3ProxyApi(pulumi.ComponentResource):
     """A REST API in front of Amazon S3: `GET /` lists buckets, `/{folder}` is a bucket and
-    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role."""
+    `/{folder}/{item+}` an object, each route backed by the least-privilege execution role (or, in caller mode, by
+    each caller's own credentials)."""
 
     url: pulumi.Output[str]
     """Invoke URL of the stage."""
@@ -217,11 +260,12 @@ class S3ProxyApi(pulumi.ComponentResource):
     """Name of the stage."""
     execution_arn: pulumi.Output[str]
     """Execution ARN of the stage, for `execute-api:Invoke` permissions of callers."""
-    role_arn: pulumi.Output[str]
-    """ARN of the role API Gateway assumes to call S3."""
-    policy: pulumi.Output[str]
+    role_arn: pulumi.Output[str | None]
+    """ARN of the role API Gateway assumes to call S3; none in caller mode (`integration_credentials` = caller)."""
+    policy: pulumi.Output[str | None]
     """The role's permissions policy (JSON), whole: when it is too large for the role's inline policy, it
-    is split over that and customer-managed policies attached to the role (`<name>-policy-<i>`)."""
+    is split over that and customer-managed policies attached to the role (`<name>-policy-<i>`). None in caller
+    mode: each caller's own policies are what S3 authorizes (see `caller_policy`)."""
     openapi: pulumi.Output[str]
     """The OpenAPI document deployed as the API (JSON)."""
     routes: pulumi.Output[list[str]]
@@ -230,9 +274,15 @@ class S3ProxyApi(pulumi.ComponentResource):
     """API key values by consumer name (a secret); empty without `api_keys`."""
     domain_target: pulumi.Output[str | None]
     """The name the custom domain's DNS record must point at (alias/CNAME); none without one."""
+    dashboard_name: pulumi.Output[str | None]
+    """The CloudWatch dashboard of the stage's metrics; none without `alarms`."""
     deployer_policy: pulumi.Output[str]
     """The least-privilege IAM policy (JSON) the identity deploying this component needs, e.g. CI's
-    role; it includes `iam:PassRole` of the execution role to API Gateway."""
+    role; it includes `iam:PassRole` of the execution role to API Gateway (in caller mode: no IAM action at all)."""
+    caller_policy: pulumi.Output[str | None]
+    """The least-privilege identity policy (JSON) a caller needs for the API's routes: `execute-api:Invoke` on its
+    methods, and in caller mode the S3 (and KMS) permissions S3 checks the caller's own requests against, confined
+    to the caller's folder with `caller_folders`. None unless `authorization` is AWS_IAM."""
 
     def __init__(self, name: str, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         # Before registering anything, every literal input is checked (a bad one builds nothing), and so is
@@ -241,31 +291,35 @@ class S3ProxyApi(pulumi.ComponentResource):
         domain: Mapping[str, object] = args.get("custom_domain") or {}
         if planned.region and not is_output(domain.get("certificate_arn")):
             check_certificate_region(planned, planned.region)
-        managed = plan_managed_policies(planned, args, is_output)  # how many the policy is split over, if any
+        # How many managed policies the role's policy is split over, if any (no role in caller mode).
+        managed = plan_managed_policies(planned, args, is_output) if planned.integration_credentials == "role" else 0
         super().__init__(TYPE_TOKEN, name, None, opts)
         c = self._context(name, Shape.of(planned), args, opts)
 
-        # The role and its policies, the API and its stage; then the stage's features.
+        # The role and its policies (none in caller mode), the API and its stage; then the stage's features.
         role = children.execution_role(c, managed)
-        api, document = children.rest_api(c, role.role)
+        api, document = children.rest_api(c, role.arn)
         stage = children.stage(c, api, document, role.grants)
         children.throttling(c, api, stage)
         children.authorizer_permission(c, api)
         api_key_values = children.api_keys(c, api, stage)
         domain_target = children.custom_domain(c, api, stage)
         children.web_acl(c, stage)
+        dashboard_name = children.alarms(c, api, stage)
         # The outputs.
         self.url = stage.invoke_url
         self.rest_api_id = api.id
         self.stage_name = stage.stage_name
         self.execution_arn = stage.execution_arn
-        self.role_arn = role.role.arn
+        self.role_arn = role.arn
         self.policy = role.policy
         self.openapi = document
         self.routes = c.setting(lambda config: [route.describe() for route in config.routes])
         self.api_keys = api_key_values
         self.domain_target = domain_target
+        self.dashboard_name = dashboard_name
         self.deployer_policy = children.deployer_policy(c, managed)
+        self.caller_policy = children.caller_policy(c, stage)
         self.register_outputs({output: getattr(self, output) for output in OUTPUTS})
 
     def _context(self, name: str, shape: Shape, args: S3ProxyApiArgs, opts: pulumi.ResourceOptions | None) -> Context:
@@ -302,5 +356,7 @@ OUTPUTS = (
     "routes",
     "api_keys",
     "domain_target",
+    "dashboard_name",
     "deployer_policy",
+    "caller_policy",
 )

@@ -15,6 +15,10 @@ AUTHORIZATION_TYPES = ("AWS_IAM", "NONE", "COGNITO_USER_POOLS", "CUSTOM")
 LAMBDA_AUTHORIZER_TYPES = ("TOKEN", "REQUEST")
 STATUS_MAPPINGS = ("faithful", "tutorial")
 ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
+# Who S3 sees: the execution role, or each caller as itself (its own SigV4 identity, passed through).
+INTEGRATION_CREDENTIALS = ("role", "caller")
+# The IAM policy variable each kind of per-user folder is named by (see `caller_policy.FOLDER_VARIABLES`).
+CALLER_FOLDERS = ("username", "userid", "cognito_identity")
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
@@ -296,3 +300,53 @@ def result_ttl(field: str, seconds: Any) -> int:
     if checked > 3600:
         raise S3ProxyConfigError(field, f"{seconds!r} must be 0-3600 seconds")
     return int(checked)
+
+
+def description(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise S3ProxyConfigError(field, f"{value!r} must be a non-empty string")
+    return value
+
+
+MAX_COMPRESSION_SIZE = 10 * 1024 * 1024  # 10,485,760 bytes: API Gateway's largest minimumCompressionSize
+
+
+def compression_size(field: str, value: Any) -> int:
+    size = non_negative(int)(field, value)
+    if size > MAX_COMPRESSION_SIZE:
+        raise S3ProxyConfigError(field, f"{value!r} must be 0 to {MAX_COMPRESSION_SIZE:,} bytes (API Gateway's range)")
+    return int(size)
+
+
+def error_rate(field: str, share: Any) -> float:
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise S3ProxyConfigError(field, f"{share!r} must be a share of requests above 0, at most 1 (0.05 is 5%)")
+    return float(share)
+
+
+def milliseconds(field: str, duration: Any) -> float:
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not duration > 0:
+        raise S3ProxyConfigError(field, f"{duration!r} must be a number of milliseconds above 0")
+    return float(duration)
+
+
+def metric_period(field: str, seconds: Any) -> int:
+    # API Gateway's metrics have 1-minute resolution: a multiple of 60 (CloudWatch API reference,
+    # PutMetricAlarm `Period`), and at most a day.
+    checked = int(non_negative(int)(field, seconds))
+    if checked % 60 or not 60 <= checked <= 86400:
+        raise S3ProxyConfigError(field, f"{seconds!r} must be a multiple of 60 seconds, 60 to 86400")
+    return checked
+
+
+def periods(field: str, count: Any) -> int:
+    checked = int(non_negative(int)(field, count))
+    if checked < 1:
+        raise S3ProxyConfigError(field, f"{count!r} must be at least 1 period")
+    return checked
+
+
+topic_arn = matching(
+    r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?",
+    "is not an SNS topic ARN such as 'arn:aws:sns:us-east-1:111122223333:alerts'",
+)

@@ -226,7 +226,7 @@ cmd_start() {
         cd "$STATE_DIR"
         exec env \
             GATEWAY_LISTEN="127.0.0.1:${PORT}" \
-            SERVICES="s3,apigateway,iam,sts,logs,kms,acm,route53" \
+            SERVICES="s3,apigateway,iam,sts,logs,kms,acm,route53,cloudwatch" \
             PERSISTENCE=0 \
             OVERRIDE_IN_DOCKER=0 \
             FILESYSTEM_ROOT="$STATE_DIR/fs" \

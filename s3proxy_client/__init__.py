@@ -9,16 +9,7 @@ transfers of objects far beyond its 10 MB payload limit.
 
 from pathlib import Path
 
-from .client import (
-    MULTIPART_CREATE_QUERY,
-    Bucket,
-    GetObjectResult,
-    ObjectEntry,
-    ObjectInfo,
-    S3ProxyClient,
-    TransferResult,
-    UploadedPart,
-)
+from .client import MULTIPART_CREATE_QUERY, S3ProxyClient
 from .errors import (
     AccessDeniedError,
     ConflictError,
@@ -35,6 +26,7 @@ from .errors import (
 )
 from .outputs import OutputsError, StackOutputs, parse_outputs
 from .parts import API_GATEWAY_PAYLOAD_LIMIT, DEFAULT_PART_SIZE, MIN_PART_SIZE, Part, plan_parts
+from .results import Bucket, GetObjectResult, ObjectEntry, ObjectInfo, TransferResult, UploadedPart
 from .transport import RetryPolicy
 
 # The one version of both distributions: the wheel carries VERSION in the package, a checkout one level up.

@@ -5,14 +5,21 @@ rm, mb, rb and head through a deployed S3ProxyApi stack.
     s3proxy --outputs outputs.json ls s3p://bucket/prefix/  # objects
     s3proxy --outputs outputs.json cp big.iso s3p://bucket/isos/
     s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso ./
+    s3proxy --outputs outputs.json cp --recursive ./photos s3p://bucket/photos/   # a directory, both ways
+    s3proxy --outputs outputs.json cp s3p://bucket/isos/big.iso s3p://bucket/old/  # S3 copies it (CopyObject)
+    s3proxy --outputs outputs.json mv s3p://bucket/isos/big.iso s3p://bucket/old/big.iso
     s3proxy --outputs outputs.json head s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json link s3p://bucket/isos/big.iso --name ubuntu.iso  # downloads as ubuntu.iso
     s3proxy --outputs outputs.json rm s3p://bucket/isos/big.iso
+    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  # every object under it (DeleteObjects)
     s3proxy --outputs outputs.json mb s3p://bucket
     s3proxy --outputs outputs.json rb s3p://bucket
     s3proxy --outputs outputs.json postman -o s3proxy.postman_collection.json
 
-Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `pulumi stack output --json` when the
-Pulumi CLI is installed. Errors are one line on stderr; exit codes: 1 error, 2 usage, 3 not found,
+Without --outputs (or $S3PROXY_OUTPUTS), the outputs come from `.local/<stack>/outputs.json` in the current
+directory (`make up` and `make demo` write it in a checkout; --stack, default dev), else from
+`pulumi stack output --json` when the Pulumi CLI is installed. Errors are one line on stderr; exit codes:
+1 error, 2 usage, 3 not found,
 4 access denied or route not deployed, 5 conflict or precondition failed, 130 interrupted.
 """
 
@@ -42,6 +49,8 @@ from .parts import (
     validate_part_size,
 )
 from .postman import write_collection
+from .server_side import DELETE_ROUTE
+from .tree import Job, Transfer, as_prefix, delete_jobs, download_jobs, run_jobs, upload_jobs
 
 PROG = "s3proxy_client"
 SCHEME = "s3p://"
@@ -72,15 +81,20 @@ def split_uri(uri: str) -> tuple[str, str]:
 
 
 def stack_outputs(options: argparse.Namespace) -> Any:
-    """--outputs FILE, else $S3PROXY_OUTPUTS, else `pulumi stack output --json` when the CLI exists."""
+    """--outputs FILE, else $S3PROXY_OUTPUTS, else the local deployment's `.local/<stack>/outputs.json` in the
+    current directory (a checkout after `make up` or `make demo`), else `pulumi stack output --json` when the
+    CLI exists."""
     source = options.outputs or os.environ.get("S3PROXY_OUTPUTS")
     if source:
         return load_outputs(Path(source))
+    local = Path(".local", options.stack or "dev", "outputs.json")
+    if local.is_file():
+        return load_outputs(local)
     pulumi = shutil.which("pulumi")
     if pulumi is None:
         raise OutputsError(
-            "no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`, or the last "
-            "line of `make up`), or install the Pulumi CLI"
+            f"no stack outputs: pass --outputs FILE (written by `pulumi stack output --json > FILE`), run in a "
+            f"checkout after `make up` (which writes {local}), or install the Pulumi CLI"
         )
     command = [pulumi, "stack", "output", "--json", *(["--stack", options.stack] if options.stack else [])]
     ran = subprocess.run(command, capture_output=True, text=True)
@@ -154,6 +168,42 @@ def metadata_pair(text: str) -> tuple[str, str]:
     return name, value
 
 
+def run_tree(options: argparse.Namespace, verb: str, jobs: list[Job]) -> int:
+    """Every job, with a progress bar over their bytes, a line per object done, each failure on stderr and a
+    summary; the exit code of the first failure."""
+    started, total = time.perf_counter(), sum(job.size for job in jobs)
+    shown = total > 0 and wants_progress(options, total)  # deletions move no bytes: no bar
+    with progress_bar(shown, f"{verb} {len(jobs)} objects", total) as advance:
+        outcome = run_jobs(
+            jobs,
+            concurrency=getattr(options, "concurrency", DEFAULT_CONCURRENCY),
+            threshold=options.threshold,
+            progress=advance,
+            finished=lambda job: report(options, f"{verb}: {job.name}"),
+        )
+    elapsed = time.perf_counter() - started
+    for job, error in outcome.failed:
+        print(f"{PROG}: error: {job.name}: {one_line(error)}", file=sys.stderr)
+    moved = f": {rate(outcome.size, elapsed)}" if total else f" in {elapsed:.1f} s"
+    failed = f", {len(outcome.failed)} failed" if outcome.failed else ""
+    report(options, f"{verb}: {len(outcome.done)} of {len(jobs)} objects{failed}{moved}")
+    return exit_code(outcome.failed[0][1]) if outcome.failed else 0
+
+
+def copy_tree(client: S3ProxyClient, options: argparse.Namespace, transfer: Transfer) -> int:
+    source, destination = options.source, options.destination
+    if not source.startswith(SCHEME) and destination.startswith(SCHEME):
+        if not Path(source).is_dir():
+            raise UsageError(f"{source}: not a directory (cp --recursive copies a directory's files)")
+        bucket, prefix = split_uri(destination)
+        metadata = dict(options.metadata or [])
+        return run_tree(options, "upload", upload_jobs(client, Path(source), bucket, prefix, transfer, metadata))
+    if source.startswith(SCHEME) and not destination.startswith(SCHEME):
+        bucket, prefix = split_uri(source)
+        return run_tree(options, "download", download_jobs(client, bucket, prefix, Path(destination), transfer))
+    raise UsageError("cp --recursive copies between a directory and s3p://bucket/prefix: exactly one side is remote")
+
+
 def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
     source, destination = options.source, options.destination
     try:
@@ -161,10 +211,14 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
         validate_concurrency(options.concurrency)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    transfer = {"part_size": options.part_size, "concurrency": options.concurrency, "threshold": options.threshold}
+    transfer = Transfer(part_size=options.part_size, concurrency=options.concurrency, threshold=options.threshold)
+    if options.recursive:
+        return copy_tree(client, options, transfer)
     started = time.perf_counter()
     if not source.startswith(SCHEME) and destination.startswith(SCHEME):
         local = Path(source)
+        if local.is_dir():
+            raise UsageError(f"{source} is a directory: copy it with cp --recursive")
         if not local.is_file():
             raise FileNotFoundError(f"{source}: no such file")
         bucket, key = split_uri(destination)
@@ -176,7 +230,7 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
                 local,
                 bucket,
                 key,
-                options.content_type,
+                content_type=options.content_type,
                 progress=advance,
                 metadata=dict(options.metadata or []),
                 **transfer,
@@ -199,16 +253,84 @@ def command_cp(client: S3ProxyClient, options: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - started
         report(options, f"download: {source} -> {local}: {rate(result.size, elapsed)}")
         return 0
-    raise UsageError("cp copies between a local file and s3p://bucket/key: exactly one side must be remote")
+    if source.startswith(SCHEME) and destination.startswith(SCHEME):
+        return copy_remote(client, options)
+    raise UsageError("cp copies a local file and s3p://bucket/key either way, or one s3p:// object to another")
+
+
+def copy_remote(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """S3 copies the object itself (CopyObject): no byte passes through this machine or the API."""
+    source_bucket, source_key = split_uri(options.source)
+    if not source_key or source_key.endswith("/"):
+        raise UsageError(f"{options.source} names no object")
+    bucket, key = split_uri(options.destination)
+    if not key or key.endswith("/"):
+        key += source_key.rpartition("/")[2]
+    metadata = dict(options.metadata) if options.metadata else None
+    client.copy(source_bucket, source_key, bucket, key, metadata=metadata, content_type=options.content_type)
+    report(options, f"copy: {options.source} -> {SCHEME}{bucket}/{key}")
+    return 0
+
+
+def command_mv(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """cp, then the source is deleted: only once the copy has succeeded."""
+    if getattr(options, "recursive", False):
+        raise UsageError("mv moves one file or object: no --recursive")
+    command_cp(client, options)
+    if options.source.startswith(SCHEME):
+        client.delete_object(*split_uri(options.source))
+    else:
+        Path(options.source).unlink()
+    report(options, f"delete: {options.source}")
+    return 0
+
+
+def remove_recursive(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """Every object under s3p://bucket/prefix, 1,000 keys a DeleteObjects request; each refused key on stderr."""
+    bucket, key = split_uri(options.location)
+    prefix = as_prefix(key)  # `logs` and `logs/` alike: never `logs-old/`
+    # Only keys under the one asked for are deleted, whatever the listing holds.
+    keys = [entry.key for entry in client.list_objects(bucket, prefix or None) if entry.key.startswith(prefix)]
+    started = time.perf_counter()
+    result = client.delete_objects(bucket, keys)
+    for deleted in result.deleted:
+        report(options, f"delete: {SCHEME}{bucket}/{deleted}")
+    for failure in result.errors:
+        print(f"{PROG}: error: {SCHEME}{bucket}/{failure.key}: {failure.code}: {failure.message}", file=sys.stderr)
+    failed = f", {len(result.errors)} failed" if result.errors else ""
+    elapsed = time.perf_counter() - started
+    report(options, f"delete: {len(result.deleted)} of {len(keys)} objects{failed} in {elapsed:.1f} s")
+    return EXIT_DENIED if any(f.code == "AccessDenied" for f in result.errors) else int(bool(result.errors))
+
+
+def serves_batch_delete(client: S3ProxyClient) -> bool:
+    """Whether the stack serves DeleteObjects: not known without its routes (then it is tried), absent under a key
+    prefix or without s3:DeleteObject."""
+    return client.routes is None or any(route.startswith(f"{DELETE_ROUTE} ") for route in client.routes)
 
 
 def command_rm(client: S3ProxyClient, options: argparse.Namespace) -> int:
     bucket, key = split_uri(options.location)
+    if options.recursive:
+        if options.version_id:
+            raise UsageError("--version-id names one object's version: not with --recursive")
+        if serves_batch_delete(client):
+            return remove_recursive(client, options)
+        return run_tree(options, "delete", delete_jobs(client, bucket, key))  # one DeleteObject each
     if not key:
         raise UsageError(f"{options.location} names no object (use rb to delete a bucket)")
     client.head_object(bucket, key, version_id=options.version_id)  # S3 deletes a missing key silently: say so
     client.delete_object(bucket, key, version_id=options.version_id)
     report(options, f"delete: {options.location}")
+    return 0
+
+
+def command_link(client: S3ProxyClient, options: argparse.Namespace) -> int:
+    """Print a link that downloads the object, under --name when given (S3's response-content-disposition)."""
+    bucket, key = split_uri(options.location)
+    if not key or key.endswith("/"):
+        raise UsageError(f"{options.location} names no object")
+    print(client.download_link(bucket, key, download_name=options.name, expires_in=options.expires))
     return 0
 
 
@@ -266,9 +388,12 @@ def parser() -> argparse.ArgumentParser:
     ls.add_argument("--recursive", "-r", action="store_true", help="every key, not one level")
     ls.set_defaults(run=command_ls)
 
-    cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, or an object to a file")
+    cp = commands.add_parser("cp", help="copy a file to s3p://bucket/key, an object to a file or to another key")
     cp.add_argument("source")
     cp.add_argument("destination")
+    cp.add_argument(
+        "--recursive", "-r", action="store_true", help="a directory to s3p://bucket/prefix/, or every object under it"
+    )
     cp.add_argument("--part-size", type=parse_size, default=DEFAULT_PART_SIZE, help="e.g. 8MiB (5 MiB to < 10 MB)")
     cp.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="parallel requests (default 4)")
     cp.add_argument("--threshold", type=parse_size, default=DEFAULT_THRESHOLD, help="multipart above this size")
@@ -282,9 +407,11 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="NAME=VALUE",
-        help="user metadata of an upload, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
+        help="user metadata of an upload or copy, sent as x-amz-meta-NAME (repeatable; the stack's metadata_headers)",
     )
     cp.set_defaults(run=command_cp)
+    mv = commands.add_parser("mv", help="as cp, then delete the source", parents=[cp], add_help=False)
+    mv.set_defaults(run=command_mv)
 
     for name, run, text in (
         ("rm", command_rm, "delete s3p://bucket/key"),
@@ -299,6 +426,16 @@ def parser() -> argparse.ArgumentParser:
             sub.add_argument("--bucket-region", help="the bucket's region (default: the API's)")
         if name in ("rm", "head"):
             sub.add_argument("--version-id", help="one version of the object (a versioned bucket)")
+        if name == "rm":
+            sub.add_argument(
+                "--recursive", "-r", action="store_true", help="every object under s3p://bucket/prefix (DeleteObjects)"
+            )
+
+    link = commands.add_parser("link", help="print a signed link that downloads s3p://bucket/key (SigV4 query)")
+    link.add_argument("location")
+    link.add_argument("--name", help="the file name the browser saves it under (Content-Disposition: attachment)")
+    link.add_argument("--expires", type=int, default=3600, help="seconds the link works (default 3600, max 604800)")
+    link.set_defaults(run=command_link)
 
     postman = commands.add_parser("postman", help="write a Postman v2.1 collection of the stack (no request made)")
     postman.add_argument("--outputs", default=argparse.SUPPRESS, metavar="FILE", help="as before the command")
@@ -335,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
         if options.command == "postman":
             report(options, write_collection(outputs, options.output, options.region))
             return 0
-        with S3ProxyClient.from_outputs(outputs, region=options.region, api_key=options.api_key) as client:
+        # A connection for each request `cp` may have in flight (files, or parts, `--concurrency` at a time).
+        pool_size = max(10, getattr(options, "concurrency", 0))
+        with S3ProxyClient.from_outputs(
+            outputs, region=options.region, api_key=options.api_key, pool_size=pool_size
+        ) as client:
             code: int = options.run(client, options)
             return code
     except KeyboardInterrupt:

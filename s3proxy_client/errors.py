@@ -90,6 +90,14 @@ class ConnectionFailedError(S3ProxyError):
     """No usable answer: the connection failed, was dropped or timed out on every attempt."""
 
 
+class IncompleteBodyError(Exception):
+    """A response body shorter (or longer) than announced: the connection broke mid-transfer."""
+
+
+class TransferCancelled(Exception):
+    """The transfer this request belongs to is being cancelled (another part failed, or an interrupt)."""
+
+
 CODE_CLASSES: dict[str, type[S3ProxyError]] = {
     **dict.fromkeys(("NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "NotFound"), NotFoundError),
     **dict.fromkeys(

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-OUTPUT_KEYS = ("url", "rest_api_id", "stage_name", "execution_arn", "role_arn", "policy", "openapi", "routes")
-
 # arn:<partition>:execute-api:<region>:<account>:<api id>/<stage>
 EXECUTION_ARN = re.compile(r"^arn:[\w-]+:execute-api:(?P<region>[a-z0-9-]+):")
 # <api id>.execute-api.<region>.amazonaws.com[.cn], as API Gateway names a stage's invoke host

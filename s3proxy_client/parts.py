@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -16,6 +17,8 @@ MAX_PARTS = 10_000
 DEFAULT_PART_SIZE = 8 * MiB
 DEFAULT_THRESHOLD = 8 * MiB
 DEFAULT_CONCURRENCY = 4
+CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+"""A ranged answer's `Content-Range`: first byte, last byte, and the object's size (`*` when unknown)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ def validate_part_size(part_size: int) -> None:
 def validate_concurrency(concurrency: int) -> None:
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or not 1 <= concurrency <= 64:
         raise ValueError(f"concurrency must be an int from 1 to 64, not {concurrency!r}")
+
+
+def validate_threshold(threshold: int) -> None:
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+        raise ValueError(f"threshold must be an int >= 0, not {threshold!r}")
 
 
 def plan_parts(size: int, part_size: int = DEFAULT_PART_SIZE, max_parts: int | None = MAX_PARTS) -> list[Part]:

@@ -25,7 +25,10 @@ ROUTES = "Routes"
 # The seed's object: its body, and the ETag its listing shows (S3's md5 of the body).
 HELLO = "Hello, World!"
 HELLO_ETAG = '"65a8e27d8879283831b664bd8b7f0ad4"'
-ROUTE = re.compile(r"^(?P<verb>[A-Z]+) (?P<path>/\S*?)(?:\?(?P<selector>\S+))? -> (?P<action>\S+)$")
+# `VERB /path[?query selector][ [header selector]] -> action[+action]`, as the `routes` output lists them.
+ROUTE = re.compile(
+    r"^(?P<verb>[A-Z]+) (?P<path>/\S*?)(?:\?(?P<selector>\S+))?(?: \[(?P<header>[\w-]+)\])? -> (?P<action>\S+)$"
+)
 # API path parameter -> the collection variable that fills it.
 PATH_VARIABLES = {"{folder}": "{{bucket}}", "{item+}": "{{key}}"}
 
@@ -60,8 +63,10 @@ def _request(
     description: str = "",
     tests: list[str] | None = None,
     prerequest: list[str] | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     headers = [{"key": "Content-Type", "value": content_type}] if content_type else []
+    headers += [{"key": name, "value": value} for name, value in (extra_headers or {}).items()]
     if api_key:
         headers.append({"key": "x-api-key", "value": "{{apiKey}}"})
     request: dict[str, Any] = {"method": verb, "header": headers, "url": _url(path, query or {})}
@@ -228,9 +233,13 @@ def _selector_query(selector: str | None) -> dict[str, str]:
         return {}
     if selector == "uploads":
         return {name: value or "" for name, value in MULTIPART_CREATE_QUERY.items()}
-    if selector == "versions":  # valueless, like `uploads`: LocalStack drops an empty value
-        return {"versions": "1"}
+    if selector in ("versions", "delete"):  # valueless, like `uploads`: LocalStack drops an empty value
+        return {selector: "1"}
     return {name: f"{{{{{name}}}}}" for name in selector.split("&")}
+
+
+# DeleteObjects' body: the `{{key}}` of the Routes requests.
+DELETE_OBJECTS_BODY = f'<Delete xmlns="{S3_NS}"><Object><Key>{{{{key}}}}</Key></Object></Delete>'
 
 
 def _route_request(route: str, region: str, api_key: bool) -> dict[str, Any]:
@@ -239,8 +248,18 @@ def _route_request(route: str, region: str, api_key: bool) -> dict[str, Any]:
         raise OutputsError(f"the stack's `routes` output has an entry that is not `VERB /path -> action`: {route!r}")
     verb, path, selector, action = match["verb"], match["path"], match["selector"], match["action"]
     segments = [PATH_VARIABLES.get(part, part) for part in path.strip("/").split("/") if part]
-    body, content_type, tests = None, None, None
-    if (verb, path, selector) == ("PUT", "/{folder}", None):
+    body, content_type, tests, prerequest, extra_headers = None, None, None, None, None
+    if match["header"] == "x-amz-copy-source":
+        extra_headers = {"x-amz-copy-source": "/{{bucket}}/{{sourceKey}}"}
+    elif selector == "delete":
+        body, content_type = DELETE_OBJECTS_BODY, "application/xml"
+        # S3 requires an integrity header on DeleteObjects, and API Gateway drops Content-MD5.
+        prerequest = [
+            "const body = pm.variables.replaceIn(pm.request.body.raw);",
+            "const digest = CryptoJS.SHA256(body).toString(CryptoJS.enc.Base64);",
+            'pm.request.headers.upsert({ key: "x-amz-checksum-sha256", value: digest });',
+        ]
+    elif (verb, path, selector) == ("PUT", "/{folder}", None):
         body, content_type = create_bucket_body(region), "application/xml"
     elif (verb, selector) == ("PUT", None):
         body, content_type = HELLO, "text/plain"
@@ -265,8 +284,10 @@ def _route_request(route: str, region: str, api_key: bool) -> dict[str, Any]:
         body=body,
         content_type=content_type,
         api_key=api_key,
-        description=f"S3 through the API, with the IAM action {action}.",
+        description=f"S3 through the API, with the IAM action {action.replace('+', ' and ')}.",
         tests=tests,
+        prerequest=prerequest,
+        extra_headers=extra_headers,
     )
 
 
@@ -305,7 +326,8 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
     folders.append(
         {
             "name": ROUTES,
-            "description": "One request per route the stack serves; set bucket, key, uploadId and partNumber.",
+            "description": "One request per route the stack serves; "
+            "set its variables (bucket, key, uploadId, partNumber, versionId).",
             "item": [_route_request(route, parsed.region, api_key) for route in parsed.routes],
         }
     )
@@ -318,9 +340,13 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
         *([_variable("apiKey", "", "an API key of the stack (the `api_keys` output)")] if api_key else []),
         _variable("bucket", "", "the bucket ({folder}) of the Routes requests"),
         _variable("key", "", "the object key ({item+}) of the Routes requests, e.g. docs/Readme.txt"),
+        _variable("sourceKey", "", "the key the [x-amz-copy-source] request copies to {{key}} in {{bucket}}"),
         _variable("uploadId", "", "a multipart upload (set by the ?uploads request)"),
         _variable("partNumber", "1", "the part of the ?partNumber&uploadId request"),
         _variable("partETag", "", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        _variable(
+            "versionId", "", "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests"
+        ),
         _variable("walkthroughBucket", "", "set by the walkthrough"),
     ]
     stage = outputs.get("stage_name") or "stage"

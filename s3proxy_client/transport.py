@@ -26,7 +26,9 @@ from botocore.credentials import Credentials
 from .errors import (
     RETRYABLE_CODES,
     ConnectionFailedError,
+    IncompleteBodyError,
     S3ProxyError,
+    TransferCancelled,
     error_for,
     is_error_document,
     is_retryable_status,
@@ -36,14 +38,6 @@ T = TypeVar("T")
 
 SERVICE = "execute-api"
 USER_AGENT = "s3proxy-client/0.1"
-
-
-class IncompleteBodyError(Exception):
-    """A response body shorter (or longer) than announced: the connection broke mid-transfer."""
-
-
-class TransferCancelled(Exception):
-    """The transfer this request belongs to is being cancelled (another part failed, or an interrupt)."""
 
 
 # Failures of the connection itself; the request is sent again (signed anew) after a back-off.

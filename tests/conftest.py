@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pulumi
 import pytest
 from google.protobuf import json_format
@@ -20,11 +21,14 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fakes import FakeS3, Script, client_for, serving
+
 from components import S3ProxyApi
+from s3proxy_client import S3ProxyClient
 from tooling.preview import PreviewMocks
 from tooling.program import run_with_mocks
 
-# Every output of the component and of the program (the issue's eight, and two of the production features).
+# Every output of the component and of the program.
 OUTPUT_NAMES = (
     "url",
     "rest_api_id",
@@ -36,7 +40,9 @@ OUTPUT_NAMES = (
     "routes",
     "api_keys",
     "domain_target",
+    "dashboard_name",
     "deployer_policy",
+    "caller_policy",
 )
 
 
@@ -192,3 +198,29 @@ def moto_url() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# The client's fakes (tests/fakes.py), one fresh server per test; moto's S3 with a fresh bucket.
+@pytest.fixture
+def scripted() -> Iterator[tuple[Script, str]]:
+    script = Script([])
+    with serving(script, "/restapis/abc/dev/_user_request_") as url:
+        yield script, url
+
+
+@pytest.fixture
+def fake_s3() -> Iterator[tuple[FakeS3, str]]:
+    fake = FakeS3([])
+    with serving(fake, "/dev") as url:
+        yield fake, url
+
+
+@pytest.fixture
+def moto(moto_url: str) -> Iterator[tuple[S3ProxyClient, Any, str]]:
+    """Our client and boto3 (the ground truth) on the same moto S3, and a fresh bucket."""
+    s3 = boto3.client(
+        "s3", endpoint_url=moto_url, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    bucket = f"unit-{os.urandom(4).hex()}"
+    s3.create_bucket(Bucket=bucket)
+    yield client_for(moto_url), s3, bucket

@@ -1,6 +1,6 @@
 """Hand-written expectations shared by the offline and the end-to-end tests (never computed by the code under test)."""
 
-# The `routes` output of a stack allowing `s3:*`: the README's route table, in its order.
+# The `routes` output of a stack allowing `s3:*`: docs/design.md's route table, in its order.
 EVERY_ROUTE = [
     "GET / -> s3:ListAllMyBuckets",
     "GET /{folder} -> s3:ListBucket",
@@ -20,4 +20,6 @@ EVERY_ROUTE = [
     "POST /{folder}/{item+}?uploadId -> s3:PutObject",
     "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
     "GET /{folder}/{item+}?uploadId -> s3:ListMultipartUploadParts",
+    "PUT /{folder}/{item+} [x-amz-copy-source] -> s3:PutObject+s3:GetObject",
+    "POST /{folder}?delete -> s3:DeleteObject",
 ]

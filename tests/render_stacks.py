@@ -4,9 +4,10 @@
 
 For a refactor that must not change behaviour: per stack, the stack outputs (the OpenAPI document, the role
 policy, the deployer policy...) and every resource's registration request (type, parent, inputs, dependencies,
-options), sorted by name. The stacks are `Pulumi.dev.yaml`, `Pulumi.prod.yaml`, `examples/embedded`, stack files
-that set the keys those leave unset (both authorizer variants, EDGE and PRIVATE endpoints), and a component whose
-inputs are Outputs, split over managed policies.
+options), sorted by name. The stacks are `Pulumi.dev.yaml`, `Pulumi.prod.yaml`, `examples/embedded`,
+`examples/cognito`, stack files that set the keys those leave unset (both authorizer variants, EDGE and PRIVATE
+endpoints, caller mode with folders, alarms, the API's own settings), and a component whose inputs are Outputs,
+split over managed policies.
 """
 
 from __future__ import annotations
@@ -70,6 +71,33 @@ EXTRA_STACKS: dict[str, dict[str, Any]] = {
         "s3proxy:apiKeyNames": ["a", "b"],
         "s3proxy:apiKeyRateLimit": 3,
     },
+    "caller-alarms": {
+        "aws:region": "us-west-2",
+        "s3proxy:allowedActions": ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject"],
+        "s3proxy:buckets": ["acme-home"],
+        "s3proxy:integrationCredentials": "caller",
+        "s3proxy:callerFolders": "username",
+        "s3proxy:apiDescription": "Home folders",
+        "s3proxy:minimumCompressionSize": 1024,
+        "s3proxy:alarms": True,
+        "s3proxy:alarmServerErrorRate": "0.02",
+        "s3proxy:alarmClientErrorRate": "0.25",
+        "s3proxy:alarmIntegrationLatencyP99Ms": "750.5",
+        "s3proxy:alarmPeriodSeconds": 120,
+        "s3proxy:alarmEvaluationPeriods": 3,
+        "s3proxy:alarmTopicArn": "arn:aws:sns:us-west-2:111122223333:alerts",
+    },
+    "domain-only-alarms": {
+        "aws:region": "eu-west-1",
+        "s3proxy:allowedActions": ["s3:*"],
+        "s3proxy:customDomainName": "files.example.org",
+        "s3proxy:customDomainCertificateArn": CERTIFICATE.replace("us-east-1", "eu-west-1"),
+        "s3proxy:disableExecuteApiEndpoint": True,
+        "s3proxy:minimumCompressionSize": 0,
+        "s3proxy:alarms": True,
+        "s3proxy:corsAllowOrigin": "https://app.example.org",
+        "s3proxy:metadataHeaders": ["x-amz-meta-owner"],
+    },
 }
 
 
@@ -128,10 +156,24 @@ def rendered_with_outputs() -> dict[str, Any]:
                 "metadata_headers": [late("x-amz-meta-Owner")],
                 "access_logs": {"retention_days": late(14)},
                 "api_keys": {"names": ["k"], "quota_limit": late(10), "quota_period": late("week")},
+                "description": late("late description"),
+                "minimum_compression_size": late(2048),
+                "alarms": {"period_seconds": late(600), "topic_arn": late("arn:aws:sns:us-east-1:111122223333:t")},
             },
         )
-        names = ("url", "policy", "openapi", "routes", "api_keys", "domain_target", "deployer_policy")
-        return {name: getattr(api, name) for name in names}
+        caller = S3ProxyApi(
+            "caller",
+            {
+                "allowed_actions": ["s3:GetObject"],
+                "integration_credentials": "caller",
+                "caller_folders": late("userid"),
+            },
+        )
+        names = ("url", "policy", "openapi", "routes", "api_keys", "domain_target", "dashboard_name", "deployer_policy")
+        return {name: getattr(api, name) for name in names} | {
+            f"caller {name}": getattr(caller, name)
+            for name in ("role_arn", "policy", "caller_policy", "deployer_policy")
+        }
 
     outputs, _ = run_with_mocks(program, mocks, project="test", stack="test", config={}, monitor=monitor)
     return {"outputs": outputs, "requests": dict(sorted(monitor.requests.items()))}
@@ -139,7 +181,8 @@ def rendered_with_outputs() -> dict[str, Any]:
 
 def main() -> None:
     rendered = {stack: rendered_stack(stack, ROOT) for stack in ("dev", "prod")}
-    rendered["examples/embedded"] = rendered_stack("dev", ROOT / "examples" / "embedded")
+    for example in ("embedded", "cognito"):
+        rendered[f"examples/{example}"] = rendered_stack("dev", ROOT / "examples" / example)
     for stack, config in EXTRA_STACKS.items():
         with tempfile.TemporaryDirectory() as directory:
             shutil.copy(ROOT / "__main__.py", directory)

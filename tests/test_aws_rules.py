@@ -378,8 +378,17 @@ def test_private_endpoints_are_in_the_document_and_on_the_rest_api_alike():
 # API Gateway drops Content-MD5 from integration requests (Developer Guide, "Amazon API Gateway important
 # notes", the table of headers for REST APIs). S3's flexible checksums (S3 User Guide, "Checking object
 # integrity"; PutObject and UploadPart API reference: x-amz-checksum-crc32/-crc32c/-sha1/-sha256 and
-# x-amz-sdk-checksum-algorithm) are passed instead, so S3 verifies every byte.
-CHECKSUMS = ["x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256"]
+# x-amz-sdk-checksum-algorithm) are passed instead, so S3 verifies every byte. CRC64NVME is the checksum S3
+# computes by default, and every answer carrying a checksum says its type, FULL_OBJECT or COMPOSITE (S3 API
+# reference, "Checksum": ChecksumCRC64NVME, ChecksumType; PutObject's x-amz-checksum-crc64nvme request header
+# and x-amz-checksum-type response header).
+CHECKSUMS = [
+    "x-amz-checksum-crc32",
+    "x-amz-checksum-crc32c",
+    "x-amz-checksum-crc64nvme",
+    "x-amz-checksum-sha1",
+    "x-amz-checksum-sha256",
+]
 
 
 def integration(doc, path, verb):
@@ -398,8 +407,25 @@ def test_body_checksums_reach_s3_and_come_back(verb):
             f"method.request.header.{header}"
         )
     returned = operation["responses"]["default"]["responseParameters"]
-    for header in CHECKSUMS:
+    for header in [*CHECKSUMS, "x-amz-checksum-type"]:
         assert returned[f"method.response.header.{header}"] == f"integration.response.header.{header}"
+
+
+def test_crc64nvme_and_the_checksum_type_pass_wherever_checksums_do():
+    """Without it, a client sending CRC64NVME gets a 400 from S3: its x-amz-sdk-checksum-algorithm arrives,
+    its value does not. Checksums are sent with a body (PutObject, UploadPart: the object PUT) and come back
+    from every object method (S3 API reference: PutObject, GetObject, HeadObject, DeleteObject responses)."""
+    doc = document()
+    put = integration(doc, "/{folder}/{item+}", "put")["requestParameters"]
+    sent = "integration.request.header.x-amz-checksum-crc64nvme"
+    assert put[sent] == "method.request.header.x-amz-checksum-crc64nvme"
+    for verb in ("get", "head", "put", "post", "delete"):
+        returned = integration(doc, "/{folder}/{item+}", verb)["responses"]["default"]["responseParameters"]
+        for header in ("x-amz-checksum-crc64nvme", "x-amz-checksum-type"):
+            assert returned[f"method.response.header.{header}"] == f"integration.response.header.{header}", verb
+    # CreateMultipartUpload's x-amz-checksum-type: whether the upload's checksum is FULL_OBJECT or COMPOSITE.
+    create = integration(doc, "/{folder}/{item+}", "post")["requestParameters"]
+    assert create["integration.request.header.x-amz-checksum-type"] == "method.request.header.x-amz-checksum-type"
 
 
 def test_multipart_create_declares_the_checksum_algorithm_and_reads_return_checksums():
@@ -463,7 +489,8 @@ def test_gateway_errors_carry_the_cors_headers_a_browser_needs_to_read_them():
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         headers = doc["x-amazon-apigateway-gateway-responses"][kind]["responseParameters"]
         assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://app.example.com'"
-        assert "ETag" in headers["gatewayresponse.header.Access-Control-Expose-Headers"]
+        # API Gateway's error type ("x-amzn-ErrorType: ForbiddenException"), not S3's headers: none come back
+        assert headers["gatewayresponse.header.Access-Control-Expose-Headers"] == "'x-amzn-ErrorType'"
     assert "x-amazon-apigateway-gateway-responses" not in document()
 
 

@@ -33,6 +33,9 @@ EXPECTED_ROUTES = {
     ("GET", "/{folder}/{item+}", "GetObjectVersion", "s3:GetObjectVersion"),
     ("HEAD", "/{folder}/{item+}", "HeadObjectVersion", "s3:GetObjectVersion"),
     ("DELETE", "/{folder}/{item+}", "DeleteObjectVersion", "s3:DeleteObjectVersion"),
+    # Server-side copy (also s3:GetObject, on its source) and batch delete.
+    ("PUT", "/{folder}/{item+}", "CopyObject", "s3:PutObject"),
+    ("POST", "/{folder}", "DeleteObjects", "s3:DeleteObject"),
 }
 
 
@@ -40,7 +43,7 @@ def test_catalogue_is_the_route_table():
     assert {(r.verb, r.path, r.operation, r.action) for r in ROUTES} == EXPECTED_ROUTES
 
 
-def test_operations_sharing_a_method_are_told_apart_by_their_query_string():
+def test_operations_sharing_a_method_are_told_apart_by_their_query_string_or_a_header():
     by_method = {}
     for route in ROUTES:
         by_method.setdefault((route.verb, route.path), []).append(route)
@@ -48,9 +51,12 @@ def test_operations_sharing_a_method_are_told_apart_by_their_query_string():
         assert len({r.selector for r in routes}) == len(routes), routes
         assert len({r.s3_path() for r in routes}) == 1  # one integration URI per method
         for route in routes:
-            # the selecting query parameters are passed through to S3
-            wanted = [q for q in route.selector.lstrip("?").split("&") if q]
-            assert set(wanted) <= set(route.query_strings), route
+            # the selecting query parameters, or the selecting header, are passed through to S3
+            if route.selector.startswith(" ["):
+                assert route.selector.strip(" []") in route.request_headers, route
+            else:
+                wanted = [q for q in route.selector.lstrip("?").split("&") if q]
+                assert set(wanted) <= set(route.query_strings), route
     assert len({r.describe() for r in ROUTES}) == len(ROUTES)
 
 
@@ -106,10 +112,40 @@ def test_routes_for_keeps_only_allowed_actions():
 
 
 def test_greedy_item_path_and_parameters():
-    item_routes = [r for r in ROUTES if r.scope is Scope.OBJECT]
+    item_routes = [r for r in ROUTES if r.scope is Scope.OBJECT and r.operation not in ("DeleteObjects", "CopyObject")]
     assert all(r.path == "/{folder}/{item+}" and r.path_parameters == ("folder", "item") for r in item_routes)
     assert all(r.s3_path() == "{bucket}/{object}" for r in item_routes)
     assert all(r.s3_path("uploads/") == "{bucket}/uploads/{object}" for r in item_routes)
+
+
+def test_batch_delete_is_a_bucket_request_granted_on_its_objects():
+    """DeleteObjects is `POST /bucket?delete` on S3, authorized as s3:DeleteObject on each key of its body
+    (DeleteObjects API reference): its path is the bucket's; its grant the objects'."""
+    (batch,) = [r for r in ROUTES if r.operation == "DeleteObjects"]
+    assert (batch.path, batch.s3_path()) == ("/{folder}", "{bucket}")
+    assert resource_arns(batch.scope, ("b",), "aws") == ["arn:aws:s3:::b/*"]
+    assert batch.query_strings == ("delete",)
+
+
+def test_under_a_key_prefix_neither_copy_nor_batch_delete_is_offered():
+    """A copy's source header and a batch's body name keys the integration cannot place under the prefix (a
+    mapping has one source, nothing to prepend): only IAM would confine them, so the routes are left out, as
+    HeadBucket is."""
+    every = {r.operation for r in routes_for(SUPPORTED_ACTIONS)}
+    prefixed = {r.operation for r in routes_for(SUPPORTED_ACTIONS, prefixed=True)}
+    assert every - prefixed == {"HeadBucket", "CopyObject", "DeleteObjects"}
+
+
+def test_copy_exists_only_where_both_its_actions_are_allowed():
+    """CopyObject reads its source (s3:GetObject) and writes its target (s3:PutObject): CopyObject API reference."""
+
+    def copies(actions):
+        return [r.describe() for r in routes_for(actions) if r.operation == "CopyObject"]
+
+    assert copies(("s3:PutObject",)) == copies(("s3:GetObject",)) == []
+    assert copies(("s3:GetObject", "s3:PutObject")) == [
+        "PUT /{folder}/{item+} [x-amz-copy-source] -> s3:PutObject+s3:GetObject"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_outputs_are_registered_and_resolved():
     assert built.outputs["openapi"] == api["body"]
     assert built.outputs["policy"] == built.one(POLICY)["policy"]
     assert "GET /{folder}/{item+} -> s3:GetObject" in built.outputs["routes"]
-    assert len(built.outputs["routes"]) == 18
+    assert len(built.outputs["routes"]) == 20
 
 
 def test_rest_api_is_the_document_regional_and_overwritten():

@@ -73,6 +73,34 @@ BAD_INPUTS = [
     ({"bucket_accounts": ["1234567890123"]}, "bucket_accounts", "12 digits"),
     ({"bucket_accounts": ["12345678901a"]}, "bucket_accounts", "12 digits"),
     ({"bucket_accounts": []}, "bucket_accounts", "must not be empty"),
+    ({"description": ""}, "description", "'' must be a non-empty string"),
+    (
+        {"alarms": {"server_error_rate": 5}},
+        "alarms.server_error_rate",
+        "5 must be a share of requests above 0, at most 1",
+    ),
+    ({"alarms": {"client_error_rate": 0}}, "alarms.client_error_rate", "share of requests above 0"),
+    ({"alarms": {"latency_p99_ms": 0}}, "alarms.latency_p99_ms", "0 must be a number of milliseconds above 0"),
+    ({"alarms": {"integration_latency_p99_ms": "fast"}}, "alarms.integration_latency_p99_ms", "milliseconds"),
+    # API Gateway's metrics have 1-minute resolution (CloudWatch API reference, PutMetricAlarm `Period`).
+    ({"alarms": {"period_seconds": 90}}, "alarms.period_seconds", "90 must be a multiple of 60 seconds, 60 to 86400"),
+    ({"alarms": {"evaluation_periods": 0}}, "alarms.evaluation_periods", "0 must be at least 1 period"),
+    ({"alarms": {"topic_arn": "ops-alerts"}}, "alarms.topic_arn", "'ops-alerts' is not an SNS topic ARN"),
+    ({"alarms": {"thresholds": 1}}, "alarms.thresholds", "unknown input; allowed: server_error_rate"),
+    ({"alarms": "on"}, "alarms", "expected a mapping with server_error_rate"),
+    ({"description": 7}, "description", "must be a non-empty string"),
+    # API Gateway's range for minimumCompressionSize (RestApi, API Gateway API reference): 0 to 10,485,760 bytes.
+    ({"minimum_compression_size": 10485761}, "minimum_compression_size", "must be 0 to 10,485,760 bytes"),
+    ({"minimum_compression_size": -1}, "minimum_compression_size", "must be a non-negative int"),
+    ({"minimum_compression_size": 1.5}, "minimum_compression_size", "must be a non-negative int"),
+    ({"disable_execute_api_endpoint": "yes"}, "disable_execute_api_endpoint", "must be true or false"),
+    # Without its default endpoint, only a custom domain name reaches the API (API Gateway Developer Guide,
+    # rest-api-disable-default-endpoint).
+    (
+        {"disable_execute_api_endpoint": True},
+        "disable_execute_api_endpoint",
+        "needs `custom_domain`: without either endpoint the API is unreachable",
+    ),
     ({"kms_key_arns": ["alias/aws/s3"]}, "kms_key_arns", "KMS key ARN"),
     ({"sse_kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/*"}, "sse_kms_key_arn", "KMS key ARN"),
     ({"metadata_headers": ["x-meta-owner"]}, "metadata_headers", "x-amz-meta-"),
@@ -84,6 +112,8 @@ BAD_INPUTS = [
     ({"api_keys": {"names": ["app/1"]}}, "api_keys.names", "1-64 letters, digits, '.', '_' or '-'"),
     ({"authorization": "CUSTOM"}, "authorizer", "CUSTOM needs `authorizer`"),
     ({"bucket_patterns": ["*"]}, "bucket_patterns", "bucket_patterns"),
+    ({"integration_credentials": "user"}, "integration_credentials", "'user' is not one of role, caller"),
+    ({"caller_folders": "email"}, "caller_folders", "'email' is not one of username, userid, cognito_identity"),
 ]
 
 

@@ -138,7 +138,7 @@ def git(*args: str) -> bytes:
 
 
 def test_git_urls_with_the_subdirectory_install_the_packages(tmp_path):
-    """The README's `pip install "NAME @ git+URL#subdirectory=packaging/NAME"`, from this checkout's
+    """docs/embedding.md's `pip install "NAME @ git+URL#subdirectory=packaging/NAME"`, from this checkout's
     HEAD commit: each installs the committed package. (A `git+file:///` URL has no host, which this
     pip's requirement parser refuses after `NAME @`; the bare URL form is the same install.)"""
     commit = git("rev-parse", "HEAD").decode().strip()

@@ -10,6 +10,7 @@ from tooling.program import ROOT, run_program
 
 EMBEDDED = ROOT / "examples" / "embedded"
 CONSUMER = ROOT / "examples" / "consumer"
+COGNITO = ROOT / "examples" / "cognito"
 
 
 def states(monitor):
@@ -54,3 +55,19 @@ def test_consumer_reads_the_platform_outputs_through_a_stack_reference():
     grant = json.loads(resources["invoke-reports-api"][1]["policy"])["Statement"][0]
     assert grant["Action"] == "execute-api:Invoke"
     assert grant["Resource"] == [f"{platform['execution_arn']}/GET/*/*", f"{platform['execution_arn']}/PUT/*/*"]
+
+
+def test_the_cognito_example_gives_the_pools_authenticated_role_the_per_user_caller_policy():
+    outputs, monitor = run_program("dev", RecordingMocks("us-east-1"), COGNITO)
+    resources = states(monitor)
+    assert not [name for name, (typ, _) in resources.items() if typ == "aws:iam/role:Role" and name.startswith("files")]
+    role_policy = resources["authenticated-files"][1]
+    assert json.loads(role_policy["policy"]) == json.loads(outputs["caller_policy"])
+    objects = json.loads(outputs["caller_policy"])["Statement"][2]
+    assert objects["Resource"] == [f"arn:aws:s3:::{outputs['bucket']}/${{cognito-identity.amazonaws.com:sub}}/*"]
+    trust = json.loads(resources["authenticated"][1]["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["StringEquals"] == {"cognito-identity.amazonaws.com:aud": outputs["identity_pool_id"]}
+    assert trust["Condition"]["ForAnyValue:StringLike"] == {"cognito-identity.amazonaws.com:amr": "authenticated"}
+    attachment = resources["identity-roles"][1]
+    assert attachment["roles"] == {"authenticated": resources["authenticated"][1]["arn"]}
+    assert resources["identities"][1]["allowUnauthenticatedIdentities"] is False

@@ -83,6 +83,10 @@ ACTION_OF = {
     "ListParts": "s3:ListMultipartUploadParts",
 }
 EVERY_ACTION = frozenset(ACTION_OF.values())
+# moto 5.2.5 authorizes an S3 request by its method and path alone (moto/s3/responses.py, ACTION_MAP and
+# `_set_action`): a copy as PutObject on its target, never s3:GetObject on its source, and `POST /bucket?delete`
+# never per key. These two are proven on the ARNs S3 authorizes them on in test_server_side_iam.py.
+PROVEN_BY_POLICY_EVALUATION = frozenset({"CopyObject", "DeleteObjects"})
 LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions")  # narrowed by `s3:prefix` under a key prefix
 
 
@@ -560,6 +564,8 @@ def create_execution_role(iam: Any, admin_arn: str, policy: dict[str, Any]) -> s
 def test_every_catalogue_route_is_probed_with_the_action_aws_authorizes_it_with():
     probed = {probe.operation.removesuffix("V2") for probe in probes()}
     for route in ROUTES:
+        if route.operation in PROVEN_BY_POLICY_EVALUATION:
+            continue
         assert route.operation in probed, route
         assert ACTION_OF.get(route.operation) == route.action, route
 

@@ -14,6 +14,7 @@ import yaml
 from components import S3ProxyApiArgs
 from components.config import MODELS, S3ProxyConfigError, Shape, validate_args
 from components.inputs import (
+    DECIMAL,
     FLAG,
     INPUTS,
     MAP,
@@ -29,6 +30,7 @@ from components.inputs import (
     each,
     each_value,
     stack_args,
+    stack_key_of,
     stack_keys,
     with_stand_ins,
 )
@@ -102,7 +104,15 @@ def test_the_stand_ins_are_derived_with_their_paths():
 
 
 def test_every_stack_key_is_declared_in_pulumi_yaml_with_the_type_it_is_read_as_and_every_declared_key_is_read():
-    declared_as = {TEXT: "string", NUMBER: "integer", WHOLE: "integer", FLAG: "boolean", STRUCTURED: "array"}
+    # A decimal is a number in a string key (Pulumi.yaml's config types have none with a fraction).
+    declared_as = {
+        TEXT: "string",
+        DECIMAL: "string",
+        NUMBER: "integer",
+        WHOLE: "integer",
+        FLAG: "boolean",
+        STRUCTURED: "array",
+    }
     read = {key: how for key, how in stack_keys() if ":" not in key}
     assert sorted(key for key, how in read.items() if how != MAP) == sorted(PULUMI_YAML)
     for key, how in read.items():
@@ -151,6 +161,34 @@ def test_the_authorizer_is_the_lambda_variant_when_its_function_is_set_else_the_
     cognito = {"authorizerUserPoolArns": pools, "authorizerScopes": ["a/b"], "authorizerType": "REQUEST"}
     assert stack_args(reading(cognito))["authorizer"] == {"user_pool_arns": pools, "scopes": ["a/b"]}
     assert "authorizer" not in stack_args(reading({"authorizerType": "REQUEST"}))
+
+
+def test_the_alarms_are_given_by_their_switch_with_whichever_thresholds_are_set():
+    assert stack_args(reading({"alarms": True}))["alarms"] == {}
+    switched_on = stack_args(reading({"alarms": True, "alarmPeriodSeconds": 120, "alarmTopicArn": "t"}))
+    assert switched_on["alarms"] == {"period_seconds": 120, "topic_arn": "t"}
+    assert "alarms" not in stack_args(reading({"alarms": False, "alarmServerErrorRate": 0.1}))
+    assert "alarms" not in stack_args(reading({"alarmServerErrorRate": 0.1}))
+
+
+@pytest.mark.parametrize(
+    ("field", "key"),
+    [
+        ("stage_name", "stageName"),
+        ("region", "aws:region"),
+        ("cors.allow_origin", "corsAllowOrigin"),
+        ("cors.allow_headers", "cors*"),  # no key of its own: the record's keys
+        ("method_throttling", "methodThrottling"),
+        ("method_throttling.GET /{folder}.rate_limit", "methodThrottling"),
+        ("authorizer", "authorizer*"),
+        ("authorizer.type", "authorizerType"),
+        ("alarms", "alarm*"),
+        ("alarms.server_error_rate", "alarmServerErrorRate"),
+        ("args", None),
+    ],
+)
+def test_an_error_names_the_stack_key_of_its_field_or_of_the_record_around_it(field, key):
+    assert stack_key_of(field) == key
 
 
 def test_the_planning_shape_holds_no_input_that_may_be_an_output():
@@ -204,6 +242,7 @@ def test_each_record_of_the_table_has_a_model_with_its_fields():
         == sorted(records)
         == [
             "access_logs",
+            "alarms",
             "api_keys",
             "authorizer",
             "cors",

@@ -139,8 +139,11 @@ def test_response_headers_of_object_routes():
             ("x-amz-version-id", "x-amz-version-id"),
             ("x-amz-checksum-crc32", "x-amz-checksum-crc32"),
             ("x-amz-checksum-crc32c", "x-amz-checksum-crc32c"),
+            ("x-amz-checksum-crc64nvme", "x-amz-checksum-crc64nvme"),
             ("x-amz-checksum-sha1", "x-amz-checksum-sha1"),
             ("x-amz-checksum-sha256", "x-amz-checksum-sha256"),
+            ("x-amz-checksum-type", "x-amz-checksum-type"),
+            ("Expires", "Expires"),  # S3's `response-expires` override (GetObject API reference)
         ]
     }
 
@@ -161,6 +164,15 @@ FAITHFUL = {200, 204, 206, 304, 400, 403, 404, 409, 412, 416, 500, 501, 503}
 def test_faithful_mapping_passes_s3_status_through(code):
     expected = code if code in FAITHFUL else {1: 200, 2: 200, 3: 500, 4: 400, 5: 500}[code // 100]
     assert selected_status(status_selection("faithful"), code) == expected
+
+
+@pytest.mark.parametrize("code", range(100, 600))
+def test_a_method_that_reads_no_object_has_no_partial_not_modified_or_range_status(code):
+    # S3 answers 206, 304 and 416 to GetObject and HeadObject alone (Range and the read conditions): elsewhere they
+    # fall where any other 2xx, 3xx and 4xx does.
+    fallback = {1: 200, 2: 200, 3: 500, 4: 400, 5: 500}[code // 100]
+    expected = code if code in FAITHFUL - {206, 304, 416} else fallback
+    assert selected_status(status_selection("faithful", reads=False), code) == expected
 
 
 @pytest.mark.parametrize("code", range(100, 600))

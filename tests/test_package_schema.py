@@ -94,6 +94,12 @@ INPUT_TYPES: dict[str, dict[str, Any]] = {
     "sse_kms_key_arn": STRING,
     "metadata_headers": STRINGS,
     "authorizer": ref("AuthorizerSettings"),
+    "integration_credentials": STRING,
+    "caller_folders": STRING,
+    "description": STRING,
+    "minimum_compression_size": INTEGER,
+    "disable_execute_api_endpoint": BOOLEAN,
+    "alarms": ref("AlarmSettings"),
 }
 TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
     "ApiKeySettings": (
@@ -116,6 +122,18 @@ TYPES: dict[str, tuple[dict[str, dict[str, Any]], set[str]]] = {
         {"domain_name": STRING, "certificate_arn": STRING, "base_path": STRING},
         {"domain_name", "certificate_arn"},
     ),
+    "AlarmSettings": (
+        {
+            "server_error_rate": NUMBER,
+            "latency_p99_ms": NUMBER,
+            "client_error_rate": NUMBER,
+            "integration_latency_p99_ms": NUMBER,
+            "period_seconds": INTEGER,
+            "evaluation_periods": INTEGER,
+            "topic_arn": STRING,
+        },
+        set(),
+    ),
     "AuthorizerSettings": (
         {
             "user_pool_arns": STRINGS,
@@ -132,9 +150,13 @@ OUTPUT_TYPES: dict[str, dict[str, Any]] = dict.fromkeys(ISSUE_OUTPUTS, STRING) |
     "routes": STRINGS,
     "api_keys": STRING_MAP,
     "domain_target": STRING,
+    "dashboard_name": STRING,
     "deployer_policy": STRING,
+    "caller_policy": STRING,
 }
-OPTIONAL_OUTPUTS = {"domain_target"}  # `Output[str | None]`: none without a custom domain
+# `Output[str | None]`: none without a custom domain or alarms; no role or its policy in caller mode; no caller policy
+# for callers that are not IAM principals.
+OPTIONAL_OUTPUTS = {"domain_target", "dashboard_name", "role_arn", "policy", "caller_policy"}
 
 
 def camel(name: str) -> str:
@@ -309,6 +331,22 @@ PLAINNESS: dict[str, list[bool]] = {
     "allowedSourceCidrs": INPUT_LIST,
     "vpcEndpointIds": INPUT_LIST,
     "bucketAccounts": INPUT_LIST,
+    "description": INPUT,
+    "minimumCompressionSize": INPUT,
+    "disableExecuteApiEndpoint": [True],  # checked against customDomain at construction
+    "alarms": [True],
+    **{
+        f"AlarmSettings.{name}": INPUT
+        for name in (
+            "serverErrorRate",
+            "latencyP99Ms",
+            "clientErrorRate",
+            "integrationLatencyP99Ms",
+            "periodSeconds",
+            "evaluationPeriods",
+            "topicArn",
+        )
+    },
     "endpointType": [True],
     "apiKeys": [True],
     "cors": [True],
@@ -317,6 +355,8 @@ PLAINNESS: dict[str, list[bool]] = {
     "customDomain": [True],
     "webAclArn": INPUT,
     "stageVariables": [True, False],
+    "integrationCredentials": [True],
+    "callerFolders": INPUT,
     "ApiKeySettings.names": PLAIN_LIST,
     "ApiKeySettings.quotaLimit": INPUT,
     "ApiKeySettings.quotaPeriod": INPUT,

@@ -36,7 +36,7 @@ from components.policy_split import (
     plan_managed_policies,
     split_policy,
 )
-from tooling.preview import ACCOUNT_ID
+from tooling.placeholders import ACCOUNT_ID
 from tooling.program import run_with_mocks
 
 FOREIGN_ACTIONS = ["s3:GetObjectAcl", "s3:PutBucketPolicy", "s3:*"]

@@ -110,7 +110,7 @@ def test_one_request_per_deployed_route_and_only_those():
         "{{baseUrl}}/{{bucket}}/{{key}}",
     ]
     every = folders(build_collection(EVERYTHING))["Routes"]
-    assert len(every) == 18 == len(EVERYTHING["routes"])
+    assert len(every) == 20 == len(EVERYTHING["routes"])
     raws = {r["name"]: r["request"]["url"]["raw"] for r in every}
     assert raws["GET /{folder}?versions"] == "{{baseUrl}}/{{bucket}}?versions=1"
     assert raws["DELETE /{folder}/{item+}?versionId"] == "{{baseUrl}}/{{bucket}}/{{key}}?versionId={{versionId}}"
@@ -416,6 +416,16 @@ def test_every_route_request_names_its_action_and_carries_what_s3_needs():
             "s3:ListMultipartUploadParts",
             [],
         ),
+        ("PUT /{folder}/{item+} [x-amz-copy-source]", obj, [], None, None, "s3:PutObject and s3:GetObject", []),
+        (
+            "POST /{folder}?delete",
+            f"{base}?delete=1",
+            [("delete", "1")],
+            "application/xml",
+            '<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>{{key}}</Key></Object></Delete>',
+            "s3:DeleteObject",
+            [],
+        ),
     ]
     actual = []
     for item in folders(build_collection(EVERYTHING))["Routes"]:
@@ -458,15 +468,34 @@ def test_the_collection_variables_say_what_to_set_and_the_folders_what_they_hold
         ("sessionToken", "", "string", "its session token, for temporary credentials (else empty)"),
         ("bucket", "", "string", "the bucket ({folder}) of the Routes requests"),
         ("key", "", "string", "the object key ({item+}) of the Routes requests, e.g. docs/Readme.txt"),
+        ("sourceKey", "", "string", "the key the [x-amz-copy-source] request copies to {{key}} in {{bucket}}"),
         ("uploadId", "", "string", "a multipart upload (set by the ?uploads request)"),
         ("partNumber", "1", "string", "the part of the ?partNumber&uploadId request"),
         ("partETag", "", "string", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        (
+            "versionId",
+            "",
+            "string",
+            "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests",
+        ),
         ("walkthroughBucket", "", "string", "set by the walkthrough"),
     ]
     assert [(folder["name"], folder["description"]) for folder in collection["item"]] == [
         ("Walkthrough", "The seed's calls in order, each checked with pm.test; it deletes what it creates."),
-        ("Routes", "One request per route the stack serves; set bucket, key, uploadId and partNumber."),
+        (
+            "Routes",
+            "One request per route the stack serves; set its variables (bucket, key, uploadId, partNumber, versionId).",
+        ),
     ]
+
+
+def test_every_variable_the_collection_uses_is_declared():
+    """Postman resolves an undeclared `{{name}}` to the literal text: the request goes out with `{{versionId}}`
+    in its query string. Every `{{name}}` and every name a script sets must be a collection variable."""
+    text = json.dumps(build_collection(EVERYTHING | {"api_keys": "[secret]"}))
+    used = set(re.findall(r"\{\{(\w+)\}\}", text)) | set(re.findall(r"collectionVariables\.set\(\\\"(\w+)", text))
+    declared = {variable["key"] for variable in build_collection(EVERYTHING | {"api_keys": "[secret]"})["variable"]}
+    assert "versionId" in used and used <= declared, sorted(used - declared)
     keyed = build_collection(EVERYTHING | {"api_keys": "[secret]"})
     assert ("apiKey", "an API key of the stack (the `api_keys` output)") in [
         (v["key"], v["description"]) for v in keyed["variable"]
@@ -498,3 +527,20 @@ def test_the_collection_is_named_after_the_api_and_its_stage():
     assert build_collection(EVERYTHING)["info"]["name"] == "S3ProxyApi abc123 dev"
     bare = {name: value for name, value in EVERYTHING.items() if name not in ("rest_api_id", "stage_name")}
     assert build_collection(bare)["info"]["name"] == "S3ProxyApi stage"
+
+
+def test_the_copy_request_names_its_source_and_the_batch_delete_signs_its_body():
+    """CopyObject is PutObject's method with `x-amz-copy-source: /bucket/key`; DeleteObjects needs an integrity
+    header S3 checks (DeleteObjects API reference: Content-MD5 or an x-amz-checksum-*), and API Gateway drops
+    Content-MD5, so the request's pre-request script sets x-amz-checksum-sha256 of the body it sends."""
+    routes = {item["name"]: item for item in folders(build_collection(EVERYTHING))["Routes"]}
+    copy = routes["PUT /{folder}/{item+} [x-amz-copy-source]"]["request"]
+    assert {h["key"]: h["value"] for h in copy["header"]} == {"x-amz-copy-source": "/{{bucket}}/{{sourceKey}}"}
+    assert "body" not in copy
+    batch = routes["POST /{folder}?delete"]
+    (script,) = [event["script"]["exec"] for event in batch["event"] if event["listen"] == "prerequest"]
+    assert script[:2] == [
+        "const body = pm.variables.replaceIn(pm.request.body.raw);",
+        "const digest = CryptoJS.SHA256(body).toString(CryptoJS.enc.Base64);",
+    ]
+    assert 'key: "x-amz-checksum-sha256", value: digest' in script[2]

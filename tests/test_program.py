@@ -48,6 +48,7 @@ def test_prod_stack_is_scoped_throttled_and_traced():
         "PUT /{folder}/{item+}?partNumber&uploadId -> s3:PutObject",
         "POST /{folder}/{item+}?uploadId -> s3:PutObject",
         "DELETE /{folder}/{item+}?uploadId -> s3:AbortMultipartUpload",
+        "PUT /{folder}/{item+} [x-amz-copy-source] -> s3:PutObject+s3:GetObject",  # it reads and writes objects
     ]
     statements = json.loads(outputs["policy"])["Statement"]
     assert {json.dumps(s["Resource"]) for s in statements} == {

@@ -114,3 +114,96 @@ def test_make_ups_deploy_stops_before_provisioning_anything(tmp_path):
     assert done.stderr.strip().splitlines()[-1] == f"error: {TYPO}"
     assert "Traceback" not in done.stderr and done.stdout == ""
     assert not (tmp_path / ".local" / "typo" / "deployment.json").exists()
+
+
+# A bad value is one line naming the stack key the user wrote (not the component's Python field) and what is
+# allowed; nothing is registered. Messages after the key are the component's (components/config.py).
+BAD_VALUES = [
+    (
+        {"s3proxy:buckets": ["Bad_Bucket!"]},
+        "stack config s3proxy:buckets: 'Bad_Bucket!' is not a valid S3 bucket name: 3-63 characters",
+    ),
+    (
+        {"s3proxy:allowedActions": ["s3:GetObjekt"]},
+        "stack config s3proxy:allowedActions: 's3:GetObjekt' matches no supported action; supported: s3:ListAllMy",
+    ),
+    ({"s3proxy:stageName": "my stage"}, "stack config s3proxy:stageName: 'my stage' must be 1-128 characters"),
+    (
+        {"s3proxy:corsAllowOrigin": "ftp://x y"},
+        "stack config s3proxy:corsAllowOrigin: 'ftp://x y' must be '*' or one origin",
+    ),
+    ({"s3proxy:apiKeyNames": ["a b"]}, "stack config s3proxy:apiKeyNames: 'a b' must be 1-64 letters"),
+    (
+        {"s3proxy:accessLogRetentionDays": 8},
+        "stack config s3proxy:accessLogRetentionDays: 8 is not a CloudWatch Logs retention",
+    ),
+    ({"s3proxy:authorization": "CUSTOM"}, "stack config s3proxy:authorizer*: CUSTOM needs `authorizer`"),
+    (
+        {"s3proxy:methodThrottling": {"GET /nowhere": {"rate_limit": 1}}},
+        "stack config s3proxy:methodThrottling: 'GET /nowhere' is not a method of this API",
+    ),
+    ({"aws:region": "mars-north-1"}, "stack config aws:region: "),
+    (
+        {"s3proxy:alarms": True, "s3proxy:alarmServerErrorRate": "lots"},
+        "stack config s3proxy:alarmServerErrorRate: 'lots' must be a share of requests above 0",
+    ),
+    (
+        {"s3proxy:integrationCredentials": "caller", "s3proxy:authorization": "NONE"},
+        "stack config s3proxy:authorization: must be AWS_IAM with `integration_credentials` = caller",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "expected"), BAD_VALUES, ids=[next(iter(c)) for c, _ in BAD_VALUES])
+def test_a_bad_value_names_its_stack_key_and_nothing_is_registered(tmp_path, config, expected):
+    mocks = RecordingMocks("us-east-1")
+    with pytest.raises(pulumi.RunError) as raised:
+        run_program("typo", mocks, project(tmp_path, BASE | config))
+    assert str(raised.value).startswith(expected), str(raised.value)
+    assert "\n" not in str(raised.value) and mocks.registrations == []
+
+
+def other_lines(stderr: str) -> list[str]:
+    """stderr without make's own `make: *** [Makefile:..] Error 1`."""
+    return [line for line in stderr.splitlines() if not line.startswith("make: ***")]
+
+
+def test_make_preview_of_a_bad_value_is_one_line_and_s3proxy_debug_shows_the_traceback(tmp_path):
+    project(tmp_path, BASE | {"s3proxy:stageName": "my stage"})
+    command = ["make", "-s", "preview", "STACK=typo", f"PROJECT={tmp_path}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode != 0 and done.stdout == ""
+    [line] = other_lines(done.stderr)
+    assert line.startswith("error: stack config s3proxy:stageName: 'my stage' must be 1-128 characters")
+
+    debug = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=os.environ | {"S3PROXY_DEBUG": "1"})
+    assert debug.returncode != 0 and "Traceback (most recent call last)" in debug.stderr
+
+
+def test_make_up_of_a_bad_value_is_one_line_before_any_aws_call(tmp_path):
+    """Nothing listens on the endpoint: a line about the key, not a connection error, shows nothing was tried."""
+    project(tmp_path, BASE | {"s3proxy:buckets": ["Bad_Bucket!"]})
+    env = os.environ | {"LOCALSTACK_ENDPOINT": f"http://127.0.0.1:{unused_port()}"}
+    command = [sys.executable, "-m", "tooling.deploy", "up", "--stack", "typo", "--cwd", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1].startswith("error: stack config s3proxy:buckets: 'Bad_Bucket!' ")
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_value_resolved_from_another_resources_output_is_named_once(tmp_path):
+    """The embedding example with its bucket named `Bad_Bucket!`: the name reaches the component as an Output,
+    checked when it resolves, and the SDK wraps that error once per input it flows into."""
+    shutil.copy(ROOT / "examples/embedded/Pulumi.yaml", tmp_path)
+    program = (ROOT / "examples/embedded/__main__.py").read_text()
+    (tmp_path / "__main__.py").write_text(
+        program.replace('Bucket("reports", ', 'Bucket("reports", bucket="Bad_Bucket!", ')
+    )
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    command = [sys.executable, "-m", "tooling.preview", "--stack", "dev", "--cwd", str(tmp_path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "error: S3ProxyApi: invalid `buckets`: 'Bad_Bucket!' is not a valid S3 bucket name: 3-63 characters of "
+        "lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
+    ]

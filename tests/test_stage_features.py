@@ -93,11 +93,76 @@ def test_cors_adds_preflight_and_origin_headers():
             "'https://app.example.com'"
         )
     assert "Access-Control-Expose-Headers" in get["responses"]["404"]["headers"]
-    # What a browser script may read of an answer: its ETag and size, the range served, dates.
+    # What a browser script may read of an answer: every header the answer passes back from S3 but those any
+    # script reads unexposed (Fetch standard, "CORS-safelisted response-header name": Content-Type,
+    # Content-Length, Last-Modified, Cache-Control...).
     exposed = get["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
-    assert exposed["method.response.header.Access-Control-Expose-Headers"] == (
-        "'ETag,Content-Length,Content-Range,Last-Modified,Timestamp'"
-    )
+    assert exposed["method.response.header.Access-Control-Expose-Headers"].strip("'").split(",") == [
+        "Timestamp",
+        "Date",
+        "ETag",
+        "Accept-Ranges",
+        "Content-Range",
+        "Content-Disposition",
+        "Content-Encoding",
+        "x-amz-version-id",
+        "x-amz-checksum-crc32",
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-crc64nvme",
+        "x-amz-checksum-sha1",
+        "x-amz-checksum-sha256",
+        "x-amz-checksum-type",
+    ]
+
+
+# Prod's PUT accepts x-amz-meta-uploaded-by and the checksums, and its reads return them: a browser sends a
+# header only when the preflight's Access-Control-Allow-Headers names it, and a script reads a response header
+# only when Access-Control-Expose-Headers names it (Fetch standard, "CORS protocol": "CORS-preflight fetch",
+# "Access-Control-Expose-Headers"; API Gateway Developer Guide, "Enabling CORS for a REST API resource").
+PROD_LIKE = {
+    "allowed_actions": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListBucket"],
+    "metadata_headers": ["x-amz-meta-uploaded-by"],
+    "cors": {"allow_origin": "https://app.acme.example"},
+    "api_keys": {"names": ["web-app"]},
+}
+
+
+def test_the_cors_lists_follow_what_the_routes_map():
+    doc = render_openapi(validate_args(PROD_LIKE), title="t", region="eu-west-1", role_arn=ROLE)
+    item = doc["paths"]["/{folder}/{item+}"]
+    for path in doc["paths"].values():  # one list for the whole API: a browser's request goes to any path
+        allowed = path["options"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+        assert allowed["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",") == [
+            *("Authorization", "Content-Type", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"),
+            *("X-Api-Key", "Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"),
+            *("x-amz-checksum-mode", "Content-Disposition", "Cache-Control", "Content-Encoding"),
+            *("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme", "x-amz-checksum-sha1"),
+            *("x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"),
+            # CopyObject's (GetObject and PutObject allowed): its source, source conditions and metadata directive
+            *("x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"),
+            *("x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
+            *("x-amz-metadata-directive", "x-amz-meta-uploaded-by"),
+            *("x-amz-checksum-algorithm", "x-amz-checksum-type"),
+        ]
+    read = item["get"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+    exposed = read["method.response.header.Access-Control-Expose-Headers"].strip("'").split(",")
+    assert {"ETag", "x-amz-version-id", "x-amz-checksum-crc64nvme", "x-amz-checksum-type"} <= set(exposed)
+    assert "x-amz-meta-uploaded-by" in exposed
+    written = item["put"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+    exposed = written["method.response.header.Access-Control-Expose-Headers"].strip("'").split(",")
+    assert {"ETag", "x-amz-version-id", "x-amz-checksum-sha256", "x-amz-checksum-crc64nvme"} <= set(exposed)
+
+
+def test_cors_inputs_add_headers_to_the_derived_lists():
+    extra = PROD_LIKE | {"cors": {"allow_origin": "*", "allow_headers": ["X-Trace"], "expose_headers": ["X-Trace"]}}
+    doc = render_openapi(validate_args(extra), title="t", region="eu-west-1", role_arn=ROLE)
+    item = doc["paths"]["/{folder}/{item+}"]
+    preflight = item["options"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+    allowed = preflight["method.response.header.Access-Control-Allow-Headers"].strip("'").split(",")
+    assert allowed[-1] == "X-Trace" and "x-amz-meta-uploaded-by" in allowed
+    read = item["get"]["x-amazon-apigateway-integration"]["responses"]["default"]["responseParameters"]
+    exposed = read["method.response.header.Access-Control-Expose-Headers"].strip("'").split(",")
+    assert exposed[-1] == "X-Trace" and "ETag" in exposed
 
 
 def test_access_logs_go_to_a_log_group_as_json():
@@ -281,7 +346,21 @@ def test_the_preflight_of_the_object_path_is_exactly_a_mock_answering_the_cors_h
     headers = {
         "Access-Control-Allow-Origin": "'*'",
         "Access-Control-Allow-Methods": "'GET,HEAD,PUT,POST,OPTIONS'",  # GetObject, HeadObject, PutObject and multipart
-        "Access-Control-Allow-Headers": "'Authorization,X-Custom'",  # each once, in the order given
+        # the headers browsers authenticate with, those the methods pass to S3, then the ones given, each once
+        "Access-Control-Allow-Headers": "'"
+        + ",".join(
+            [
+                *("Authorization", "Content-Type", "X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"),
+                *("X-Api-Key", "Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"),
+                *("x-amz-checksum-mode", "Content-Disposition", "Cache-Control", "Content-Encoding"),
+                *("x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-crc64nvme"),
+                *("x-amz-checksum-sha1", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"),
+                *("x-amz-copy-source", "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match"),
+                *("x-amz-copy-source-if-modified-since", "x-amz-copy-source-if-unmodified-since"),
+                *("x-amz-metadata-directive", "x-amz-checksum-algorithm", "x-amz-checksum-type", "X-Custom"),
+            ]
+        )
+        + "'",
         "Access-Control-Max-Age": "'60'",
     }
     assert doc["paths"]["/{folder}/{item+}"]["options"] == {

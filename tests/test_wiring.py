@@ -20,6 +20,11 @@ EVERYTHING = ALL | {
     "access_logs": {"retention_days": 7},
     "custom_domain": {"domain_name": "files.example.com", "certificate_arn": CERT},
     "web_acl_arn": ACL,
+    "alarms": {
+        "client_error_rate": 0.2,
+        "integration_latency_p99_ms": 1000,
+        "topic_arn": "arn:aws:sns:us-east-1:123456789012:ops",
+    },
 }
 
 # Every resource type the component can register, by whether AWS lets it carry tags (checked against
@@ -32,6 +37,7 @@ TAGGABLE = {
     "aws:apigateway/usagePlan:UsagePlan",
     "aws:apigateway/apiKey:ApiKey",
     "aws:apigateway/domainName:DomainName",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
 }
 UNTAGGABLE = {
     "aws:iam/rolePolicy:RolePolicy",
@@ -40,6 +46,7 @@ UNTAGGABLE = {
     "aws:apigateway/usagePlanKey:UsagePlanKey",
     "aws:apigateway/basePathMapping:BasePathMapping",
     "aws:wafv2/webAclAssociation:WebAclAssociation",
+    "aws:cloudwatch/dashboard:Dashboard",
 }
 CLASSES: dict[str, Any] = {
     "aws:iam/role:Role": aws.iam.Role,
@@ -55,6 +62,8 @@ CLASSES: dict[str, Any] = {
     "aws:apigateway/usagePlanKey:UsagePlanKey": aws.apigateway.UsagePlanKey,
     "aws:apigateway/basePathMapping:BasePathMapping": aws.apigateway.BasePathMapping,
     "aws:wafv2/webAclAssociation:WebAclAssociation": aws.wafv2.WebAclAssociation,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": aws.cloudwatch.MetricAlarm,
+    "aws:cloudwatch/dashboard:Dashboard": aws.cloudwatch.Dashboard,
 }
 
 

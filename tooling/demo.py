@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from .deploy import record_path
+from .report import reporting_errors
 from .signed import SignedApi
 
 SHOWN_HEADERS = ("Content-Type", "Content-Length", "ETag", "Timestamp", "Last-Modified")
@@ -127,4 +128,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reporting_errors(main))

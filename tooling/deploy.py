@@ -16,24 +16,21 @@ as the engine does: `up` again continues, `down` deletes it all.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from .localstack import LocalStackMocks, PlanMocks, Step, UnsupportedResourceError, default_endpoint
+from .engine import Planner, Provisioning, Step, UnsupportedResourceError, plan_lines, record_path
+from .localstack import default_endpoint, disabled_services
 from .program import ROOT, StackOutputs, run_program, run_reporting_errors, stack_config
+from .provisioners import REGISTRY, supported_types
+from .report import reporting_errors
 from .state import StackState
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def record_path(stack: str, root: Path = ROOT) -> Path:
-    return root / ".local" / stack / "deployment.json"
 
 
 def load_state(stack: str, root: Path, endpoint: str | None = None) -> StackState:
@@ -51,19 +48,24 @@ def load_state(stack: str, root: Path, endpoint: str | None = None) -> StackStat
 
 def plan(stack: str, root: Path = ROOT) -> tuple[list[Step], list[tuple[str, str]]]:
     """The steps `up` would take against the recorded state (all creations without one), and the
-    (type, name) of every resource LocalStack cannot hold. No call is made."""
+    (type, name) of every resource no provisioner can make. No call is made. A program that fails
+    after registering such a resource (its placeholder outputs may not pass the program's own
+    checks) is refused for that resource first."""
     region = stack_config(stack, root).get("aws:region", "us-east-1")
-    mocks = PlanMocks(StackState.load(record_path(stack, root)), region, root)
-    run_program(stack, mocks, root, mocks.monitor)
-    return mocks.steps + mocks.deletions(), mocks.unsupported
+    planner = Planner(StackState.load(record_path(stack, root)), region, root)
+    try:
+        run_program(stack, planner, root, planner.monitor)
+    except Exception as error:
+        if planner.unsupported:
+            raise refusal(planner.unsupported) from error
+        raise
+    return planner.steps + planner.deletions(), planner.unsupported
 
 
-def refuse_unsupported(unsupported: list[tuple[str, str]]) -> None:
-    from .resources import supported_types
-
+def refusal(unsupported: list[tuple[str, str]]) -> UnsupportedResourceError:
     types = sorted({typ for typ, _ in unsupported})
     names = ", ".join(f"{name} ({typ})" for typ, name in unsupported)
-    raise UnsupportedResourceError(
+    return UnsupportedResourceError(
         f"LocalStack cannot hold resource types {', '.join(types)} (resources: {names}); nothing was created. "
         f"Run with --skip-unsupported (make up SKIP_UNSUPPORTED=1) to deploy the rest without them. "
         f"Supported types: {', '.join(supported_types())}"
@@ -73,19 +75,23 @@ def refuse_unsupported(unsupported: list[tuple[str, str]]) -> None:
 def up(stack: str, root: Path = ROOT, endpoint: str | None = None, skip_unsupported: bool = False) -> StackOutputs:
     """Bring the stack's LocalStack deployment to what the program registers; return its outputs."""
     state = load_state(stack, root, endpoint)
-    mocks = LocalStackMocks(state, skip_unsupported, log)
-    mocks.recover()
-    mocks.refresh()
-    _, unsupported = plan(stack, root)
+    provisioning = Provisioning(state, root, skip_unsupported=skip_unsupported, log=log)
+    provisioning.recover()
+    provisioning.refresh()
+    steps, unsupported = plan(stack, root)
+    provisioning.unavailable = frozenset(disabled_services(state.endpoint))
+    unsupported += [
+        (s.type, s.name) for s in steps if s.op != "-" and REGISTRY[s.type].service in provisioning.unavailable
+    ]
     if unsupported and not skip_unsupported:
-        refuse_unsupported(unsupported)
+        raise refusal(unsupported)
     state.save()
     log(f"Updating stack {stack} in LocalStack ({state.endpoint}, {state.region})")
-    outputs, _ = run_program(stack, mocks, root, mocks.monitor)
-    mocks.delete_unregistered()
+    outputs, _ = run_program(stack, provisioning, root, provisioning.monitor)
+    provisioning.delete_unregistered()
     state.outputs = outputs
     state.save()
-    unchanged = len(state.resources) - sum(1 for line in mocks.steps if line.op != " ")
+    unchanged = len(state.resources) - sum(1 for line in provisioning.steps if line.op != " ")
     log(f"Resources: {len(state.resources)} ({max(unchanged, 0)} unchanged)")
     return outputs
 
@@ -97,37 +103,19 @@ def down(stack: str, root: Path = ROOT, endpoint: str | None = None) -> bool:
         return False
     state = load_state(stack, root, endpoint)
     log(f"Destroying stack {stack} in LocalStack ({state.endpoint})")
-    LocalStackMocks(state, log=log).destroy()
+    Provisioning(state, root, log=log).destroy()
     path.unlink()
     return True
 
 
-WORDS = {"+": "create", "~": "update", "+-": "replace", "-": "delete", " ": "same"}
-
-
-def shown(value: Any) -> str:
-    """A value as the diff shows it: long text by size and digest."""
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    if len(text) <= 80:
-        return text
-    return f"<{len(text)} bytes, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]}>"
-
-
-def plan_lines(steps: list[Step]) -> list[str]:
-    """`pulumi preview --diff`'s view: one line per resource, the changed inputs under it."""
-    lines = [f"     {'Type':<50} {'Name':<36} Plan"]
-    for step in steps:
-        info = f"  [diff: {' '.join('~' + key for key in step.changed)}]" if step.changed else ""
-        lines.append(f" {step.op:<3} {step.type:<50} {step.name:<36} {WORDS[step.op]}{info}")
-        for key in step.changed:
-            if key == "*":
-                lines.append("       (an interrupted update: every input is applied again)")
-                continue
-            old, new = (step.old or {}).get(key), (step.new or {}).get(key)
-            lines.append(f"       {'~' if step.op == '~' else '+-'} {key}: {shown(old)} => {shown(new)}")
-    counts = {op: sum(1 for step in steps if step.op == op) for op in WORDS}
-    summary = [f"{op} {counts[op]} to {WORDS[op]}" for op in ("+", "~", "+-", "-") if counts[op]]
-    lines.append(f"\nResources:\n    {', '.join(summary) or 'no changes'}; {counts[' ']} unchanged")
+def preview(stack: str, root: Path = ROOT) -> list[str]:
+    """`pulumi preview --diff`'s lines: the plan against the recorded state (or against none)."""
+    steps, unsupported = plan(stack, root)
+    recorded = record_path(stack, root).is_file()
+    lines = [f"Previewing update ({stack}) against {'its recorded state' if recorded else 'no state'}:", ""]
+    lines += plan_lines(steps)
+    if unsupported:
+        lines.append(f"\nLocalStack cannot hold: {', '.join(f'{name} ({typ})' for typ, name in unsupported)}")
     return lines
 
 
@@ -145,12 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"Stack {options.stack} has no LocalStack deployment: nothing to destroy")
         return 0
     if options.command == "preview":
-        steps, unsupported = plan(options.stack, options.cwd)
-        recorded = record_path(options.stack, options.cwd).is_file()
-        print(f"Previewing update ({options.stack}) against {'its recorded state' if recorded else 'no state'}:\n")
-        print("\n".join(plan_lines(steps)))
-        if unsupported:
-            print(f"\nLocalStack cannot hold: {', '.join(f'{name} ({typ})' for typ, name in unsupported)}")
+        print("\n".join(preview(options.stack, options.cwd)))
         return 0
     try:
         outputs = run_reporting_errors(
@@ -164,4 +147,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(reporting_errors(main))

@@ -38,6 +38,13 @@ class Target:
     child forked after it ran."""
 
 
+# The client's offline tests: one file per job (tests/test_client_*.py), the CLI's and the Postman collection's.
+CLIENT_TESTS = (
+    *sorted(path.relative_to(ROOT).as_posix() for path in ROOT.glob("tests/test_client_*.py")),
+    "tests/test_cli.py",
+    "tests/test_cli_recursive.py",
+    "tests/test_postman.py",
+)
 TARGETS = (
     Target(
         "components",
@@ -57,11 +64,13 @@ TARGETS = (
             "tests/test_provider_rules.py",
             "tests/test_production_buckets.py",
             "tests/test_program.py",
+            "tests/test_caller_mode.py",
+            "tests/test_caller_folders.py",
         ),
         0.90,
         "forkserver",
     ),
-    Target("s3proxy_client", ("tests/test_client.py", "tests/test_postman.py"), 0.85),
+    Target("s3proxy_client", CLIENT_TESTS, 0.85),
 )
 # What the tests import or read besides the package under test and tests/ (which mutmut copies itself).
 ALSO_COPY = (

@@ -13,6 +13,7 @@ import contextvars
 import importlib
 import importlib.util
 import json
+import os
 import runpy
 import sys
 from collections.abc import Callable
@@ -36,14 +37,20 @@ def provider_id(reference: str | None) -> str:
     return (reference or "").rpartition("::")[2]
 
 
+def read_yaml(path: Path) -> Any:
+    """A YAML file through libyaml's loader where PyYAML has it (several times faster: `up` reads
+    the project and stack files on every run of the program)."""
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def project_name(root: Path = ROOT) -> str:
-    return str(yaml.safe_load((root / "Pulumi.yaml").read_text())["name"])
+    return str(read_yaml(root / "Pulumi.yaml")["name"])
 
 
 def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     """The stack's config as the CLI passes it to a program: `namespace:key` -> string (JSON for
     lists, maps, numbers and booleans); a stack file's key without a namespace is the project's."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = read_yaml(root / "Pulumi.yaml")
     values: dict[str, Any] = {
         f"{project['name']}:{key}": declaration["default"]
         for key, declaration in (project.get("config") or {}).items()
@@ -53,7 +60,7 @@ def stack_config(stack: str, root: Path = ROOT) -> dict[str, str]:
     if not stack_file.is_file():
         stacks = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack {stack!r}: {stack_file.name} does not exist (stacks: {', '.join(stacks)})")
-    for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
+    for key, value in ((read_yaml(stack_file) or {}).get("config") or {}).items():
         values[key if ":" in key else f"{project['name']}:{key}"] = value
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in values.items()}
 
@@ -132,10 +139,12 @@ def _silence_unretrieved(error: BaseException) -> None:
 
 def run_reporting_errors(run: Callable[[], T]) -> T:
     """`run()`; a `pulumi.RunError` (the program's own refusal, e.g. a mistyped config key) ends the
-    process with its message and no traceback, as the CLI's Python host reports it."""
+    process with its message and no traceback, as the CLI's Python host reports it (S3PROXY_DEBUG=1 shows it)."""
     try:
         return run()
     except pulumi.RunError as error:
+        if os.environ.get("S3PROXY_DEBUG"):
+            raise
         sys.exit(f"error: {error}")
 
 
@@ -152,14 +161,54 @@ def provide_checkout_as_installed_package() -> None:
 SECRET = "[secret]"  # how `pulumi stack output --json` shows a secret without --show-secrets
 
 
+def project_virtualenv(root: Path) -> Path | None:
+    """The project's own virtualenv, where `pulumi up` runs its program: Pulumi.yaml's
+    `runtime.options.virtualenv`, else `venv` or `.venv` in the project directory (when it exists)."""
+    runtime = read_yaml(root / "Pulumi.yaml").get("runtime")
+    declared = ((runtime or {}).get("options") or {}).get("virtualenv") if isinstance(runtime, dict) else None
+    for candidate in [declared] if declared else ["venv", ".venv"]:
+        if (root / candidate).is_dir():
+            return (root / candidate).resolve()
+    return None
+
+
+def virtualenv_packages(root: Path) -> list[str]:
+    """The site-packages of the project's virtualenv for this interpreter's Python version (the
+    tooling's own SDK stays first on the path: the engine and the program share one runtime)."""
+    venv = project_virtualenv(root)
+    if venv is None:
+        return []
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    packages = venv / "lib" / version / "site-packages"
+    if not packages.is_dir():
+        found = ", ".join(sorted(p.name for p in (venv / "lib").glob("python*"))) or "none"
+        raise RuntimeError(
+            f"the project's virtualenv {venv} has no {version} packages (found: {found}): "
+            f"create it with the Python that runs the tooling ({sys.executable})"
+        )
+    return [str(packages)]
+
+
 def run_program(
     stack: str, mocks: pulumi.runtime.Mocks, root: Path = ROOT, monitor: MockMonitor | None = None
 ) -> tuple[StackOutputs, MockMonitor]:
     """Run the program `root/__main__.py` for `stack` (through `monitor`, a `MockMonitor` over `mocks`
-    by default); return its stack outputs (values resolved, secrets included: use `shown` to display
-    them) and the mock monitor."""
+    by default), with the packages of the project's own virtualenv importable; return its stack
+    outputs (values resolved, secrets included: use `shown` to display them) and the mock monitor."""
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))  # the program imports `components`, as under `pulumi up`
+    added = [path for path in virtualenv_packages(root) if path not in sys.path]
+    sys.path.extend(added)
+    try:
+        return _run_program(stack, mocks, root, monitor)
+    finally:
+        for path in added:
+            sys.path.remove(path)
+
+
+def _run_program(
+    stack: str, mocks: pulumi.runtime.Mocks, root: Path, monitor: MockMonitor | None
+) -> tuple[StackOutputs, MockMonitor]:
     provide_checkout_as_installed_package()
 
     def program() -> Any:

@@ -134,6 +134,25 @@ async function send(s, method, url, headers, blob, onProgress) {
   });
 }
 
+/** `attachment` under `name` (RFC 6266): an ASCII fallback, and the exact name as UTF-8 `filename*`. */
+function contentDisposition(name) {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
+}
+
+/** A GET of the object signed in its query string (SigV4, execute-api): a link that works for `seconds` without
+ * credentials, and that S3 answers with `Content-Disposition: attachment` under `name`
+ * (`response-content-disposition`). An API key cannot travel in a link: on stacks with API keys it is refused. */
+async function presign(s, key, name, seconds) {
+  const url = new URL(objectUrl(s, key, { 'response-content-disposition': contentDisposition(name) }));
+  url.searchParams.set('X-Amz-Expires', String(seconds));
+  const signer = new AwsV4Signer({
+    ...s.credentials, service: 'execute-api', region: s.region, method: 'GET', url: url.toString(), signQuery: true,
+  });
+  return (await signer.sign()).url.toString();
+}
+
 function xmlText(body, name) {
   return new DOMParser().parseFromString(body, 'application/xml').getElementsByTagName(name)[0]?.textContent;
 }
@@ -319,6 +338,17 @@ action('download', async (s) => {
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
   return `Downloaded ${key}: ${blob.size.toLocaleString('en')} bytes in ${reads} ranged ` +
     `${reads === 1 ? 'read' : 'reads'}, ${seconds.toFixed(1)} s.`;
+});
+
+action('link', async (s) => {
+  const key = $('downloadKey').value.trim();
+  if (!key) throw new Error('Name the key to link to.');
+  const name = $('linkName').value.trim() || key.split('/').pop();
+  const link = $('shareLink');
+  link.href = await presign(s, key, name, 3600);
+  link.textContent = `${key} as ${name}`;
+  link.hidden = false;
+  return `Link to ${key}, saved as ${name}, valid for an hour${s.apiKey ? ' (without the API key it needs)' : ''}.`;
 });
 
 window.addEventListener('hashchange', loadFragment);

@@ -7,6 +7,7 @@ headers. The stack allows exactly the page's origin and requires an API key, as 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import json
@@ -16,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+import requests
 from botocore.credentials import Credentials
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -84,6 +86,7 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, endpoint: str, app_o
         "s3proxy:allowedActions": ["s3:*"],
         "s3proxy:corsAllowOrigin": app_origin,
         "s3proxy:apiKeyNames": ["browser"],
+        "s3proxy:metadataHeaders": ["x-amz-meta-uploaded-by"],
     }
     yield from deploy(tmp_path_factory, endpoint, "browser", config)
 
@@ -190,6 +193,59 @@ def test_a_20_mb_file_round_trips_byte_exact(chromium, app_origin, browser_stack
     chromium.save_screenshot(str(ARTEFACTS / "browser-app.png"))
 
 
+# A signed PUT and GET by fetch() from the page's origin, headers named in the case the API declares them. Chrome
+# sends a header only when the preflight's Access-Control-Allow-Headers names it, and gives a script only the
+# response headers Access-Control-Expose-Headers names (Fetch standard, "CORS protocol").
+PUT_AND_READ_BACK = """
+const [url, region, apiKey, body, headers, done] = arguments;
+(async () => {
+  const { AwsV4Signer } = await import('/vendor/aws4fetch.js');
+  const call = async (method, extra, payload) => {
+    const all = { 'x-api-key': apiKey, ...extra };
+    const signer = new AwsV4Signer({
+      accessKeyId: 'test', secretAccessKey: 'test', service: 'execute-api', region, method, url,
+      headers: all, body: payload ?? '',
+    });
+    const signed = await signer.sign();
+    const names = new Map(Object.keys(all).map((name) => [name.toLowerCase(), name]));
+    const sent = [...signed.headers].map(([name, value]) => [names.get(name) ?? name, value]);
+    const response = await fetch(signed.url, { method, headers: sent, body: payload, cache: 'no-store' });
+    return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
+  };
+  const put = await call('PUT', headers, body);
+  const get = await call('GET', { 'x-amz-checksum-mode': 'ENABLED' });
+  return { put, get };
+})().then(done, (error) => done({ error: String(error) }));
+"""
+
+
+def test_a_cross_origin_put_with_metadata_and_a_checksum_is_sent_and_read_back(
+    chromium, app_origin, browser_stack, bucket, s3
+):
+    body = "Hello, World!"
+    sha256 = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+    open_app(chromium, app_origin, browser_stack, bucket)
+    headers = {"Content-Type": "text/plain", "x-amz-meta-uploaded-by": "alice", "x-amz-checksum-sha256": sha256}
+    answer = chromium.execute_async_script(
+        PUT_AND_READ_BACK,
+        f"{browser_stack.outputs['url']}/{bucket}/notes/hello.txt",
+        REGION,
+        browser_stack.outputs["api_keys"]["browser"],
+        body,
+        headers,
+    )
+    assert "error" not in answer, answer  # a header the preflight refuses makes fetch() throw a TypeError
+    put, get = answer["put"], answer["get"]
+    assert put["status"] == 200, put
+    assert put["headers"]["etag"] == '"65a8e27d8879283831b664bd8b7f0ad4"'  # the seed's ETag of Hello, World!
+    assert put["headers"]["x-amz-checksum-sha256"] == sha256
+    assert (get["status"], get["body"]) == (200, body)
+    assert get["headers"]["x-amz-meta-uploaded-by"] == "alice"
+    assert get["headers"]["x-amz-checksum-sha256"] == sha256
+    stored = s3.head_object(Bucket=bucket, Key="notes/hello.txt", ChecksumMode="ENABLED")
+    assert stored["Metadata"] == {"uploaded-by": "alice"} and stored["ChecksumSHA256"] == sha256
+
+
 def test_a_missing_key_is_shown_as_not_found(chromium, app_origin, browser_stack, bucket):
     open_app(chromium, app_origin, browser_stack, bucket)
     fill(chromium, "downloadKey", "no/such/key.txt")
@@ -228,3 +284,33 @@ def _no_downloads_left(downloads: Path) -> Iterator[None]:
     yield
     for entry in downloads.iterdir():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+
+def test_a_link_downloads_under_the_name_given(chromium, app_origin, browser_stack, bucket, s3):
+    """The page signs a GET in its query string with S3's `response-content-disposition`: what S3 then answers is
+    the `Content-Disposition` a browser saves the file under (GetObject API reference, "Overriding response header
+    values"). A link cannot carry the stack's API key, so it is sent here beside the link."""
+    s3.put_object(Bucket=bucket, Key="reports/q4.bin", Body=b"quarterly")
+    open_app(chromium, app_origin, browser_stack, bucket)
+    fill(chromium, "downloadKey", "reports/q4.bin")
+    fill(chromium, "linkName", "Q4 résumé (final).txt")
+    state, text = run(chromium, "link")
+    assert (state, text) == (
+        "ok",
+        "Link to reports/q4.bin, saved as Q4 résumé (final).txt, valid for an hour (without the API key it needs).",
+    )
+    link = chromium.find_element(By.ID, "shareLink").get_attribute("href") or ""
+    query = dict(parse_qsl(urlsplit(link).query))
+    disposition = (
+        "attachment; filename=\"Q4 r_sum_ (final).txt\"; filename*=UTF-8''Q4%20r%C3%A9sum%C3%A9%20%28final%29.txt"
+    )
+    assert query["response-content-disposition"] == disposition
+    assert (query["X-Amz-Algorithm"], query["X-Amz-Expires"], query["X-Amz-SignedHeaders"]) == (
+        "AWS4-HMAC-SHA256",
+        "3600",
+        "host",
+    )
+    assert query["X-Amz-Credential"].endswith(f"/{REGION}/execute-api/aws4_request")
+    fetched = requests.get(link, headers={"x-api-key": browser_stack.outputs["api_keys"]["browser"]}, timeout=WAIT)
+    assert (fetched.status_code, fetched.content) == (200, b"quarterly")
+    assert fetched.headers["Content-Disposition"] == disposition

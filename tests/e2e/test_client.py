@@ -31,7 +31,7 @@ from s3proxy_client import (
     RouteNotAllowedError,
     S3ProxyClient,
 )
-from s3proxy_client.client import multipart_etag
+from s3proxy_client.checksums import multipart_etag
 from tooling.files import MiB, file_sha256, write_random
 from tooling.program import ROOT
 
@@ -146,7 +146,9 @@ def test_100_mb_up_and_down_byte_exact(client, s3, bucket, tmp_path):
 
     received: list[int] = []
     target = tmp_path / "copy.bin"
-    down = client.download_file(bucket, "big/100mb.bin", target, 8 * MiB, 4, progress=received.append)
+    down = client.download_file(
+        bucket, "big/100mb.bin", target, part_size=8 * MiB, concurrency=4, progress=received.append
+    )
     assert (down.size, down.parts, sum(received)) == (size, 12, size)
     assert file_sha256(target) == expected
     assert [p.name for p in tmp_path.iterdir()] == ["copy.bin"]
@@ -337,7 +339,7 @@ def test_transfers_through_a_proxy_that_drops_connections_are_byte_exact(dev, s3
         client.upload_file(source, bucket, "through/proxy.bin", part_size=8 * MiB, concurrency=4)
         assert stored_sha256(s3, bucket, "through/proxy.bin") == expected
         assert no_uploads_left(s3, bucket)
-        client.download_file(bucket, "through/proxy.bin", tmp_path / "out.bin", 8 * MiB, 4)
+        client.download_file(bucket, "through/proxy.bin", tmp_path / "out.bin", part_size=8 * MiB, concurrency=4)
         assert file_sha256(tmp_path / "out.bin") == expected
     finally:
         proxy.close()

@@ -1,7 +1,8 @@
 """CORS and the requests browsers make, measured on LocalStack against what API Gateway documents.
 
-Where LocalStack differs, the test states AWS's documented answer and is a strict expected failure (README:
-"What LocalStack 2026.3.0 does differently"). The browser itself is driven in tests/e2e/test_browser.py.
+Where LocalStack differs, the test states AWS's documented answer and is a strict expected failure
+(docs/local-deploy.md: "What LocalStack 2026.3.0 does differently"). The browser itself is driven in
+tests/e2e/test_browser.py.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from tooling.deploy import down, up
-from tooling.inventory import inventory
-from tooling.killproxy import VARIANTS, KillingProxy, kill_loop, start, write_config
+from tooling.harness.inventory import inventory
+from tooling.harness.killproxy import VARIANTS, KillingProxy, kill_loop, start, write_config
 
 from .conftest import project_copy
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from s3proxy_client import S3ProxyClient
-from tooling.load import run_load
+from tooling.harness.load import run_load
 
 from .conftest import REGION
 

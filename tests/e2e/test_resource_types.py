@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from tooling.deploy import down, record_path, up
-from tooling.inventory import inventory
+from tooling.harness.inventory import inventory
 
 from .conftest import REGION, client
 

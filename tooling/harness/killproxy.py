@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .program import ROOT
+from ..program import ROOT
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
 

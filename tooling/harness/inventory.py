@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .localstack import aws_session
+from ..localstack import aws_session
 
 
 def inventory(endpoint: str, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> dict[str, Any]:
