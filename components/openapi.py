@@ -120,22 +120,56 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
     }
     request_parameters |= {f"integration.request.header.{h}": f"method.request.header.{h}" for h in headers}
     request_parameters |= {f"integration.request.querystring.{q}": f"method.request.querystring.{q}" for q in queries}
+    request_parameters |= _static_parameters(
+        first, config, role_arn, copies="x-amz-copy-source" in headers, writes=writes
+    )
+    method_responses, integration_responses = _responses(config, response_headers, reads)
+    operation: dict[str, Any] = {
+        "operationId": "Or".join(route.operation for route in routes),
+        "parameters": parameters,
+        "responses": method_responses,
+        "x-amazon-apigateway-integration": {
+            "type": "aws",
+            "httpMethod": first.verb,
+            "uri": integration_uri(first, region, config.key_prefix),
+            "credentials": integration_credentials(config, role_arn),
+            "passthroughBehavior": "when_no_match",
+            "requestParameters": request_parameters,
+            "responses": integration_responses,
+        },
+    }
+    if requirement := _security_requirement(config):
+        operation["security"] = [requirement]  # one requirement: all of its schemes at once
+    return operation
+
+
+def _static_parameters(
+    first: Route, config: ProxyConfig, role_arn: str, *, copies: bool, writes: bool
+) -> dict[str, str]:
+    """The integration's static request values (quoted literals): clients cannot set or override them, since they are
+    not method parameters."""
+    static: dict[str, str] = {}
     if config.key_prefix and first.under_prefix is PrefixRule.LISTING:
-        request_parameters["integration.request.querystring.prefix"] = f"'{config.key_prefix}'"  # a static value
+        static["integration.request.querystring.prefix"] = f"'{config.key_prefix}'"
     owner = expected_bucket_owner(config, role_arn)
     if owner and first.operation not in WITHOUT_BUCKET_OWNER_CHECK:
-        # A static value: S3 answers 403 when the bucket belongs to another account, so a name the role may reach
-        # in someone else's account (a deleted bucket's name registered again elsewhere) is never served.
-        request_parameters["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
-        if "x-amz-copy-source" in headers:
+        # S3 answers 403 when the bucket belongs to another account, so a name the role may reach in someone else's
+        # account (a deleted bucket's name registered again elsewhere) is never served.
+        static["integration.request.header.x-amz-expected-bucket-owner"] = f"'{owner}'"
+        if copies:
             # CopyObject's source bucket is checked by its own header (CopyObject API reference).
-            request_parameters["integration.request.header.x-amz-source-expected-bucket-owner"] = f"'{owner}'"
+            static["integration.request.header.x-amz-source-expected-bucket-owner"] = f"'{owner}'"
     if writes and config.sse_kms_key_arn:
-        # Static values: clients cannot set or override them (they are not method parameters).
-        request_parameters["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
-        request_parameters["integration.request.header.x-amz-server-side-encryption-aws-kms-key-id"] = (
-            f"'{config.sse_kms_key_arn}'"
-        )
+        static["integration.request.header.x-amz-server-side-encryption"] = "'aws:kms'"
+        static["integration.request.header.x-amz-server-side-encryption-aws-kms-key-id"] = f"'{config.sse_kms_key_arn}'"
+    return static
+
+
+def _responses(
+    config: ProxyConfig, response_headers: tuple[tuple[str, str], ...], reads: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The method responses and the integration responses selecting them: per status, the headers S3 sends with it
+    (with their CORS headers)."""
 
     def mapped_on(status: int) -> tuple[tuple[str, str], ...]:
         if config.status_mapping == "tutorial" and status != 200:
@@ -166,29 +200,18 @@ def _operation(routes: list[Route], config: ProxyConfig, region: str, role_arn: 
             "description": f"{status} response",
             "headers": {name.removeprefix("method.response.header."): {"type": "string"} for name in header_mapping},
         }
-    operation: dict[str, Any] = {
-        "operationId": "Or".join(route.operation for route in routes),
-        "parameters": parameters,
-        "responses": method_responses,
-        "x-amazon-apigateway-integration": {
-            "type": "aws",
-            "httpMethod": first.verb,
-            "uri": integration_uri(first, region, config.key_prefix),
-            "credentials": integration_credentials(config, role_arn),
-            "passthroughBehavior": "when_no_match",
-            "requestParameters": request_parameters,
-            "responses": integration_responses,
-        },
-    }
+    return method_responses, integration_responses
+
+
+def _security_requirement(config: ProxyConfig) -> dict[str, list[str]]:
+    """The schemes every method requires at once: the authorizer's (with its scopes) and the API key."""
     requirement: dict[str, list[str]] = {}
     if config.authorization in AUTHORIZER_SCHEMES:
         scopes = config.authorizer.scopes if config.authorizer else ()
         requirement[AUTHORIZER_SCHEMES[config.authorization]] = list(scopes)
     if config.api_keys:
         requirement["api_key"] = []
-    if requirement:
-        operation["security"] = [requirement]  # one requirement: all of its schemes at once
-    return operation
+    return requirement
 
 
 # The security scheme each authorization type renders (NONE: none).

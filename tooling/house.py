@@ -30,6 +30,11 @@ LONG_FUNCTIONS: dict[str, str] = {
     "read top to bottom like the `--help` it prints",
     "s3proxy_client/postman.py:_walkthrough": "the seed's walkthrough as data: its requests in the order they run, "
     "each beside its checks",
+    **{
+        f"benchmarks/{script}.py:main": "a benchmark run read top to bottom: set up, measure side by side, print each "
+        "figure with its ratio in the order benchmarks/README.md's table lists them"
+        for script in ("transfer", "peer", "localstack", "program")
+    },
 }
 """`path:qualified name` of a function allowed over MAX_FUNCTION_LINES -> why it reads better whole."""
 
