@@ -295,11 +295,19 @@ identity_source = matching(
 )
 
 
-def result_ttl(field: str, seconds: Any) -> int:
-    checked = non_negative(int)(field, seconds)
-    if checked > 3600:
-        raise S3ProxyConfigError(field, f"{seconds!r} must be 0-3600 seconds")
-    return int(checked)
+def whole_up_to(maximum: int, allowed: str) -> Validator:
+    """A non-negative integer of at most `maximum`; `allowed` says the range in the error."""
+
+    def check(field: str, value: Any) -> int:
+        checked = int(non_negative(int)(field, value))
+        if checked > maximum:
+            raise S3ProxyConfigError(field, f"{value!r} must be {allowed}")
+        return checked
+
+    return check
+
+
+result_ttl = whole_up_to(3600, "0-3600 seconds")
 
 
 def description(field: str, value: Any) -> str:
@@ -311,11 +319,7 @@ def description(field: str, value: Any) -> str:
 MAX_COMPRESSION_SIZE = 10 * 1024 * 1024  # 10,485,760 bytes: API Gateway's largest minimumCompressionSize
 
 
-def compression_size(field: str, value: Any) -> int:
-    size = non_negative(int)(field, value)
-    if size > MAX_COMPRESSION_SIZE:
-        raise S3ProxyConfigError(field, f"{value!r} must be 0 to {MAX_COMPRESSION_SIZE:,} bytes (API Gateway's range)")
-    return int(size)
+compression_size = whole_up_to(MAX_COMPRESSION_SIZE, f"0 to {MAX_COMPRESSION_SIZE:,} bytes (API Gateway's range)")
 
 
 def error_rate(field: str, share: Any) -> float:

@@ -301,3 +301,14 @@ def test_bad_bucket_patterns_say_what_a_pattern_is():
         "lowercase letters, digits, '.' or '-' (the first a letter or digit), at most 63 characters in all; "
         "'*' is the only wildcard and only at the end"
     )
+
+
+def test_the_largest_values_api_gateway_takes_are_accepted():
+    # An authorizer's cache lasts at most 3600 s (Authorizer `authorizerResultTtlInSeconds`); a REST API compresses
+    # from at most 10,485,760 bytes (RestApi `minimumCompressionSize`). One more is refused (BAD_INPUTS and
+    # test_production_buckets.py).
+    function = "arn:aws:lambda:us-east-1:123456789012:function:authorize"
+    custom = {"authorization": "CUSTOM", "authorizer": {"function_arn": function, "result_ttl_seconds": 3600}}
+    config = validate_args(VALID | custom | {"minimum_compression_size": 10_485_760})
+    assert config.authorizer is not None and config.authorizer.result_ttl_seconds == 3600
+    assert config.minimum_compression_size == 10_485_760
