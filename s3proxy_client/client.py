@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import unquote_plus
 from xml.sax.saxutils import escape
 
@@ -33,10 +33,8 @@ from .parts import (
     object_path,
 )
 from .results import Bucket, GetObjectResult, ObjectEntry, ObjectInfo, TransferResult, UploadedPart
+from .server_side import ServerSideOperations
 from .transport import RetryPolicy, Transport
-
-if TYPE_CHECKING:
-    from .server_side import CopyResult, DeleteResult
 
 # CreateMultipartUpload is `POST /{key}?uploads` on S3: a valueless subresource. Through API Gateway the
 # `uploads` query string is mapped to the integration (`method.request.querystring.uploads`), and
@@ -56,8 +54,9 @@ def _version(version_id: str | None) -> dict[str, str | None] | None:
     return {"versionId": version_id} if version_id else None
 
 
-class S3ProxyClient:
-    """S3 operations through a deployed `S3ProxyApi` stage."""
+class S3ProxyClient(ServerSideOperations):
+    """S3 operations through a deployed `S3ProxyApi` stage (the server-side ones, `copy` and `delete_objects`,
+    in server_side.py)."""
 
     def __init__(
         self,
@@ -464,43 +463,3 @@ class S3ProxyClient:
         string), saved as `download_name` when given. Anyone holding it may use it until then."""
         params = (_version(version_id) or {}) | download_overrides(download_name, content_type)
         return presigned_url(self.transport, object_path(bucket, key), params, expires_in)
-
-    # Server-side operations: S3 does the work, no object bytes pass through the API
-
-    def copy(
-        self,
-        source_bucket: str,
-        source_key: str,
-        bucket: str,
-        key: str,
-        *,
-        source_version_id: str | None = None,
-        if_match: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        content_type: str | None = None,
-    ) -> CopyResult:
-        """Copy an object inside S3 (CopyObject, up to S3's 5 GB single-copy limit): the stack needs s3:GetObject
-        and s3:PutObject. The copy keeps the source's metadata unless `metadata` or `content_type` replace it;
-        `if_match` copies only while the source has that ETag. Not offered by stacks with a key prefix."""
-        from .server_side import COPY_ROUTE, copy_object
-
-        transfer.require_routes(self.routes, (COPY_ROUTE,), "a server-side copy", "s3:GetObject and s3:PutObject")
-        return copy_object(
-            self,
-            source_bucket,
-            source_key,
-            bucket,
-            key,
-            source_version_id=source_version_id,
-            if_match=if_match,
-            metadata=metadata,
-            content_type=content_type,
-        )
-
-    def delete_objects(self, bucket: str, keys: Iterable[str]) -> DeleteResult:
-        """Delete the keys with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject (and no key prefix).
-        A refused key is reported in the result's `errors`, not raised."""
-        from .server_side import DELETE_ROUTE, delete_objects
-
-        transfer.require_routes(self.routes, (DELETE_ROUTE,), "a batch delete", "s3:DeleteObject")
-        return delete_objects(self, bucket, keys)

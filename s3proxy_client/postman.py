@@ -306,6 +306,42 @@ def has_api_keys(outputs: Mapping[str, Any]) -> bool:
     return "api_key" in _document(outputs).get("securityDefinitions", {}) or bool(outputs.get("api_keys"))
 
 
+def _auth() -> dict[str, Any]:
+    """Every request is signed with the collection's credential variables (SigV4 for execute-api)."""
+    return {
+        "type": "awsv4",
+        "awsv4": [
+            {"key": "accessKey", "value": "{{accessKeyId}}", "type": "string"},
+            {"key": "secretKey", "value": "{{secretAccessKey}}", "type": "string"},
+            {"key": "sessionToken", "value": "{{sessionToken}}", "type": "string"},
+            {"key": "region", "value": "{{region}}", "type": "string"},
+            {"key": "service", "value": SERVICE, "type": "string"},
+        ],
+    }
+
+
+def _variables(url: str, region: str, api_key: bool) -> list[dict[str, str]]:
+    """The collection's variables: every one its requests use, each with what to set it to."""
+    return [
+        _variable("baseUrl", url, "the stage's invoke URL (the stack's `url` output)"),
+        _variable("region", region, "the API's region, for SigV4"),
+        _variable("accessKeyId", "", "AWS access key id of an identity allowed execute-api:Invoke"),
+        _variable("secretAccessKey", "", "its secret access key"),
+        _variable("sessionToken", "", "its session token, for temporary credentials (else empty)"),
+        *([_variable("apiKey", "", "an API key of the stack (the `api_keys` output)")] if api_key else []),
+        _variable("bucket", "", "the bucket ({folder}) of the Routes requests"),
+        _variable("key", "", "the object key ({item+}) of the Routes requests, e.g. docs/Readme.txt"),
+        _variable("sourceKey", "", "the key the [x-amz-copy-source] request copies to {{key}} in {{bucket}}"),
+        _variable("uploadId", "", "a multipart upload (set by the ?uploads request)"),
+        _variable("partNumber", "1", "the part of the ?partNumber&uploadId request"),
+        _variable("partETag", "", "the part's ETag (set by the ?partNumber&uploadId request)"),
+        _variable(
+            "versionId", "", "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests"
+        ),
+        _variable("walkthroughBucket", "", "set by the walkthrough"),
+    ]
+
+
 def build_collection(source: Mapping[str, Any] | str | Path, region: str | None = None) -> dict[str, Any]:
     """The collection (a dict, ready for `json.dump`) for the stack whose outputs are `source`."""
     parsed = parse_outputs(source, region=region)
@@ -331,24 +367,6 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
             "item": [_route_request(route, parsed.region, api_key) for route in parsed.routes],
         }
     )
-    variables = [
-        _variable("baseUrl", parsed.url, "the stage's invoke URL (the stack's `url` output)"),
-        _variable("region", parsed.region, "the API's region, for SigV4"),
-        _variable("accessKeyId", "", "AWS access key id of an identity allowed execute-api:Invoke"),
-        _variable("secretAccessKey", "", "its secret access key"),
-        _variable("sessionToken", "", "its session token, for temporary credentials (else empty)"),
-        *([_variable("apiKey", "", "an API key of the stack (the `api_keys` output)")] if api_key else []),
-        _variable("bucket", "", "the bucket ({folder}) of the Routes requests"),
-        _variable("key", "", "the object key ({item+}) of the Routes requests, e.g. docs/Readme.txt"),
-        _variable("sourceKey", "", "the key the [x-amz-copy-source] request copies to {{key}} in {{bucket}}"),
-        _variable("uploadId", "", "a multipart upload (set by the ?uploads request)"),
-        _variable("partNumber", "1", "the part of the ?partNumber&uploadId request"),
-        _variable("partETag", "", "the part's ETag (set by the ?partNumber&uploadId request)"),
-        _variable(
-            "versionId", "", "an object version (a PUT's x-amz-version-id, or from ?versions) of the Routes requests"
-        ),
-        _variable("walkthroughBucket", "", "set by the walkthrough"),
-    ]
     stage = outputs.get("stage_name") or "stage"
     notes = [f"Routes of the S3ProxyApi stack at {parsed.url}, signed with AWS Signature (SigV4, {SERVICE})."]
     notes.append(
@@ -363,17 +381,8 @@ def build_collection(source: Mapping[str, Any] | str | Path, region: str | None 
             "description": "\n\n".join(notes),
             "schema": SCHEMA,
         },
-        "auth": {
-            "type": "awsv4",
-            "awsv4": [
-                {"key": "accessKey", "value": "{{accessKeyId}}", "type": "string"},
-                {"key": "secretKey", "value": "{{secretAccessKey}}", "type": "string"},
-                {"key": "sessionToken", "value": "{{sessionToken}}", "type": "string"},
-                {"key": "region", "value": "{{region}}", "type": "string"},
-                {"key": "service", "value": SERVICE, "type": "string"},
-            ],
-        },
-        "variable": variables,
+        "auth": _auth(),
+        "variable": _variables(parsed.url, parsed.region, api_key),
         "item": folders,
     }
 

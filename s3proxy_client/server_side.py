@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from .answers import S3_NS, metadata_headers, parse_xml, xml_children, xml_text
 from .checksums import CHECKSUM_HEADER, sha256_base64
 from .parts import object_path
-
-if TYPE_CHECKING:
-    from .client import S3ProxyClient
+from .transfer import require_routes
+from .transport import Transport
 
 # DeleteObjects takes at most 1,000 keys a request (DeleteObjects API reference).
 DELETE_BATCH = 1000
@@ -56,39 +54,6 @@ def copy_source(bucket: str, key: str, version_id: str | None = None) -> str:
     return f"{source}?versionId={version_id}" if version_id else source
 
 
-def copy_object(
-    client: S3ProxyClient,
-    source_bucket: str,
-    source_key: str,
-    bucket: str,
-    key: str,
-    *,
-    source_version_id: str | None = None,
-    if_match: str | None = None,
-    metadata: Mapping[str, str] | None = None,
-    content_type: str | None = None,
-) -> CopyResult:
-    """S3 copies the object itself (up to its 5 GB single-copy limit); nothing passes through the API.
-
-    `metadata` or `content_type` replace the source's (`x-amz-metadata-directive: REPLACE`); otherwise the copy
-    keeps them. `if_match` copies only while the source still has that ETag (PreconditionFailedError)."""
-    headers = {"x-amz-copy-source": copy_source(source_bucket, source_key, source_version_id)}
-    if if_match:
-        headers["x-amz-copy-source-if-match"] = if_match
-    if metadata is not None or content_type is not None:
-        headers["x-amz-metadata-directive"] = "REPLACE"
-        headers |= {"Content-Type": content_type or "application/octet-stream"} | metadata_headers(metadata)
-    # S3 may answer 200 and fail in the body (CopyObject API reference: "a 200 OK response can contain either a
-    # success or an error").
-    response = client.transport.send("PUT", object_path(bucket, key), headers=headers, error_in_200=True)
-    root = parse_xml(response.content)
-    return CopyResult(
-        etag=xml_text(root, "ETag") or response.headers.get("ETag"),
-        version_id=response.headers.get("x-amz-version-id"),
-        source_version_id=response.headers.get("x-amz-copy-source-version-id"),
-    )
-
-
 def delete_body(keys: list[str]) -> bytes:
     objects = "".join(f"<Object><Key>{escape(key)}</Key></Object>" for key in keys)
     return f'<Delete xmlns="{S3_NS}">{objects}</Delete>'.encode()
@@ -105,22 +70,62 @@ def batches(keys: Iterable[str], size: int = DELETE_BATCH) -> Iterator[list[str]
         yield batch
 
 
-def delete_objects(client: S3ProxyClient, bucket: str, keys: Iterable[str]) -> DeleteResult:
-    """Delete `keys` in DeleteObjects requests of up to 1,000 keys each; per-key failures are returned, not
-    raised. Each body carries its SHA-256 checksum: S3 requires an integrity header on DeleteObjects and API
-    Gateway drops Content-MD5."""
-    deleted: list[str] = []
-    errors: list[DeleteFailure] = []
-    requests = 0
-    for batch in batches(dict.fromkeys(keys)):
-        body = delete_body(batch)
-        headers = {"Content-Type": "application/xml", CHECKSUM_HEADER: sha256_base64(body)}
-        response = client.transport.send("POST", object_path(bucket), params=DELETE_QUERY, headers=headers, body=body)
-        requests += 1
+class ServerSideOperations:
+    """`S3ProxyClient`'s operations S3 carries out itself, defined once here (the client inherits them)."""
+
+    transport: Transport
+    routes: tuple[str, ...] | None
+
+    def copy(
+        self,
+        source_bucket: str,
+        source_key: str,
+        bucket: str,
+        key: str,
+        *,
+        source_version_id: str | None = None,
+        if_match: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> CopyResult:
+        """Copy an object inside S3 (CopyObject, up to S3's 5 GB single-copy limit): the stack needs s3:GetObject
+        and s3:PutObject. Nothing passes through the API. The copy keeps the source's metadata unless `metadata`
+        or `content_type` replace it (`x-amz-metadata-directive: REPLACE`); `if_match` copies only while the
+        source still has that ETag (PreconditionFailedError). Not offered by stacks with a key prefix."""
+        require_routes(self.routes, (COPY_ROUTE,), "a server-side copy", "s3:GetObject and s3:PutObject")
+        headers = {"x-amz-copy-source": copy_source(source_bucket, source_key, source_version_id)}
+        if if_match:
+            headers["x-amz-copy-source-if-match"] = if_match
+        if metadata is not None or content_type is not None:
+            headers["x-amz-metadata-directive"] = "REPLACE"
+            headers |= {"Content-Type": content_type or "application/octet-stream"} | metadata_headers(metadata)
+        # S3 may answer 200 and fail in the body (CopyObject API reference: "a 200 OK response can contain either
+        # a success or an error").
+        response = self.transport.send("PUT", object_path(bucket, key), headers=headers, error_in_200=True)
         root = parse_xml(response.content)
-        deleted += [xml_text(item, "Key") or "" for item in xml_children(root, "Deleted")]
-        errors += [
-            DeleteFailure(xml_text(item, "Key") or "", xml_text(item, "Code") or "", xml_text(item, "Message") or "")
-            for item in xml_children(root, "Error")
-        ]
-    return DeleteResult(deleted, errors, requests)
+        return CopyResult(
+            etag=xml_text(root, "ETag") or response.headers.get("ETag"),
+            version_id=response.headers.get("x-amz-version-id"),
+            source_version_id=response.headers.get("x-amz-copy-source-version-id"),
+        )
+
+    def delete_objects(self, bucket: str, keys: Iterable[str]) -> DeleteResult:
+        """Delete the keys with DeleteObjects, 1,000 a request: the stack needs s3:DeleteObject (and no key prefix).
+        A refused key is reported in the result's `errors`, not raised. Each body carries its SHA-256 checksum:
+        S3 requires an integrity header on DeleteObjects and API Gateway drops Content-MD5."""
+        require_routes(self.routes, (DELETE_ROUTE,), "a batch delete", "s3:DeleteObject")
+        deleted: list[str] = []
+        errors: list[DeleteFailure] = []
+        requests = 0
+        for batch in batches(dict.fromkeys(keys)):
+            body = delete_body(batch)
+            headers = {"Content-Type": "application/xml", CHECKSUM_HEADER: sha256_base64(body)}
+            response = self.transport.send("POST", object_path(bucket), params=DELETE_QUERY, headers=headers, body=body)
+            requests += 1
+            root = parse_xml(response.content)
+            deleted += [xml_text(item, "Key") or "" for item in xml_children(root, "Deleted")]
+            errors += [
+                DeleteFailure(xml_text(i, "Key") or "", xml_text(i, "Code") or "", xml_text(i, "Message") or "")
+                for i in xml_children(root, "Error")
+            ]
+        return DeleteResult(deleted, errors, requests)

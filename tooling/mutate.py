@@ -38,12 +38,14 @@ class Target:
     child forked after it ran."""
 
 
-# The client's offline tests: one file per job (tests/test_client_*.py), the CLI's and the Postman collection's.
+# The client's offline tests: one file per job (tests/test_client_*.py), the CLI's, the Postman collection's and
+# the server-side operations' (against moto's S3).
 CLIENT_TESTS = (
     *sorted(path.relative_to(ROOT).as_posix() for path in ROOT.glob("tests/test_client_*.py")),
     "tests/test_cli.py",
     "tests/test_cli_recursive.py",
     "tests/test_postman.py",
+    "tests/test_server_side_client.py",
 )
 TARGETS = (
     Target(
