@@ -11,12 +11,8 @@ import pytest
 
 from tooling.engine import decide
 from tooling.provisioners import REGISTRY
-from tooling.provisioners.apigateway import (
-    escape_json_pointer,
-    reconcile_operations,
-    stage_operations,
-    update_operations,
-)
+from tooling.provisioners.apigateway.rest_api import escape_json_pointer, reconcile_operations, update_operations
+from tooling.provisioners.apigateway.stages import stage_operations
 from tooling.provisioners.base import auto_name, patch_value
 from tooling.provisioners.lambda_ import permission_outputs
 from tooling.provisioners.localstack_fixups import (
@@ -215,7 +211,7 @@ def test_localstack_is_given_the_endpoint_type_beside_the_bodys_endpoint_configu
 def test_an_unset_compression_size_is_patched_as_no_value():
     # rest_api.go PATCHes `/minimumCompressionSize` with a nil value for "-1" (compression off); botocore refuses a
     # None value, so the operation goes without one, as the Go SDK's nil pointer does.
-    from tooling.provisioners.apigateway import compression_size_operation
+    from tooling.provisioners.apigateway.rest_api import compression_size_operation
 
     off = {"op": "replace", "path": "/minimumCompressionSize"}
     assert compression_size_operation("-1") == compression_size_operation(None) == off

@@ -54,6 +54,49 @@ class LoadResult:
         return lines
 
 
+def one_operation(
+    client: S3ProxyClient, rng: random.Random, bucket: str, prefix: str, held: dict[str, str], max_size: int
+) -> tuple[str, str | None]:
+    """One random operation on `prefix`, `held` (key -> sha256) kept as what the prefix should hold; returns
+    the operation and the wrong answer it got, if any."""
+    operation = rng.choices(OPERATIONS, WEIGHTS)[0]
+    if operation in ("GET", "DELETE") and not held:
+        operation = "PUT"
+    if operation == "PUT":
+        key = f"{prefix}{rng.randrange(8)}.bin"
+        body = os.urandom(rng.randrange(0, max_size))
+        client.put_object(bucket, key, body, content_type="application/octet-stream")
+        held[key] = hashlib.sha256(body).hexdigest()
+    elif operation == "GET":
+        key = rng.choice(sorted(held))
+        if hashlib.sha256(client.get_object(bucket, key).body).hexdigest() != held[key]:
+            return operation, f"GET {key}: not the bytes last written"
+    elif operation == "LIST":
+        listed = {entry.key for entry in client.list_objects(bucket, prefix=prefix)}
+        if listed != set(held):
+            return operation, f"LIST {prefix}: {sorted(listed ^ set(held))} differ"
+    else:
+        key = rng.choice(sorted(held))
+        client.delete_object(bucket, key)
+        del held[key]
+    return operation, None
+
+
+def check_stored(s3: Any, bucket: str, expected: dict[str, str], result: LoadResult) -> None:
+    """Read S3 itself: what is lost, corrupted or stale against what the clients last wrote."""
+    stored = {
+        item["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="load/")
+        for item in page.get("Contents", [])
+    }
+    result.stale = sorted(stored - set(expected))
+    for key, digest in sorted(expected.items()):
+        if key not in stored:
+            result.lost.append(key)
+        elif hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest() != digest:
+            result.corrupted.append(key)
+
+
 def run_load(
     make_client: Callable[[], S3ProxyClient],
     s3: Any,
@@ -70,33 +113,11 @@ def run_load(
 
     def work(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
-        prefix = f"load/{number:02d}/"
         held: dict[str, str] = {}
         with make_client() as client:
             for _ in range(operations_per_client):
-                operation = rng.choices(OPERATIONS, WEIGHTS)[0]
-                if operation in ("GET", "DELETE") and not held:
-                    operation = "PUT"
                 started = time.perf_counter()
-                problem = None
-                if operation == "PUT":
-                    key = f"{prefix}{rng.randrange(8)}.bin"
-                    body = os.urandom(rng.randrange(0, max_size))
-                    client.put_object(bucket, key, body, content_type="application/octet-stream")
-                    held[key] = hashlib.sha256(body).hexdigest()
-                elif operation == "GET":
-                    key = rng.choice(sorted(held))
-                    body = client.get_object(bucket, key).body
-                    if hashlib.sha256(body).hexdigest() != held[key]:
-                        problem = f"GET {key}: not the bytes last written"
-                elif operation == "LIST":
-                    listed = {entry.key for entry in client.list_objects(bucket, prefix=prefix)}
-                    if listed != set(held):
-                        problem = f"LIST {prefix}: {sorted(listed ^ set(held))} differ"
-                else:
-                    key = rng.choice(sorted(held))
-                    client.delete_object(bucket, key)
-                    del held[key]
+                operation, problem = one_operation(client, rng, bucket, f"load/{number:02d}/", held, max_size)
                 elapsed = time.perf_counter() - started
                 with lock:
                     result.operations += 1
@@ -110,15 +131,5 @@ def run_load(
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(work, range(clients)))  # a client's exception fails the run
     result.seconds = time.perf_counter() - started
-    stored = {
-        item["Key"]
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="load/")
-        for item in page.get("Contents", [])
-    }
-    result.stale = sorted(stored - set(expected))
-    for key, digest in sorted(expected.items()):
-        if key not in stored:
-            result.lost.append(key)
-        elif hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest() != digest:
-            result.corrupted.append(key)
+    check_stored(s3, bucket, expected, result)
     return result
