@@ -26,7 +26,17 @@ from .errors import (
 )
 from .outputs import OutputsError, StackOutputs, parse_outputs
 from .parts import API_GATEWAY_PAYLOAD_LIMIT, DEFAULT_PART_SIZE, MIN_PART_SIZE, Part, plan_parts
-from .results import Bucket, GetObjectResult, ObjectEntry, ObjectInfo, TransferResult, UploadedPart
+from .results import (
+    Bucket,
+    CopyResult,
+    DeleteFailure,
+    DeleteResult,
+    GetObjectResult,
+    ObjectEntry,
+    ObjectInfo,
+    TransferResult,
+    UploadedPart,
+)
 from .transport import RetryPolicy
 
 # The one version of both distributions: the wheel carries VERSION in the package, a checkout one level up.
@@ -42,6 +52,9 @@ __all__ = [
     "Bucket",
     "ConflictError",
     "ConnectionFailedError",
+    "CopyResult",
+    "DeleteFailure",
+    "DeleteResult",
     "GetObjectResult",
     "InvalidRangeError",
     "NotFoundError",

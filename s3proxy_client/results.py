@@ -68,3 +68,28 @@ class TransferResult:
     etag: str | None
     parts: int
     """1 for a single request; the number of parts (uploads) or ranged reads (downloads) otherwise."""
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    etag: str | None
+    version_id: str | None = None
+    """The new object's version (a versioned target bucket)."""
+    source_version_id: str | None = None
+    """The version that was copied (a versioned source bucket)."""
+
+
+@dataclass(frozen=True)
+class DeleteFailure:
+    key: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    deleted: list[str]
+    """The keys S3 reports deleted (a key that did not exist counts as deleted, as in S3)."""
+    errors: list[DeleteFailure]
+    """Per-key refusals (e.g. AccessDenied outside the stack's key prefix)."""
+    requests: int

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from .answers import S3_NS, metadata_headers, parse_xml, xml_children, xml_text
 from .checksums import CHECKSUM_HEADER, sha256_base64
 from .parts import object_path
+from .results import CopyResult, DeleteFailure, DeleteResult
 from .transfer import require_routes
 from .transport import Transport
 
@@ -20,31 +20,6 @@ DELETE_BATCH = 1000
 DELETE_QUERY: dict[str, str | None] = {"delete": "1"}
 COPY_ROUTE = "PUT /{folder}/{item+} [x-amz-copy-source]"
 DELETE_ROUTE = "POST /{folder}?delete"
-
-
-@dataclass(frozen=True)
-class CopyResult:
-    etag: str | None
-    version_id: str | None = None
-    """The new object's version (a versioned target bucket)."""
-    source_version_id: str | None = None
-    """The version that was copied (a versioned source bucket)."""
-
-
-@dataclass(frozen=True)
-class DeleteFailure:
-    key: str
-    code: str
-    message: str
-
-
-@dataclass(frozen=True)
-class DeleteResult:
-    deleted: list[str]
-    """The keys S3 reports deleted (a key that did not exist counts as deleted, as in S3)."""
-    errors: list[DeleteFailure]
-    """Per-key refusals (e.g. AccessDenied outside the stack's key prefix)."""
-    requests: int
 
 
 def copy_source(bucket: str, key: str, version_id: str | None = None) -> str:
