@@ -95,6 +95,7 @@ ALSO_COPY = (
     "s3proxy_client",
     "tooling",
     "__main__.py",
+    "examples",
     "Pulumi.yaml",
     "Pulumi.dev.yaml",
     "Pulumi.prod.yaml",
