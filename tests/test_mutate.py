@@ -117,3 +117,13 @@ def test_every_offline_test_module_running_a_package_is_in_its_selection_or_left
         "tests/test_dist.py",
         "tests/test_stack_config.py",
     }
+
+
+def test_what_mutmut_said_is_its_last_lines_without_the_spinner():
+    spinner = "".join(f"{frame} Running stats\n" for frame in "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏" * 100)
+    ran = subprocess.CompletedProcess(
+        [], 1, stdout="collecting\n" + spinner + "failed to collect stats. runner returned 1\n", stderr="E boom\n"
+    )
+    assert mutate.said(ran) == "collecting\nfailed to collect stats. runner returned 1\nE boom"
+    many = subprocess.CompletedProcess([], 1, stdout="".join(f"line {n}\n" for n in range(100)), stderr="")
+    assert mutate.said(many).splitlines() == [f"line {n}" for n in range(60, 100)]

@@ -154,6 +154,16 @@ def mutmut(directory: Path, *args: str, timeout: float | None = None) -> subproc
     )
 
 
+def said(ran: subprocess.CompletedProcess[str]) -> str:
+    """The end of what mutmut printed, without its spinner's redrawn lines (thousands of them over a long run)."""
+    lines = [line for line in (ran.stdout + ran.stderr).splitlines() if line.strip() and line[0] not in SPINNER]
+    return "\n".join(lines[-40:])
+
+
+# mutmut's progress spinner: each of its redraws is a line starting with one of these.
+SPINNER = frozenset("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+
 def run_target(target: Target, budget: float, children: int, survivors_only: bool, resume: bool) -> Outcome:
     started = time.monotonic()
     directory = WORK / target.package
@@ -173,13 +183,13 @@ def run_target(target: Target, budget: float, children: int, survivors_only: boo
     try:
         ran = mutmut(directory, "run", "--max-children", str(children), *previous, timeout=budget)
         if ran.returncode not in (0, 1):
-            raise RuntimeError(f"mutmut run failed ({ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
+            raise RuntimeError(f"mutmut run failed ({ran.returncode}):\n{said(ran)}")
     except subprocess.TimeoutExpired:
         finished = False  # mutmut keeps the results so far: they are reported
     statuses = results(directory)
     if finished and ran.returncode != 0 and all(status == "not checked" for status in statuses.values()):
         # mutmut exits 1 both for "survivors left" and for a test selection that fails unmutated: say which.
-        raise RuntimeError(f"mutmut checked no mutant ({ran.returncode}):\n{ran.stdout[-3000:]}\n{ran.stderr[-3000:]}")
+        raise RuntimeError(f"mutmut checked no mutant ({ran.returncode}; does a test fail unmutated?):\n{said(ran)}")
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
