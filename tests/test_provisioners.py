@@ -13,7 +13,7 @@ from tooling.engine import decide
 from tooling.provisioners import REGISTRY
 from tooling.provisioners.apigateway.rest_api import escape_json_pointer, reconcile_operations, update_operations
 from tooling.provisioners.apigateway.stages import stage_operations
-from tooling.provisioners.base import auto_name, patch_value
+from tooling.provisioners.base import auto_name, differs, normalize_json, patch_value
 from tooling.provisioners.lambda_ import permission_outputs
 from tooling.provisioners.localstack_fixups import (
     TOP_LEVEL_MEDIA_TYPES,
@@ -59,7 +59,8 @@ def test_the_reconcile_leaves_alone_what_neither_config_nor_prior_state_holds():
 
 
 def test_the_reconcile_patches_a_policy_only_when_not_equivalent():
-    """rest_api.go: awspolicy.PoliciesAreEquivalent, else replace /policy with the normalised JSON."""
+    """rest_api.go: awspolicy.PoliciesAreEquivalent, else replace /policy with the normalised JSON
+    (structure.NormalizeJsonString: Go's json.Marshal of the parsed document, map keys sorted)."""
     spaced = json.dumps(json.loads(POLICY), indent=2)
     assert reconcile_operations({"policy": spaced}, {"policy": POLICY}) == []
     other = json.dumps({"Version": "2012-10-17", "Statement": []})
@@ -67,7 +68,7 @@ def test_the_reconcile_patches_a_policy_only_when_not_equivalent():
         {
             "op": "replace",
             "path": "/policy",
-            "value": '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}',
+            "value": '{"Statement":[{"Action":"*","Effect":"Deny","Resource":"*"}],"Version":"2012-10-17"}',
         }
     ]
 
@@ -126,7 +127,9 @@ def test_decisions_create_keep_update_replace_and_reapply_after_an_interrupted_u
     entry = recorded({"assumeRolePolicy": "{}", "path": "/"}, {"name": "app-1234567", "arn": "arn"}, typ)
     assert decide(role, None, typ, "app", {"assumeRolePolicy": "{}"}).op == "+"
     assert decide(role, entry, typ, "app", {"assumeRolePolicy": "{}", "path": "/"}).op == " "  # name: computed
-    assert decide(role, entry, typ, "app", {"assumeRolePolicy": "{ }", "path": "/"}).op == "~"
+    # role.go: assume_role_policy's DiffSuppressFunc is SuppressEquivalentPolicyDiffs.
+    assert decide(role, entry, typ, "app", {"assumeRolePolicy": "{ }", "path": "/"}).op == " "
+    assert decide(role, entry, typ, "app", {"assumeRolePolicy": '{"Version": "2012-10-17"}', "path": "/"}).op == "~"
     assert decide(role, entry, typ, "app", {"assumeRolePolicy": "{}", "path": "/svc/"}).op == "+-"  # ForceNew
     interrupted = recorded(None, {"name": "app-1234567"}, typ)
     step = decide(role, interrupted, typ, "app", {"assumeRolePolicy": "{}"})
@@ -159,6 +162,31 @@ def test_read_of_a_qualified_permission_records_function_and_qualifier_apart():
     entry = recorded(inputs, outputs, "aws:lambda/permission:Permission")
     step = decide(PERMISSION, entry, entry.type, "invoke", inputs)
     assert step.op == "+-" and set(step.changed) == {"function", "qualifier"}
+
+
+def test_a_suppressed_or_equivalent_difference_plans_the_prior_value():
+    """A suppressed diff leaves the planned value at the prior state's, so the update sees no change: rest_api.go's
+    DiffSuppressFunc for minimum_compression_size ("" held, "-1" asked: no PATCH) and SuppressEquivalentPolicyDiffs."""
+    spaced = json.dumps(json.loads(POLICY), indent=2)
+    prior = {"minimumCompressionSize": None, "policy": POLICY}
+    planned = REST_API.planned(prior, {"minimumCompressionSize": "-1", "policy": spaced})
+    assert (planned["minimumCompressionSize"], planned["policy"]) == (None, POLICY)
+    assert REST_API.planned(prior, {"minimumCompressionSize": "1024"})["minimumCompressionSize"] == "1024"
+
+
+def test_a_change_is_as_the_sdk_sees_it_an_empty_value_being_none():
+    """schema.ResourceData.HasChange: an unset string reads as "", an unset map as empty (stage.go's description:
+    none held and "" asked is no UpdateStage)."""
+    assert not differs({"description": None}, {"description": ""}, "description")
+    assert not differs({"variables": {}}, {}, "variables")
+    assert differs({"description": None}, {"description": "x"}, "description")
+
+
+def test_json_is_normalised_as_go_marshals_it():
+    """structure.NormalizeJsonString: json.Marshal sorts map keys, writes no spaces, escapes <, >, & (HTML-safe)
+    and U+2028/U+2029, and keeps other non-ASCII text as UTF-8."""
+    document = '{"b": "<a&b>", "a": ["\u2028", "é"]}'
+    assert normalize_json(document) == '{"a":["\\u2028","é"],"b":"\\u003ca\\u0026b\\u003e"}'
 
 
 def test_auto_names_are_the_name_a_dash_and_seven_hex_digits():

@@ -65,7 +65,9 @@ class Provisioner:
       an equivalent policy);
     - `read`: the input properties the provider's Read sets from AWS, compared even when the program
       leaves them out (a value AWS holds and the configuration does not is a change);
-    - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference.
+    - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference;
+    - `defaults`: the schema's Defaults: an unset property plans as its default (a Read value equal to it is no
+      change, and the update sees the default).
     """
 
     service: str
@@ -80,11 +82,16 @@ class Provisioner:
     policies: frozenset[str] = frozenset()
     read: frozenset[str] = frozenset()
     suppressed: Mapping[str, Callable[[Any, Any], bool]] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def planned(self, prior: Properties, news: Properties) -> Properties:
-        """The inputs as the provider plans them: an Optional+Computed property left unset keeps its prior
-        value (`region` is one on every resource of pulumi-aws 7)."""
-        planned = dict(news)
+        """The inputs as the provider plans them: an unset property with a Default takes it; an Optional+Computed
+        property left unset keeps its prior value (`region` is one on every resource of pulumi-aws 7); a policy
+        equivalent to the prior one, or a suppressed difference, keeps the prior value too (no change to apply)."""
+        planned = dict(news) | {key: value for key, value in self.defaults.items() if unset(news.get(key))}
+        for key in self.policies | set(self.suppressed):
+            if key in prior and self.same(key, prior[key], planned.get(key)):
+                planned[key] = prior[key]
         for key in self.computed | {"region"}:
             if key not in prior:
                 continue
@@ -107,6 +114,8 @@ class Provisioner:
         return {key for key in keys if not self.same(key, prior.get(key), planned.get(key))}
 
     def same(self, key: str, old: Any, new: Any) -> bool:
+        if key in self.defaults:
+            old, new = (self.defaults[key] if unset(value) else value for value in (old, new))
         if key in self.suppressed and self.suppressed[key](old, new):
             return True
         if key in self.policies and isinstance(old, str) and isinstance(new, str) and old and new:
@@ -146,7 +155,29 @@ def equivalent_policies(first: str, second: str) -> bool:
 
 
 def differs(old: Properties, new: Properties, *keys: str) -> bool:
-    return any(as_json(old.get(key)) != as_json(new.get(key)) for key in keys)
+    """d.HasChange of any of `keys`: an empty string, list or map is no value, as the SDK reads them."""
+    return any(comparable(old.get(key)) != comparable(new.get(key)) for key in keys)
+
+
+# What Go's json.Marshal escapes beyond what `json.dumps` does.
+GO_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+
+
+def normalize_json(document: str) -> str:
+    """structure.NormalizeJsonString: the document as Go's json.Marshal writes it back: keys sorted, no spaces,
+    `<`, `>`, `&`, U+2028 and U+2029 escaped."""
+    text = json.dumps(json.loads(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.translate(GO_ESCAPES)
+
+
+def policy_to_set(configured: str | None, held_document: str, normalize: Callable[[str], str] = normalize_json) -> str:
+    """verify.PolicyToSet (LegacyPolicyToSet with another `normalize`): what Read records of the document AWS
+    holds: the configured one where equivalent (SecondJSONUnlessEquivalent), normalised."""
+    if not held_document.strip():
+        return ""
+    if configured and configured.strip() != "{}" and equivalent_policies(configured, held_document):
+        return normalize(configured)
+    return normalize(held_document)
 
 
 def auto_name(name: str, inputs: Properties, explicit: str = "name", prefix: str = "namePrefix") -> str:

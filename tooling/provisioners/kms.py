@@ -1,59 +1,133 @@
-"""KMS: Key, as terraform-provider-aws v6 makes it (`internal/service/kms/key.go`)."""
+"""KMS: Key, as terraform-provider-aws makes it (`internal/service/kms/key.go`: the newest the reference holds is
+of v5's last line, AWS SDK v2, whose schema pulumi-aws 7.51.1's Key has, `region` aside).
+
+Left out: the provider's eventual-consistency waits (waitKeyPolicyPropagated, waitTagsPropagated,
+waitKey*Propagated, waitKeyDeleted), which repeat a Get* call until it answers as asked 5 to 15 times in a row,
+1 to 2 s apart: reads that change nothing, and seconds each here. Tags change before the resource's own update
+calls (`internal/provider/sdkv2/tags_interceptor.go`).
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from ..state import Properties, Resource
 from . import localstack_fixups as fixups
-from .base import Context, Provisioner, as_json, differs, held, keys_of, retag, tag_list
+from .base import Context, Provisioner, differs, given, held, keys_of, normalize_json, policy_to_set, retag, tag_list
 
 
 def create_key(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
-    """resourceKeyCreate: CreateKey, then what CreateKey cannot set (rotation, enabled state)."""
+    """resourceKeyCreate: CreateKey (key spec and usage always, their defaults when unset; description, multi-Region,
+    the normalised policy, a custom or external key store only when given), then EnableKeyRotation when asked and
+    DisableKey when not enabled; then resourceKeyRead."""
     kms = ctx.client("kms", region)
     request: Properties = {
-        "Description": inputs.get("description") or "",
+        "CustomerMasterKeySpec": inputs.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT",
         "KeyUsage": inputs.get("keyUsage") or "ENCRYPT_DECRYPT",
-        "KeySpec": inputs.get("customerMasterKeySpec") or inputs.get("keySpec") or "SYMMETRIC_DEFAULT",
-        "MultiRegion": bool(inputs.get("multiRegion")),
         "Tags": tag_list((inputs.get("tags") or {}) | {fixups.CUSTOM_ID_TAG: keys["id"]}, "TagKey", "TagValue"),
+        **given(
+            BypassPolicyLockoutSafetyCheck=inputs.get("bypassPolicyLockoutSafetyCheck") or None,
+            Description=inputs.get("description"),
+            MultiRegion=inputs.get("multiRegion") or None,
+            Policy=normalize_json(inputs["policy"]) if inputs.get("policy") else None,
+        ),
     }
-    if inputs.get("policy"):
-        request["Policy"] = inputs["policy"]
-    key = kms.create_key(**request)["KeyMetadata"]
-    created = inputs | {"enableKeyRotation": False, "isEnabled": True}
-    placeholder = Resource(urn="", type="", name="", id=key["KeyId"], region=region, keys=keys, inputs=None, outputs={})
-    update_key(ctx, region, placeholder, created, inputs)
-    return key["KeyId"], {"arn": key["Arn"], "keyId": key["KeyId"]}
+    if inputs.get("customKeyStoreId"):
+        request |= {"Origin": "AWS_CLOUDHSM", "CustomKeyStoreId": inputs["customKeyStoreId"]}
+    if inputs.get("xksKeyId"):
+        request |= {"Origin": "EXTERNAL_KEY_STORE", "XksKeyId": inputs["xksKeyId"]}
+    key = kms.create_key(**request)["KeyMetadata"]["KeyId"]
+    if inputs.get("enableKeyRotation"):
+        rotate(kms, key, inputs)
+    if inputs.get("isEnabled") is False:
+        kms.disable_key(KeyId=key)
+    return key, read_key(kms, key, inputs)
 
 
-def update_key(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> None:
-    """resourceKeyUpdate: description, policy, rotation, enabled state, tags."""
+def rotate(kms: Any, key: str, news: Properties) -> None:
+    """updateKeyRotationEnabled: EnableKeyRotation (with the period when one is given) or DisableKeyRotation."""
+    if news.get("enableKeyRotation"):
+        period = news.get("rotationPeriodInDays")
+        kms.enable_key_rotation(KeyId=key, **given(RotationPeriodInDays=int(period) if period else None))
+    else:
+        kms.disable_key_rotation(KeyId=key)
+
+
+def read_key(kms: Any, key: str, inputs: Properties) -> Properties:
+    """resourceKeyRead (findKeyInfo): DescribeKey, GetKeyPolicy (`default`), GetKeyRotationStatus for a key of
+    KMS's own material, ListResourceTags."""
+    metadata = kms.describe_key(KeyId=key)["KeyMetadata"]
+    policy = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    rotation = kms.get_key_rotation_status(KeyId=key) if metadata.get("Origin") == "AWS_KMS" else {}
+    listed = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key)["Tags"]}
+    tags = fixups.without_custom_id(listed)
+    return {
+        "arn": metadata["Arn"],
+        "customKeyStoreId": metadata.get("CustomKeyStoreId"),
+        "customerMasterKeySpec": metadata.get("CustomerMasterKeySpec"),
+        "description": metadata.get("Description"),
+        "enableKeyRotation": rotation.get("KeyRotationEnabled"),
+        "isEnabled": metadata.get("Enabled"),
+        "keyId": metadata["KeyId"],
+        "keyUsage": metadata.get("KeyUsage"),
+        "multiRegion": metadata.get("MultiRegion"),
+        "policy": policy_to_set(inputs.get("policy"), normalize_json(policy)),
+        "rotationPeriodInDays": rotation.get("RotationPeriodInDays"),
+        "tags": tags,
+        "tagsAll": tags,
+        "xksKeyId": (metadata.get("XksKeyConfiguration") or {}).get("Id"),
+    }
+
+
+def update_key(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> Properties:
+    """resourceKeyUpdate, after the tags (UntagResource, TagResource): EnableKey first when it is enabled again, the
+    rotation, UpdateKeyDescription, PutKeyPolicy (normalised), DisableKey last when it is disabled ("we cannot
+    modify disabled keys"); then resourceKeyRead."""
     kms, key = ctx.client("kms", region), entry.id
-    if differs(olds, news, "description"):
-        kms.update_key_description(KeyId=key, Description=news.get("description") or "")
-    if differs(olds, news, "policy") and news.get("policy"):
-        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=news["policy"])
-    if differs(olds, news, "enableKeyRotation"):
-        (kms.enable_key_rotation if news.get("enableKeyRotation") else kms.disable_key_rotation)(KeyId=key)
-    if as_json(olds.get("isEnabled", True)) != as_json(news.get("isEnabled", True)):
-        (kms.enable_key if news.get("isEnabled", True) else kms.disable_key)(KeyId=key)
     retag(
         olds,
         news,
         lambda tags: kms.tag_resource(KeyId=key, Tags=tag_list(tags, "TagKey", "TagValue")),
         lambda gone: kms.untag_resource(KeyId=key, TagKeys=gone),
     )
+    enabled_changed = differs(olds, news, "isEnabled")
+    if enabled_changed and news["isEnabled"]:
+        kms.enable_key(KeyId=key)
+    if differs(olds, news, "enableKeyRotation") or (
+        news["enableKeyRotation"] and differs(olds, news, "rotationPeriodInDays")
+    ):
+        rotate(kms, key, news)
+    if differs(olds, news, "description"):
+        kms.update_key_description(KeyId=key, Description=news.get("description") or "")
+    if differs(olds, news, "policy"):
+        kms.put_key_policy(
+            KeyId=key,
+            PolicyName="default",
+            Policy=normalize_json(news["policy"]),
+            **given(BypassPolicyLockoutSafetyCheck=news["bypassPolicyLockoutSafetyCheck"] or None),
+        )
+    if enabled_changed and not news["isEnabled"]:
+        kms.disable_key(KeyId=key)
+    return read_key(kms, key, news)
 
 
 def delete_key(ctx: Context, region: str, entry: Resource) -> None:
-    """resourceKeyDelete: KMS never deletes a key at once: ScheduleKeyDeletion, after 7 to 30 days
-    (the provider's default 30)."""
-    kms = ctx.client("kms", region)
-    if kms.describe_key(KeyId=entry.id)["KeyMetadata"]["KeyState"] != "PendingDeletion":
-        days = int((entry.inputs or {}).get("deletionWindowInDays") or 30)
-        kms.schedule_key_deletion(KeyId=entry.id, PendingWindowInDays=days)
+    """resourceKeyDelete: ScheduleKeyDeletion (KMS never deletes a key at once), with the waiting period only when
+    given (AWS's default: 30 days); a key already pending deletion is no error."""
+    days = (entry.inputs or {}).get("deletionWindowInDays")
+    try:
+        ctx.client("kms", region).schedule_key_deletion(
+            KeyId=entry.id, **given(PendingWindowInDays=int(days) if days else None)
+        )
+    except ClientError as error:
+        if not (
+            error.response["Error"]["Code"] == "KMSInvalidStateException"
+            and "is pending deletion" in error.response["Error"]["Message"]
+        ):
+            raise
 
 
 def key_exists(ctx: Context, region: str, entry: Resource) -> bool:
@@ -67,7 +141,16 @@ KEY = Provisioner(
     update=update_key,
     delete=delete_key,
     exists=held(key_exists),
-    force_new=frozenset({"keyUsage", "customerMasterKeySpec", "keySpec", "multiRegion"}),
+    force_new=frozenset({"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"}),
+    computed=frozenset({"description", "multiRegion", "policy", "rotationPeriodInDays"}),
+    policies=frozenset({"policy"}),
+    defaults={
+        "bypassPolicyLockoutSafetyCheck": False,
+        "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        "enableKeyRotation": False,
+        "isEnabled": True,
+        "keyUsage": "ENCRYPT_DECRYPT",
+    },
 )
 
 PROVISIONERS = {"aws:kms/key:Key": KEY}

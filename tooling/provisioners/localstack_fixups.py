@@ -14,6 +14,12 @@ from .base import patch
 # LocalStack takes a resource's id from this tag (REST APIs, KMS keys); it stays visible as a tag.
 CUSTOM_ID_TAG = "_custom_id_"
 
+
+def without_custom_id(tags: dict[str, str]) -> dict[str, str]:
+    """The tags as AWS would hold them: LocalStack lists `_custom_id_` among them."""
+    return {key: value for key, value in tags.items() if key != CUSTOM_ID_TAG}
+
+
 # Every top-level media type (IANA's, plus S3's default `binary/octet-stream`): together they mean
 # what `*/*` means on AWS, and LocalStack's binary matcher (which skips `*/...` entries) honours them.
 TOP_LEVEL_MEDIA_TYPES = [

@@ -19,6 +19,7 @@ from ..base import (
     held,
     keys_of,
     logical,
+    normalize_json,
     replace,
 )
 from .tags import retag_apigateway
@@ -71,11 +72,6 @@ def compression_size(value: Any) -> int | None:
     return int(float(value))
 
 
-def normalized_policy(policy: str) -> str:
-    """structure.NormalizeJsonString: the document re-serialised compactly."""
-    return json.dumps(json.loads(policy), separators=(",", ":"))
-
-
 def reconcile_operations(planned: Properties, output: Properties) -> list[dict[str, str]]:
     """resourceRestAPIWithBodyUpdateOperations: after PutRestApi, a PATCH for every property the
     configuration gives (or, left unset, the prior state holds: `planned`) whose value differs from
@@ -110,7 +106,7 @@ def reconcile_operations(planned: Properties, output: Properties) -> list[dict[s
     if (name := planned.get("name")) and name != output.get("name"):
         operations.append({"op": "replace", "path": "/name", "value": name})
     if (policy := planned.get("policy")) and not equivalent_policies(policy, output.get("policy") or ""):
-        operations.append({"op": "replace", "path": "/policy", "value": normalized_policy(policy)})
+        operations.append({"op": "replace", "path": "/policy", "value": normalize_json(policy)})
     return operations
 
 
@@ -150,7 +146,7 @@ def update_operations(olds: Properties, news: Properties) -> list[dict[str, str]
         operations.append(replace("/name", news.get("name") or ""))
     if differs(olds, news, "policy"):
         policy = news.get("policy") or ""
-        operations.append(replace("/policy", normalized_policy(policy) if policy else ""))
+        operations.append(replace("/policy", normalize_json(policy) if policy else ""))
     return operations
 
 
@@ -191,7 +187,7 @@ def create_rest_api(ctx: Context, region: str, inputs: Properties, keys: Propert
     if (size := compression_size(inputs.get("minimumCompressionSize"))) is not None:
         request["minimumCompressionSize"] = size
     if inputs.get("policy"):
-        request["policy"] = normalized_policy(inputs["policy"])
+        request["policy"] = normalize_json(inputs["policy"])
     ctx.client("apigateway", region).create_rest_api(**request)
     if inputs.get("body"):
         put_body(ctx, region, api_id, inputs)
