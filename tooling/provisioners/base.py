@@ -11,6 +11,7 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -65,7 +66,9 @@ class Provisioner:
       an equivalent policy);
     - `read`: the input properties the provider's Read sets from AWS, compared even when the program
       leaves them out (a value AWS holds and the configuration does not is a change);
-    - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference.
+    - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference;
+    - `defaults`: the schema's Defaults: an unset property is planned (and created) with its default; a
+      block's defaults are its fields' own.
     """
 
     service: str
@@ -80,19 +83,21 @@ class Provisioner:
     policies: frozenset[str] = frozenset()
     read: frozenset[str] = frozenset()
     suppressed: Mapping[str, Callable[[Any, Any], bool]] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def planned(self, prior: Properties, news: Properties) -> Properties:
-        """The inputs as the provider plans them: an Optional+Computed property left unset keeps its prior
-        value (`region` is one on every resource of pulumi-aws 7)."""
-        planned = dict(news)
+        """The inputs as the provider plans them: an unset property with a Default has it; an Optional+Computed
+        one left unset keeps its prior value (`region` is one on every resource of pulumi-aws 7). With no prior
+        state, the inputs a create is given."""
+        planned = with_defaults(news, self.defaults)
         for key in self.computed | {"region"}:
             if key not in prior:
                 continue
-            if unset(news.get(key)):
+            if unset(planned.get(key)):
                 planned[key] = prior[key]
-            elif isinstance(news[key], dict) and isinstance(prior[key], dict):
+            elif isinstance(planned[key], dict) and isinstance(prior[key], dict):
                 # A block's own Optional+Computed fields left unset keep theirs too.
-                planned[key] = prior[key] | {field: v for field, v in news[key].items() if not unset(v)}
+                planned[key] = prior[key] | {field: v for field, v in planned[key].items() if not unset(v)}
         return planned
 
     def changed(self, recorded: Resource, news: Properties) -> set[str]:
@@ -115,6 +120,18 @@ class Provisioner:
 
     def replaces(self, changed: set[str]) -> bool:
         return self.update is None or bool(changed & self.force_new)
+
+
+def with_defaults(values: Properties, defaults: Mapping[str, Any]) -> Properties:
+    """`values` with every unset property that has a default given it (a block's fields within a given block)."""
+    filled = dict(values)
+    for key, default in defaults.items():
+        if isinstance(default, Mapping):
+            if isinstance(filled.get(key), dict):
+                filled[key] = with_defaults(filled[key], default)
+        elif unset(filled.get(key)):
+            filled[key] = default
+    return filled
 
 
 def prior_state(recorded: Resource) -> Properties:
@@ -143,6 +160,23 @@ def equivalent_policies(first: str, second: str) -> bool:
         return bool(json.loads(first) == json.loads(second))
     except ValueError:
         return first == second
+
+
+def normalized_json(text: str) -> str:
+    """structure.NormalizeJsonString: the document as Go's json.Marshal writes it back: compact, object keys sorted,
+    `<`, `>`, `&` escaped, whole numbers without a fraction."""
+
+    def go(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+            return int(value)
+        if isinstance(value, dict):
+            return {key: go(item) for key, item in value.items()}
+        return [go(item) for item in value] if isinstance(value, list) else value
+
+    written = json.dumps(go(json.loads(text)), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for character in "<>&\u2028\u2029":  # what Go's HTML-safe encoder escapes
+        written = written.replace(character, f"\\u{ord(character):04x}")
+    return written
 
 
 def differs(old: Properties, new: Properties, *keys: str) -> bool:
@@ -183,6 +217,11 @@ def retag(
         remove(gone)
     if changed := {key: value for key, value in after.items() if before.get(key) != value}:
         add(changed)
+
+
+def rfc3339(when: datetime) -> str:
+    """An AWS timestamp as the provider's Read records it (Go's `time.RFC3339`, in UTC)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def given(**values: Any) -> Properties:
