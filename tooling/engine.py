@@ -266,7 +266,7 @@ class Provisioning(Engine):
         operation = PendingCreate(urn=urn, type=args.typ, region=region, keys=keys)
         self.state.intend(operation)
         try:
-            resource_id, outputs = provisioner.create(self, region, inputs, keys)
+            resource_id, outputs = provisioner.create(self, region, provisioner.planned({}, inputs), keys)
         except BaseException:
             self.sweep(operation)  # whatever the failed create left
             raise

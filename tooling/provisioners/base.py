@@ -11,6 +11,7 @@ import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -66,8 +67,8 @@ class Provisioner:
     - `read`: the input properties the provider's Read sets from AWS, compared even when the program
       leaves them out (a value AWS holds and the configuration does not is a change);
     - `suppressed`: the provider's DiffSuppressFuncs: (recorded, new) -> no change despite the difference;
-    - `defaults`: the schema's Defaults: an unset property plans as its default (a Read value equal to it is no
-      change, and the update sees the default).
+    - `defaults`: the schema's Defaults: an unset property is planned (and created) with its default, a
+      block's defaults are its fields' own; a Read value equal to the default is no change.
     """
 
     service: str
@@ -85,21 +86,22 @@ class Provisioner:
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
     def planned(self, prior: Properties, news: Properties) -> Properties:
-        """The inputs as the provider plans them: an unset property with a Default takes it; an Optional+Computed
-        property left unset keeps its prior value (`region` is one on every resource of pulumi-aws 7); a policy
-        equivalent to the prior one, or a suppressed difference, keeps the prior value too (no change to apply)."""
-        planned = dict(news) | {key: value for key, value in self.defaults.items() if unset(news.get(key))}
+        """The inputs as the provider plans them: an unset property with a Default has it; an Optional+Computed
+        one left unset keeps its prior value (`region` is one on every resource of pulumi-aws 7); a policy
+        equivalent to the prior one, or a suppressed difference, keeps the prior value too (no change to apply).
+        With no prior state, the inputs a create is given."""
+        planned = with_defaults(news, self.defaults)
         for key in self.policies | set(self.suppressed):
             if key in prior and self.same(key, prior[key], planned.get(key)):
                 planned[key] = prior[key]
         for key in self.computed | {"region"}:
             if key not in prior:
                 continue
-            if unset(news.get(key)):
+            if unset(planned.get(key)):
                 planned[key] = prior[key]
-            elif isinstance(news[key], dict) and isinstance(prior[key], dict):
+            elif isinstance(planned[key], dict) and isinstance(prior[key], dict):
                 # A block's own Optional+Computed fields left unset keep theirs too.
-                planned[key] = prior[key] | {field: v for field, v in news[key].items() if not unset(v)}
+                planned[key] = prior[key] | {field: v for field, v in planned[key].items() if not unset(v)}
         return planned
 
     def changed(self, recorded: Resource, news: Properties) -> set[str]:
@@ -124,6 +126,18 @@ class Provisioner:
 
     def replaces(self, changed: set[str]) -> bool:
         return self.update is None or bool(changed & self.force_new)
+
+
+def with_defaults(values: Properties, defaults: Mapping[str, Any]) -> Properties:
+    """`values` with every unset property that has a default given it (a block's fields within a given block)."""
+    filled = dict(values)
+    for key, default in defaults.items():
+        if isinstance(default, Mapping):
+            if isinstance(filled.get(key), dict):
+                filled[key] = with_defaults(filled[key], default)
+        elif unset(filled.get(key)):
+            filled[key] = default
+    return filled
 
 
 def prior_state(recorded: Resource) -> Properties:
@@ -165,8 +179,17 @@ GO_ESCAPES = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
 
 def normalize_json(document: str) -> str:
     """structure.NormalizeJsonString: the document as Go's json.Marshal writes it back: keys sorted, no spaces,
-    `<`, `>`, `&`, U+2028 and U+2029 escaped."""
-    text = json.dumps(json.loads(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    `<`, `>`, `&`, U+2028 and U+2029 escaped, whole numbers without a fraction (Go decodes every number as a
+    float64 and writes 1.0 as `1`)."""
+
+    def go(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+            return int(value)
+        if isinstance(value, dict):
+            return {key: go(item) for key, item in value.items()}
+        return [go(item) for item in value] if isinstance(value, list) else value
+
+    text = json.dumps(go(json.loads(document)), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.translate(GO_ESCAPES)
 
 
@@ -214,6 +237,11 @@ def retag(
         remove(gone)
     if changed := {key: value for key, value in after.items() if before.get(key) != value}:
         add(changed)
+
+
+def rfc3339(when: datetime) -> str:
+    """An AWS timestamp as the provider's Read records it (Go's `time.RFC3339`, in UTC)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def given(**values: Any) -> Properties:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .base import patch
 
 # LocalStack takes a resource's id from this tag (REST APIs, KMS keys); it stays visible as a tag.
@@ -85,6 +87,55 @@ def localstack_patch_operations(operations: list[dict[str, str]]) -> list[dict[s
             else [operation]
         )
     ]
+
+
+def remove_method_settings(apigateway: Any, api_id: str, stage_name: str, method_path: str) -> None:
+    """UpdateStage removing a method path's settings. LocalStack refuses to remove any but `*/*`'s (BadRequest
+    "Invalid method setting path", measured), where AWS removes them: a single method's settings stay there until
+    their stage goes."""
+    try:
+        apigateway.update_stage(
+            restApiId=api_id, stageName=stage_name, patchOperations=[{"op": "remove", "path": f"/{method_path}"}]
+        )
+    except apigateway.exceptions.BadRequestException as error:
+        if method_path == "*/*" or "Invalid method setting path" not in str(error):
+            raise
+
+
+def delete_usage_plan_key(apigateway: Any, plan_id: str, key_id: str) -> None:
+    """resourceUsagePlanKeyDelete's DeleteUsagePlanKey, after a GetUsagePlanKey: LocalStack fails (500, a
+    `KeyError`) to delete a key its plan does not hold, where AWS answers NotFound, which GetUsagePlanKey gives."""
+    apigateway.get_usage_plan_key(usagePlanId=plan_id, keyId=key_id)
+    apigateway.delete_usage_plan_key(usagePlanId=plan_id, keyId=key_id)
+
+
+def update_domain_name(apigateway: Any, domain_name: str, operations: list[dict[str, str]]) -> None:
+    """UpdateDomainName, which LocalStack does not implement (501 for any call): sent only when an operation's value
+    differs from what GetDomainName holds, so that an update that changes nothing there (one applied again after an
+    interrupted run) passes; a real change cannot be applied there."""
+    live = apigateway.get_domain_name(domainName=domain_name)
+    if any(held_value(live, o["path"]) != o.get("value", "") for o in operations):
+        apigateway.update_domain_name(domainName=domain_name, patchOperations=operations)
+
+
+def held_value(document: Any, path: str) -> str:
+    """The value at a patch path (`/endpointConfiguration/types/0`) of an API answer, "" for none."""
+    for part in path.strip("/").split("/"):
+        document = document[int(part)] if isinstance(document, list) else (document or {}).get(part)
+    return str(document or "")
+
+
+def dashboard_held(cloudwatch: Any, name: str) -> bool:
+    """Whether CloudWatch holds the dashboard (resourceDashboardRead's GetDashboard). For a missing one LocalStack
+    answers InvalidParameterValue ("Dashboard <name> does not exist.", measured), where AWS answers ResourceNotFound."""
+    try:
+        cloudwatch.get_dashboard(DashboardName=name)
+    except ClientError as error:
+        answer = error.response["Error"]
+        if answer["Code"] in ("ResourceNotFound", "InvalidParameterValue") and "does not exist" in answer["Message"]:
+            return False
+        raise
+    return True
 
 
 # What an integration passing the caller's own identity through carries (`components.openapi.CALLER_CREDENTIALS`;

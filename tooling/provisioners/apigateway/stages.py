@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from ...state import Properties, Resource
-from ..base import Context, Provisioner, call_with_keys, differs, field_of, given, held, keys_of, patch, replace
+from .. import localstack_fixups as fixups
+from ..base import Context, Provisioner, call_with_keys, differs, field_of, held, keys_of, patch, replace, rfc3339
 from .tags import retag_apigateway
 
 
@@ -16,22 +17,30 @@ def stage_arn(region: str, api_id: str, stage_name: str) -> str:
 
 
 def create_deployment(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
-    """resourceDeploymentCreate: CreateDeployment (description, variables; this project sets no stage on it)."""
+    """resourceDeploymentCreate: CreateDeployment with its description and variables, both sent even when empty
+    (`aws.String("")`, an empty map); then resourceDeploymentRead."""
+    api_id = keys["rest_api_id"]
     created = ctx.client("apigateway", region).create_deployment(
-        restApiId=keys["rest_api_id"],
-        **given(description=inputs.get("description")),
-        **({"variables": inputs["variables"]} if inputs.get("variables") else {}),
+        restApiId=api_id, description=inputs.get("description") or "", variables=inputs.get("variables") or {}
     )
-    return created["id"], {}
+    return created["id"], read_deployment(ctx, region, api_id, created["id"])
 
 
-def update_deployment(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> None:
-    """resourceDeploymentUpdate: only the description changes in place."""
-    ctx.client("apigateway", region).update_deployment(
-        restApiId=entry.keys["rest_api_id"],
-        deploymentId=entry.id,
-        **patch("/description", news.get("description") or ""),
-    )
+def update_deployment(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> Properties:
+    """resourceDeploymentUpdate: UpdateDeployment of the description when it changed (the rest is ForceNew);
+    then resourceDeploymentRead."""
+    api_id, description = entry.keys["rest_api_id"], news.get("description") or ""
+    if (olds.get("description") or "") != description:
+        ctx.client("apigateway", region).update_deployment(
+            restApiId=api_id, deploymentId=entry.id, **patch("/description", description)
+        )
+    return read_deployment(ctx, region, api_id, entry.id)
+
+
+def read_deployment(ctx: Context, region: str, api_id: str, deployment_id: str) -> Properties:
+    """resourceDeploymentRead: GetDeployment; the creation date and the description."""
+    deployment = ctx.client("apigateway", region).get_deployment(restApiId=api_id, deploymentId=deployment_id)
+    return {"createdDate": rfc3339(deployment["createdDate"]), "description": deployment.get("description")}
 
 
 def find_deployments(ctx: Context, region: str, keys: Properties, known: set[str]) -> list[str]:
@@ -53,7 +62,9 @@ DEPLOYMENT = Provisioner(
     delete=call_with_keys("apigateway", "delete_deployment", restApiId="rest_api_id", deploymentId="id"),
     exists=held(call_with_keys("apigateway", "get_deployment", restApiId="rest_api_id", deploymentId="id")),
     find=find_deployments,
-    force_new=frozenset({"restApi", "triggers", "variables", "stageName", "stageDescription", "canarySettings"}),
+    # resourceDeployment's schema (v6 has no stage_name, stage_description or canary_settings).
+    force_new=frozenset({"restApi", "triggers", "variables"}),
+    read=frozenset({"description"}),
 )
 
 
@@ -159,13 +170,14 @@ STAGE = Provisioner(
 
 # --- MethodSettings: method_settings.go ----------------------------------------------------------
 
-# MethodSettings' `settings` input -> the stage's patch path and the type the API parses it as.
+# MethodSettings' `settings` fields, in the order resourceMethodSettingsUpdate patches them -> the stage's patch path
+# and the field's type (an unset field reads as its zero value, as `d.Get` does).
 METHOD_SETTINGS: dict[str, tuple[str, type]] = {
-    "throttlingBurstLimit": ("throttling/burstLimit", int),
-    "throttlingRateLimit": ("throttling/rateLimit", float),
     "metricsEnabled": ("metrics/enabled", bool),
     "loggingLevel": ("logging/loglevel", str),
     "dataTraceEnabled": ("logging/dataTrace", bool),
+    "throttlingBurstLimit": ("throttling/burstLimit", int),
+    "throttlingRateLimit": ("throttling/rateLimit", float),
     "cachingEnabled": ("caching/enabled", bool),
     "cacheTtlInSeconds": ("caching/ttlInSeconds", int),
     "cacheDataEncrypted": ("caching/dataEncrypted", bool),
@@ -174,48 +186,70 @@ METHOD_SETTINGS: dict[str, tuple[str, type]] = {
 }
 
 
-def method_settings_operations(method_path: str, settings: Properties) -> list[dict[str, str]]:
-    """UpdateStage patch operations; `method_path` is as AWS spells it (`~1{folder}~1{item+}/PUT`, `*/*`),
-    which the component renders."""
-    unknown = set(settings) - set(METHOD_SETTINGS)
+def method_settings_operations(method_path: str, olds: Properties, news: Properties) -> list[dict[str, str]]:
+    """resourceMethodSettingsUpdate's UpdateStage operations (its create's too, from nothing): one per field whose
+    value changed, unset being the type's zero value (so a create sends no `false` and no `0`), but the cache TTL
+    whenever it is set (GetOkExists). Values as the provider formats them (`%t`, `%d`, `%f`); `method_path` is as
+    AWS spells it (`~1{folder}~1{item+}/PUT`, `*/*`), which the component renders."""
+    unknown = set(news) - set(METHOD_SETTINGS)
     if unknown:
         raise ValueError(f"MethodSettings settings {sorted(unknown)} are not known; known: {sorted(METHOD_SETTINGS)}")
-    return [
-        replace(f"/{method_path}/{METHOD_SETTINGS[key][0]}", METHOD_SETTINGS[key][1](value))
-        for key, value in settings.items()
-        if value is not None
-    ]
+    operations = []
+    for key, (path, kind) in METHOD_SETTINGS.items():
+        old, new = kind(olds.get(key) or kind()), kind(news.get(key) or kind())
+        if (news.get(key) is not None) if key == "cacheTtlInSeconds" else old != new:
+            operations.append(replace(f"/{method_path}/{path}", f"{new:f}" if kind is float else new))
+    return operations
 
 
-def put_method_settings(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
-    """resourceMethodSettingsUpdate (its create too): UpdateStage with the settings' operations."""
-    placeholder = Resource(urn="", type="", name="", id=keys["id"], region=region, keys=keys, inputs=None, outputs={})
-    update_method_settings(ctx, region, placeholder, {}, inputs)
-    return keys["id"], {}
-
-
-def update_method_settings(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> None:
+def update_method_settings(
+    ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties
+) -> Properties:
+    """resourceMethodSettingsUpdate: one UpdateStage (with whatever operations, none included); then
+    resourceMethodSettingsRead."""
     keys = entry.keys
     ctx.client("apigateway", region).update_stage(
         restApiId=keys["rest_api_id"],
         stageName=keys["stage_name"],
-        patchOperations=method_settings_operations(keys["method_path"], news.get("settings") or {}),
+        patchOperations=method_settings_operations(
+            keys["method_path"], olds.get("settings") or {}, news.get("settings") or {}
+        ),
     )
+    return {"settings": method_settings(ctx, region, entry)}
+
+
+def put_method_settings(ctx: Context, region: str, inputs: Properties, keys: Properties) -> tuple[str, Properties]:
+    """The create is resourceMethodSettingsUpdate from no prior state."""
+    created = Resource(urn="", type="", name="", id=keys["id"], region=region, keys=keys, inputs=None, outputs={})
+    return keys["id"], update_method_settings(ctx, region, created, {}, inputs)
+
+
+def method_settings(ctx: Context, region: str, entry: Resource) -> Properties:
+    """resourceMethodSettingsRead (findMethodSettingsByThreePartKey): GetStage, the method path's settings."""
+    keys = entry.keys
+    stage = ctx.client("apigateway", region).get_stage(restApiId=keys["rest_api_id"], stageName=keys["stage_name"])
+    held = stage.get("methodSettings") or {}
+    if keys["method_path"] not in held:
+        raise LookupError(f"stage {keys['stage_name']} holds no method settings for {keys['method_path']}")
+    return {key: held[keys["method_path"]].get(key) for key in METHOD_SETTINGS}
 
 
 def delete_method_settings(ctx: Context, region: str, entry: Resource) -> None:
-    """resourceMethodSettingsDelete: UpdateStage removing the method path's settings."""
+    """resourceMethodSettingsDelete: UpdateStage removing the method path's settings; none there is done."""
     keys, apigateway = entry.keys, ctx.client("apigateway", region)
     try:
-        apigateway.update_stage(
-            restApiId=keys["rest_api_id"],
-            stageName=keys["stage_name"],
-            patchOperations=[{"op": "remove", "path": f"/{keys['method_path']}"}],
-        )
-    except apigateway.exceptions.BadRequestException:
-        # LocalStack only: it removes only `*/*`'s settings; a single method's stay until its stage goes.
-        if keys["method_path"] == "*/*":
+        fixups.remove_method_settings(apigateway, keys["rest_api_id"], keys["stage_name"], keys["method_path"])
+    except apigateway.exceptions.BadRequestException as error:
+        if "no method setting for this method" not in str(error):
             raise
+
+
+def method_settings_held(ctx: Context, region: str, entry: Resource) -> bool:
+    try:
+        method_settings(ctx, region, entry)
+    except LookupError:
+        return False
+    return True
 
 
 def method_settings_keys(name: str, inputs: Properties) -> Properties:
@@ -234,6 +268,10 @@ METHOD_SETTINGS_PROVISIONER = Provisioner(
     create=put_method_settings,
     update=update_method_settings,
     delete=delete_method_settings,
-    exists=held(call_with_keys("apigateway", "get_stage", restApiId="rest_api_id", stageName="stage_name")),
+    exists=held(method_settings_held),
     force_new=frozenset({"restApi", "stageName", "methodPath"}),
+    # resourceMethodSettings' schema: every field of `settings` is Optional+Computed but the throttling limits,
+    # which default to -1.
+    computed=frozenset({"settings"}),
+    defaults={"settings": {"throttlingBurstLimit": -1, "throttlingRateLimit": -1.0}},
 )
