@@ -120,18 +120,8 @@ HELD_SETTINGS = {
     "requireAuthorizationForCacheControl": True,
     "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
 }
-SETTINGS_READ = {
-    "metricsEnabled": False,
-    "loggingLevel": None,
-    "dataTraceEnabled": False,
-    "throttlingBurstLimit": -1,
-    "throttlingRateLimit": 10.0,
-    "cachingEnabled": False,
-    "cacheTtlInSeconds": 300,
-    "cacheDataEncrypted": False,
-    "requireAuthorizationForCacheControl": True,
-    "unauthorizedCacheControlHeaderStrategy": "SUCCEED_WITH_RESPONSE_HEADER",
-}
+# resourceMethodSettingsRead records what the stage holds, the unset logging level as none.
+SETTINGS_READ = HELD_SETTINGS | {"loggingLevel": None}
 SETTINGS_KEYS = {"id": "api1-dev-*/*", "rest_api_id": "api1", "stage_name": "dev", "method_path": "*/*"}
 
 

@@ -5,6 +5,7 @@ and checked by a botocore Stubber."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from stubbed_aws import StubbedAws
@@ -47,6 +48,13 @@ def expect_read(aws: StubbedAws, tags: list | None = None) -> None:
         aws.refuse("s3", "get_bucket_tagging", NAME, "NoSuchTagSet", status=404)
 
 
+def held_bucket(bucket: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None) -> Resource:
+    """The bucket as the state records it after an `up` in us-east-1."""
+    return Resource(
+        urn="u", type="t", name="n", id=bucket, region="us-east-1", keys={}, inputs=inputs, outputs=outputs or {}
+    )
+
+
 def test_a_bucket_is_created_as_the_provider_does_in_us_east_1_then_read(aws):
     # resourceBucketCreate: in us-east-1 HeadBucket first (it does not refuse a bucket the account owns); CreateBucket
     # with ACL "private" (the v3 default it keeps) and no location constraint; HeadBucket until it is there;
@@ -67,16 +75,7 @@ def test_a_bucket_is_created_as_the_provider_does_in_us_east_1_then_read(aws):
         }
     }
     assert outputs["versioning"] == {"enabled": False, "mfaDelete": False}
-    recorded = Resource(
-        urn="u",
-        type="t",
-        name="n",
-        id=bucket,
-        region="us-east-1",
-        keys={},
-        inputs={"tags": {"app": "reports"}},
-        outputs=outputs,
-    )
+    recorded = held_bucket(bucket, {"tags": {"app": "reports"}}, outputs)
     assert BUCKET.changed(recorded, {"tags": {"app": "reports"}}) == set()
 
 
@@ -88,16 +87,7 @@ def test_a_tag_change_keeps_the_tags_set_outside_the_program(aws):
     tag_set = [{"Key": "app", "Value": "b"}, {"Key": "cost", "Value": "c"}]
     aws.expect("s3", "put_bucket_tagging", NAME | {"Tagging": {"TagSet": tag_set}})
     expect_read(aws, tags=tag_set)
-    recorded = Resource(
-        urn="u",
-        type="t",
-        name="n",
-        id=NAME["Bucket"],
-        region="us-east-1",
-        keys={},
-        inputs={"tags": {"app": "a"}},
-        outputs={},
-    )
+    recorded = held_bucket(NAME["Bucket"], {"tags": {"app": "a"}})
     BUCKET.update(aws, "us-east-1", recorded, {"tags": {"app": "a"}}, {"tags": {"app": "b"}})
 
 
@@ -120,16 +110,7 @@ def test_a_bucket_not_empty_is_emptied_and_deleted_again_only_with_force_destroy
     aws.expect("s3", "delete_objects", NAME | {"Delete": {"Objects": [{"Key": "d", "VersionId": "m1"}], "Quiet": True}})
     aws.expect("s3", "delete_bucket", NAME)
     aws.refuse("s3", "head_bucket", NAME, "404", status=404)
-    recorded = Resource(
-        urn="u",
-        type="t",
-        name="n",
-        id=NAME["Bucket"],
-        region="us-east-1",
-        keys={},
-        inputs={"forceDestroy": True},
-        outputs={},
-    )
+    recorded = held_bucket(NAME["Bucket"], {"forceDestroy": True})
     BUCKET.delete(aws, "us-east-1", recorded)
 
 
@@ -137,16 +118,7 @@ def test_an_empty_bucket_is_deleted_without_listing_it(aws):
     # resourceBucketDelete empties the bucket only when DeleteBucket answers BucketNotEmpty.
     aws.expect("s3", "delete_bucket", NAME)
     aws.refuse("s3", "head_bucket", NAME, "404", status=404)
-    recorded = Resource(
-        urn="u",
-        type="t",
-        name="n",
-        id=NAME["Bucket"],
-        region="us-east-1",
-        keys={},
-        inputs={"forceDestroy": True},
-        outputs={},
-    )
+    recorded = held_bucket(NAME["Bucket"], {"forceDestroy": True})
     BUCKET.delete(aws, "us-east-1", recorded)
 
 
