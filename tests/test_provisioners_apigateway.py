@@ -15,6 +15,8 @@ from tooling.provisioners import REGISTRY
 from tooling.provisioners.apigateway.tags import TOKEN_TAG
 from tooling.state import Resource
 
+REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 METHOD_SETTINGS = "aws:apigateway/methodSettings:MethodSettings"
 API_KEY = "aws:apigateway/apiKey:ApiKey"
@@ -47,6 +49,53 @@ def update(typ: str, aws: StubbedAws, recorded: Resource, inputs: dict):
     provisioner = REGISTRY[typ]
     prior = (recorded.inputs or {}) | recorded.outputs
     return provisioner.update(aws, "us-east-1", recorded, prior, provisioner.planned(prior, inputs))
+
+
+# --- RestApi and Stage: their tags change first --------------------------------------------------
+
+
+def test_a_rest_apis_and_a_stages_tags_change_before_their_own_update(aws):
+    # internal/provider/sdkv2/tags_interceptor.go, tagsResourceCRUDInterceptor.run: `case Before:` ... `case Update:`
+    # updates tags_all before resourceRestAPIUpdate / resourceStageUpdate run.
+    api_arn = "arn:aws:apigateway:us-east-1::/restapis/api1"
+    aws.expect("apigateway", "untag_resource", {"resourceArn": api_arn, "tagKeys": ["old"]})
+    aws.expect("apigateway", "tag_resource", {"resourceArn": api_arn, "tags": {"team": "files"}})
+    aws.expect(
+        "apigateway",
+        "update_rest_api",
+        {"restApiId": "api1", "patchOperations": [{"op": "replace", "path": "/description", "value": "Files"}]},
+    )
+    aws.expect("apigateway", "get_rest_api", {"restApiId": "api1"}, {"id": "api1", "name": "files"})
+    aws.expect(
+        "apigateway", "get_resources", {"restApiId": "api1", "limit": 500}, {"items": [{"id": "r0", "path": "/"}]}
+    )
+    held = {"name": "files", "description": "", "tags": {"old": "x"}}
+    update(
+        REST_API,
+        aws,
+        entry(REST_API, "api1", {}, held, {}),
+        {"name": "files", "description": "Files", "tags": {"team": "files"}},
+    )
+    stage_arn = "arn:aws:apigateway:us-east-1::/restapis/api1/stages/dev"
+    aws.expect("apigateway", "tag_resource", {"resourceArn": stage_arn, "tags": {"team": "files"}})
+    aws.expect(
+        "apigateway",
+        "update_stage",
+        {
+            "restApiId": "api1",
+            "stageName": "dev",
+            "patchOperations": [{"op": "replace", "path": "/description", "value": "Dev"}],
+        },
+    )
+    aws.expect("apigateway", "get_stage", {"restApiId": "api1", "stageName": "dev"}, {"stageName": "dev"})
+    keys = {"rest_api_id": "api1", "stage_name": "dev"}
+    held_stage = {"restApi": "api1", "stageName": "dev", "deployment": "d1"}
+    update(
+        STAGE,
+        aws,
+        entry(STAGE, "ags-api1-dev", keys, held_stage, {}),
+        held_stage | {"description": "Dev", "tags": {"team": "files"}},
+    )
 
 
 # --- Deployment: deployment.go --------------------------------------------------------------------

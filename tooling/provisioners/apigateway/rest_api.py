@@ -195,15 +195,16 @@ def create_rest_api(ctx: Context, region: str, inputs: Properties, keys: Propert
 
 
 def update_rest_api(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> Properties:
-    """resourceRestAPIUpdate: the plain properties' PATCH, then, when `body` or `parameters` changed,
-    PutRestApi and the reconciling PATCH (`news` is planned: unset Optional+Computed values are the
-    prior state's); tags apart; then resourceRestAPIRead."""
+    """resourceRestAPIUpdate: the tags first (the provider's tagging interceptor runs before the update,
+    `internal/provider/sdkv2/tags_interceptor.go`), the plain properties' PATCH, then, when `body` or `parameters`
+    changed, PutRestApi and the reconciling PATCH (`news` is planned: unset Optional+Computed values are the prior
+    state's); then resourceRestAPIRead."""
     apigateway, api_id = ctx.client("apigateway", region), entry.id
+    retag_apigateway(apigateway, f"arn:aws:apigateway:{region}::/restapis/{api_id}", olds, news)
     if operations := update_operations(olds, news):
         fixups.update_rest_api(apigateway, api_id, operations)
     if differs(olds, news, "body", "parameters") and news.get("body"):
         put_body(ctx, region, api_id, news)
-    retag_apigateway(apigateway, f"arn:aws:apigateway:{region}::/restapis/{api_id}", olds, news)
     return read_rest_api(ctx, region, api_id, news)
 
 

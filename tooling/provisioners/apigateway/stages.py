@@ -119,12 +119,12 @@ def stage_operations(olds: Properties, news: Properties) -> list[dict[str, str]]
 
 
 def update_stage(ctx: Context, region: str, entry: Resource, olds: Properties, news: Properties) -> Properties:
-    """resourceStageUpdate: one UpdateStage with the changed properties' operations; tags apart; then
-    resourceStageRead."""
+    """resourceStageUpdate: the tags first (the provider's tagging interceptor runs before the update), one
+    UpdateStage with the changed properties' operations, then resourceStageRead."""
     apigateway, keys = ctx.client("apigateway", region), entry.keys
+    retag_apigateway(apigateway, stage_arn(region, keys["rest_api_id"], keys["stage_name"]), olds, news)
     if operations := stage_operations(olds, news):
         apigateway.update_stage(restApiId=keys["rest_api_id"], stageName=keys["stage_name"], patchOperations=operations)
-    retag_apigateway(apigateway, stage_arn(region, keys["rest_api_id"], keys["stage_name"]), olds, news)
     return read_stage(ctx, region, keys["rest_api_id"], keys["stage_name"])
 
 
