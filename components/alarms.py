@@ -66,12 +66,6 @@ def alarm_specs(alarms: Alarms) -> list[AlarmSpec]:
     return specs
 
 
-def describe_alarm(spec: AlarmSpec, names: list[str]) -> str:
-    """The alarm's description, from the API's name and the stage's."""
-    api_name, stage = names
-    return spec.describe(api_name, stage)
-
-
 def alarm_threshold(index: int, alarms: Alarms) -> float:
     """The threshold of the `index`th of `alarm_specs(alarms)`."""
     return alarm_specs(alarms)[index].threshold

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from .catalogue import partition_for, resolve_actions
@@ -64,69 +65,74 @@ class S3ProxyConfigError(ValueError):
         self.field = field
 
 
+# The validator factories below bind their settings with `partial` to a module-level check rather than return a
+# closure: most are built once, when `inputs.INPUTS` is imported, and a closure's code would then be fixed before
+# any test runs (mutation testing switches a function's code when it is called: docs/mutation.md).
+
+
 def matching(pattern: str, problem: str) -> Validator:
     """A string matching `pattern` whole; else an error quoting the value and saying what is wrong: `problem`,
     e.g. "is not an ACM certificate ARN"."""
+    return partial(_matching, pattern, problem)
 
-    def check(field: str, value: Any) -> str:
-        if not isinstance(value, str) or not re.fullmatch(pattern, value):
-            raise S3ProxyConfigError(field, f"{value!r} {problem}")
-        return value
 
-    return check
+def _matching(pattern: str, problem: str, field: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(pattern, value):
+        raise S3ProxyConfigError(field, f"{value!r} {problem}")
+    return value
 
 
 def one_of(allowed: tuple[str, ...], normalise: Callable[[str], str]) -> Validator:
-    def check(field: str, value: Any) -> str:
-        if isinstance(value, str) and normalise(value) in allowed:
-            return normalise(value)
-        raise S3ProxyConfigError(field, f"{value!r} is not one of {', '.join(allowed)}")
+    return partial(_one_of, allowed, normalise)
 
-    return check
+
+def _one_of(allowed: tuple[str, ...], normalise: Callable[[str], str], field: str, value: Any) -> str:
+    if isinstance(value, str) and normalise(value) in allowed:
+        return normalise(value)
+    raise S3ProxyConfigError(field, f"{value!r} is not one of {', '.join(allowed)}")
 
 
 def non_negative(kind: type) -> Validator:
-    def check(field: str, value: Any) -> Any:
-        # Numbers cross Pulumi's wire as doubles: through the package host an integer input arrives as 200.0.
-        if kind is int and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        # bool is an int subclass; `True` as a rate limit is a mistake, not 1 request a second.
-        numeric = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
-        if not numeric or value < 0 or value != value:
-            raise S3ProxyConfigError(field, f"{value!r} must be a non-negative {kind.__name__}")
-        return kind(value)
+    return partial(_non_negative, kind)
 
-    return check
+
+def _non_negative(kind: type, field: str, value: Any) -> Any:
+    # Numbers cross Pulumi's wire as doubles: through the package host an integer input arrives as 200.0.
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # bool is an int subclass; `True` as a rate limit is a mistake, not 1 request a second.
+    numeric = isinstance(value, (int, float) if kind is float else int) and not isinstance(value, bool)
+    if not numeric or value < 0 or value != value:
+        raise S3ProxyConfigError(field, f"{value!r} must be a non-negative {kind.__name__}")
+    return kind(value)
 
 
 def strings(item: Validator, *, unique: bool = True) -> Validator:
     """A non-empty list of strings, each checked and normalised by `item`; with `unique`, the first of equals."""
+    return partial(_strings, item, unique)
 
-    def check(field: str, value: Any) -> tuple[str, ...]:
-        # A bare string is iterable too; reject it rather than treat "s3:GetObject" as 12 characters.
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise S3ProxyConfigError(field, f"expected a list of strings, got {value!r}")
-        if not value:
-            raise S3ProxyConfigError(field, "must not be empty")
-        checked = [item(field, v) for v in value]
-        return tuple(dict.fromkeys(checked)) if unique else tuple(checked)
 
-    return check
+def _strings(item: Validator, unique: bool, field: str, value: Any) -> tuple[str, ...]:
+    # A bare string is iterable too; reject it rather than treat "s3:GetObject" as 12 characters.
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise S3ProxyConfigError(field, f"expected a list of strings, got {value!r}")
+    if not value:
+        raise S3ProxyConfigError(field, "must not be empty")
+    checked = [item(field, v) for v in value]
+    return tuple(dict.fromkeys(checked)) if unique else tuple(checked)
 
 
 def string_map(item: Callable[[str, str, str], None]) -> Validator:
     """A mapping of strings to strings, each pair checked by `item(field, key, value)`; as sorted pairs."""
+    return partial(_string_map, item)
 
-    def check(field: str, value: Any) -> tuple[tuple[str, str], ...]:
-        if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            raise S3ProxyConfigError(field, f"expected a mapping of strings to strings, got {value!r}")
-        for key, pair_value in value.items():
-            item(field, key, pair_value)
-        return tuple(sorted(value.items()))
 
-    return check
+def _string_map(item: Callable[[str, str, str], None], field: str, value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise S3ProxyConfigError(field, f"expected a mapping of strings to strings, got {value!r}")
+    for key, pair_value in value.items():
+        item(field, key, pair_value)
+    return tuple(sorted(value.items()))
 
 
 def any_string(field: str, value: str) -> str:
@@ -297,14 +303,14 @@ identity_source = matching(
 
 def whole_up_to(maximum: int, allowed: str) -> Validator:
     """A non-negative integer of at most `maximum`; `allowed` says the range in the error."""
+    return partial(_whole_up_to, maximum, allowed)
 
-    def check(field: str, value: Any) -> int:
-        checked = int(non_negative(int)(field, value))
-        if checked > maximum:
-            raise S3ProxyConfigError(field, f"{value!r} must be {allowed}")
-        return checked
 
-    return check
+def _whole_up_to(maximum: int, allowed: str, field: str, value: Any) -> int:
+    checked = int(_non_negative(int, field, value))
+    if checked > maximum:
+        raise S3ProxyConfigError(field, f"{value!r} must be {allowed}")
+    return checked
 
 
 result_ttl = whole_up_to(3600, "0-3600 seconds")

@@ -85,6 +85,9 @@ BAD_INPUTS = [
     # API Gateway's metrics have 1-minute resolution (CloudWatch API reference, PutMetricAlarm `Period`).
     ({"alarms": {"period_seconds": 90}}, "alarms.period_seconds", "90 must be a multiple of 60 seconds, 60 to 86400"),
     ({"alarms": {"evaluation_periods": 0}}, "alarms.evaluation_periods", "0 must be at least 1 period"),
+    ({"alarms": {"period_seconds": 86460}}, "alarms.period_seconds", "86460 must be a multiple of 60 seconds"),
+    ({"alarms": {"period_seconds": -60}}, "alarms.period_seconds", "-60 must be a non-negative int"),
+    ({"alarms": {"evaluation_periods": -1}}, "alarms.evaluation_periods", "-1 must be a non-negative int"),
     ({"alarms": {"topic_arn": "ops-alerts"}}, "alarms.topic_arn", "'ops-alerts' is not an SNS topic ARN"),
     ({"alarms": {"thresholds": 1}}, "alarms.thresholds", "unknown input; allowed: server_error_rate"),
     ({"alarms": "on"}, "alarms", "expected a mapping with server_error_rate"),
@@ -312,3 +315,11 @@ def test_the_largest_values_api_gateway_takes_are_accepted():
     config = validate_args(VALID | custom | {"minimum_compression_size": 10_485_760})
     assert config.authorizer is not None and config.authorizer.result_ttl_seconds == 3600
     assert config.minimum_compression_size == 10_485_760
+
+
+def test_an_alarm_period_of_a_day_and_a_single_evaluation_period_are_accepted():
+    # PutMetricAlarm (CloudWatch API reference): `Period` up to 86,400 s for a 1-minute metric, `EvaluationPeriods`
+    # at least 1.
+    config = validate_args(VALID | {"alarms": {"period_seconds": 86400, "evaluation_periods": 1}})
+    assert config.alarms is not None
+    assert (config.alarms.period_seconds, config.alarms.evaluation_periods) == (86400, 1)
