@@ -22,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fakes import FakeS3, Script, client_for, serving
+from stubbed_aws import StubbedAws
 
 from components import S3ProxyApi
 from s3proxy_client import S3ProxyClient
@@ -213,6 +214,14 @@ def fake_s3() -> Iterator[tuple[FakeS3, str]]:
     fake = FakeS3([])
     with serving(fake, "/dev") as url:
         yield fake, url
+
+
+# The provisioners' AWS (tests/stubbed_aws.py), fresh per test: every call a test expects is made by its end.
+@pytest.fixture
+def aws() -> Iterator[StubbedAws]:
+    stubbed = StubbedAws()
+    yield stubbed
+    stubbed.done()
 
 
 @pytest.fixture

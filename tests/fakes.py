@@ -1,7 +1,6 @@
 """Fakes for the client's offline tests: a scripted HTTP server on 127.0.0.1 (answers in turn, by range, or as
 S3's multipart operations, with faults injected on events rather than timing), SigV4 verified as API Gateway
-would, and the helpers that build clients and files for them; and, for the provisioners' offline tests, an AWS
-that records every call (`RecordingAws`)."""
+would, and the helpers that build clients and files for them."""
 
 from __future__ import annotations
 
@@ -25,8 +24,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from s3proxy_client import S3ProxyClient
-from tooling.provisioners.base import Provisioner
-from tooling.state import Resource
 
 CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/dev"
@@ -287,57 +284,3 @@ def random_file(path: Path, size: int) -> Path:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@dataclass
-class RecordingAws:
-    """A provisioner's `Context` whose clients record every call as (service, operation, arguments) and answer
-    it with `answers[operation]`: a value, a function of the arguments, or an exception to raise; `{}` when
-    not scripted."""
-
-    answers: dict[str, Any] = field(default_factory=dict)
-    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    endpoint: str = "http://localhost:4566"
-
-    def client(self, service: str, region: str) -> Any:
-        aws = self
-
-        class Client:
-            def __getattr__(self, operation: str) -> Callable[..., Any]:
-                def call(**arguments: Any) -> Any:
-                    aws.calls.append((service, operation, arguments))
-                    answer = aws.answers.get(operation, {})
-                    if isinstance(answer, Exception):
-                        raise answer
-                    return answer(**arguments) if callable(answer) else answer
-
-                return call
-
-        return Client()
-
-    def account(self, region: str) -> str:
-        return "123456789012"
-
-    def operations(self) -> list[str]:
-        return [operation for _, operation, _ in self.calls]
-
-
-def recorded(inputs: dict[str, Any], outputs: dict[str, Any], resource_id: str, keys: dict | None = None) -> Resource:
-    """A resource as the state records it: the inputs as applied, the outputs of the provider's Read."""
-    return Resource(
-        urn="urn:x",
-        type="t",
-        name="x",
-        id=resource_id,
-        region="us-east-1",
-        keys=keys or {},
-        inputs=inputs,
-        outputs=outputs,
-    )
-
-
-def update(aws: RecordingAws, provisioner: Provisioner, entry: Resource, inputs: dict[str, Any]) -> Any:
-    """The engine's update: the prior state (inputs as applied, overlaid by Read's outputs) and the plan."""
-    assert provisioner.update is not None
-    prior = (entry.inputs or {}) | entry.outputs
-    return provisioner.update(aws, entry.region, entry, prior, provisioner.planned(prior, inputs))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 from stubbed_aws import StubbedAws
 
 from tooling.engine import decide
@@ -25,13 +24,6 @@ USAGE_PLAN_KEY = "aws:apigateway/usagePlanKey:UsagePlanKey"
 DOMAIN_NAME = "aws:apigateway/domainName:DomainName"
 BASE_PATH_MAPPING = "aws:apigateway/basePathMapping:BasePathMapping"
 CREATED = datetime(2026, 5, 22, 10, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def aws():
-    stubbed = StubbedAws()
-    yield stubbed
-    stubbed.done()
 
 
 def entry(typ: str, id: str, keys: dict, inputs: dict | None, outputs: dict) -> Resource:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from stubbed_aws import ACCOUNT, StubbedAws
 
 from tooling.engine import decide
@@ -48,13 +47,6 @@ HELD = {
     "TreatMissingData": "missing",
 }
 NAME = {"AlarmNames": ["s3proxy-latency-p99-1a2b3c4"], "AlarmTypes": ["MetricAlarm"]}
-
-
-@pytest.fixture
-def aws():
-    stubbed = StubbedAws()
-    yield stubbed
-    stubbed.done()
 
 
 def expect_alarm_read(aws: StubbedAws, held: dict = HELD, tags: list | None = None) -> None:

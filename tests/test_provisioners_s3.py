@@ -5,23 +5,13 @@ and checked by a botocore Stubber."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
-from stubbed_aws import StubbedAws
+from stubbed_aws import StubbedAws, recorded
 
 from tooling.provisioners import REGISTRY
-from tooling.state import Resource
 
 BUCKET = REGISTRY["aws:s3/bucket:Bucket"]
 NAME = {"Bucket": "reports-1a2b3c4"}
-
-
-@pytest.fixture
-def aws():
-    stubbed = StubbedAws()
-    yield stubbed
-    stubbed.done()
 
 
 def expect_read(aws: StubbedAws, tags: list | None = None) -> None:
@@ -48,13 +38,6 @@ def expect_read(aws: StubbedAws, tags: list | None = None) -> None:
         aws.refuse("s3", "get_bucket_tagging", NAME, "NoSuchTagSet", status=404)
 
 
-def held_bucket(bucket: str, inputs: dict[str, Any], outputs: dict[str, Any] | None = None) -> Resource:
-    """The bucket as the state records it after an `up` in us-east-1."""
-    return Resource(
-        urn="u", type="t", name="n", id=bucket, region="us-east-1", keys={}, inputs=inputs, outputs=outputs or {}
-    )
-
-
 def test_a_bucket_is_created_as_the_provider_does_in_us_east_1_then_read(aws):
     # resourceBucketCreate: in us-east-1 HeadBucket first (it does not refuse a bucket the account owns); CreateBucket
     # with ACL "private" (the v3 default it keeps) and no location constraint; HeadBucket until it is there;
@@ -75,8 +58,8 @@ def test_a_bucket_is_created_as_the_provider_does_in_us_east_1_then_read(aws):
         }
     }
     assert outputs["versioning"] == {"enabled": False, "mfaDelete": False}
-    recorded = held_bucket(bucket, {"tags": {"app": "reports"}}, outputs)
-    assert BUCKET.changed(recorded, {"tags": {"app": "reports"}}) == set()
+    held = recorded({"tags": {"app": "reports"}}, outputs, bucket)
+    assert BUCKET.changed(held, {"tags": {"app": "reports"}}) == set()
 
 
 def test_a_tag_change_keeps_the_tags_set_outside_the_program(aws):
@@ -87,8 +70,8 @@ def test_a_tag_change_keeps_the_tags_set_outside_the_program(aws):
     tag_set = [{"Key": "app", "Value": "b"}, {"Key": "cost", "Value": "c"}]
     aws.expect("s3", "put_bucket_tagging", NAME | {"Tagging": {"TagSet": tag_set}})
     expect_read(aws, tags=tag_set)
-    recorded = held_bucket(NAME["Bucket"], {"tags": {"app": "a"}})
-    BUCKET.update(aws, "us-east-1", recorded, {"tags": {"app": "a"}}, {"tags": {"app": "b"}})
+    held = recorded({"tags": {"app": "a"}}, {}, NAME["Bucket"])
+    BUCKET.update(aws, "us-east-1", held, {"tags": {"app": "a"}}, {"tags": {"app": "b"}})
 
 
 def test_a_bucket_not_empty_is_emptied_and_deleted_again_only_with_force_destroy(aws):
@@ -110,16 +93,14 @@ def test_a_bucket_not_empty_is_emptied_and_deleted_again_only_with_force_destroy
     aws.expect("s3", "delete_objects", NAME | {"Delete": {"Objects": [{"Key": "d", "VersionId": "m1"}], "Quiet": True}})
     aws.expect("s3", "delete_bucket", NAME)
     aws.refuse("s3", "head_bucket", NAME, "404", status=404)
-    recorded = held_bucket(NAME["Bucket"], {"forceDestroy": True})
-    BUCKET.delete(aws, "us-east-1", recorded)
+    BUCKET.delete(aws, "us-east-1", recorded({"forceDestroy": True}, {}, NAME["Bucket"]))
 
 
 def test_an_empty_bucket_is_deleted_without_listing_it(aws):
     # resourceBucketDelete empties the bucket only when DeleteBucket answers BucketNotEmpty.
     aws.expect("s3", "delete_bucket", NAME)
     aws.refuse("s3", "head_bucket", NAME, "404", status=404)
-    recorded = held_bucket(NAME["Bucket"], {"forceDestroy": True})
-    BUCKET.delete(aws, "us-east-1", recorded)
+    BUCKET.delete(aws, "us-east-1", recorded({"forceDestroy": True}, {}, NAME["Bucket"]))
 
 
 def test_a_bucket_prefix_is_completed_by_the_providers_26_character_unique_id():
