@@ -77,7 +77,10 @@ def dashboard_body(api_name: str, stage: str, region: str, alarms: Alarms) -> di
     thresholds = {spec.metric: spec.threshold for spec in alarm_specs(alarms)}
 
     def widget(title: str, metrics: list[tuple[str, str]], x: int, y: int) -> dict[str, Any]:
-        shown = [thresholds[metric] for metric, _ in metrics if metric in thresholds]
+        # One line per alarmed metric, however many of its statistics the graph shows.
+        shown = [
+            thresholds[metric] for metric in dict.fromkeys(metric for metric, _ in metrics) if metric in thresholds
+        ]
         properties: dict[str, Any] = {
             "title": title,
             "region": region,

@@ -136,6 +136,96 @@ def test_the_dashboard_graphs_the_stages_metrics_with_the_alarm_thresholds():
     assert "annotations" not in widgets[0]["properties"]  # no alarm on the request count
 
 
+def metric(name: str, stat: str, stage: str = "dev") -> list:
+    return ["AWS/ApiGateway", name, "ApiName", "files", "Stage", stage, {"stat": stat, "label": f"{name} {stat}"}]
+
+
+def test_the_whole_dashboard_each_alarm_threshold_drawn_once_on_its_metrics_graph():
+    # CloudWatch dashboard body structure (CloudWatch API reference, Dashboard Body Structure and Syntax): metric
+    # widgets on a 24-column grid, `annotations.horizontal` lines at a value.
+    settings = {"client_error_rate": 0.25, "integration_latency_p99_ms": 800, "period_seconds": 60}
+    built = build(READ | {"alarms": settings}, name="files")
+    graph = {"region": "us-east-1", "view": "timeSeries", "period": 60}
+    assert json.loads(built.one(DASHBOARD)["dashboardBody"]) == {
+        "widgets": [
+            {
+                "type": "metric",
+                "x": 0,
+                "y": 0,
+                "width": 12,
+                "height": 6,
+                "properties": {"title": "Requests", **graph, "metrics": [metric("Count", "Sum")]},
+            },
+            {
+                "type": "metric",
+                "x": 12,
+                "y": 0,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": "Error rates",
+                    **graph,
+                    "metrics": [metric("5XXError", "Average"), metric("4XXError", "Average")],
+                    "annotations": {
+                        "horizontal": [{"label": "alarm", "value": 0.05}, {"label": "alarm", "value": 0.25}]
+                    },
+                },
+            },
+            {
+                "type": "metric",
+                "x": 0,
+                "y": 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": "Latency",
+                    **graph,
+                    "metrics": [metric("Latency", "p99"), metric("Latency", "p50")],
+                    "annotations": {"horizontal": [{"label": "alarm", "value": 3000}]},
+                },
+            },
+            {
+                "type": "metric",
+                "x": 12,
+                "y": 6,
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": "S3 (integration) latency",
+                    **graph,
+                    "metrics": [metric("IntegrationLatency", "p99"), metric("IntegrationLatency", "p50")],
+                    "annotations": {"horizontal": [{"label": "alarm", "value": 800}]},
+                },
+            },
+        ]
+    }
+
+
+def test_the_deployers_cloudwatch_grants_written_out():
+    statements = json.loads(build(READ | {"alarms": {}}, name="files").outputs["deployer_policy"])["Statement"]
+    assert [s for s in statements if s["Sid"] in ("StageAlarms", "StageDashboard")] == [
+        {
+            "Sid": "StageAlarms",
+            "Effect": "Allow",
+            "Action": [
+                "cloudwatch:DeleteAlarms",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:TagResource",
+                "cloudwatch:UntagResource",
+            ],
+            "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:files-*",
+        },
+        {
+            "Sid": "StageDashboard",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard"],
+            "Resource": "arn:aws:cloudwatch::123456789012:dashboard/files-*",
+        },
+    ]
+
+
 def permitted(policy: dict, action: str, arn: str) -> bool:
     return IAMPolicy(json.dumps(policy)).is_action_permitted(action, arn) is PermissionResult.PERMITTED
 
