@@ -80,6 +80,8 @@ BAD_INPUTS = [
         "5 must be a share of requests above 0, at most 1",
     ),
     ({"alarms": {"client_error_rate": 0}}, "alarms.client_error_rate", "share of requests above 0"),
+    ({"alarms": {"client_error_rate": True}}, "alarms.client_error_rate", "True must be a share of requests"),
+    ({"alarms": {"client_error_rate": 1.5}}, "alarms.client_error_rate", "1.5 must be a share of requests"),
     ({"alarms": {"latency_p99_ms": 0}}, "alarms.latency_p99_ms", "0 must be a number of milliseconds above 0"),
     ({"alarms": {"integration_latency_p99_ms": "fast"}}, "alarms.integration_latency_p99_ms", "milliseconds"),
     # API Gateway's metrics have 1-minute resolution (CloudWatch API reference, PutMetricAlarm `Period`).
@@ -317,9 +319,12 @@ def test_the_largest_values_api_gateway_takes_are_accepted():
     assert config.minimum_compression_size == 10_485_760
 
 
-def test_an_alarm_period_of_a_day_and_a_single_evaluation_period_are_accepted():
+def test_the_alarm_settings_largest_and_smallest_values_are_accepted():
     # PutMetricAlarm (CloudWatch API reference): `Period` up to 86,400 s for a 1-minute metric, `EvaluationPeriods`
     # at least 1.
-    config = validate_args(VALID | {"alarms": {"period_seconds": 86400, "evaluation_periods": 1}})
+    settings = {"period_seconds": 86400, "evaluation_periods": 1, "server_error_rate": 1, "latency_p99_ms": 0.5}
+    config = validate_args(VALID | {"alarms": settings})
     assert config.alarms is not None
     assert (config.alarms.period_seconds, config.alarms.evaluation_periods) == (86400, 1)
+    # Every request failing is a share of 1; half a millisecond is a latency above 0.
+    assert (config.alarms.server_error_rate, config.alarms.latency_p99_ms) == (1.0, 0.5)
