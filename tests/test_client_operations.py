@@ -284,3 +284,31 @@ def test_a_put_of_10_mb_or_more_is_refused_pointing_at_upload_file(moto):
 def test_what_follows_the_object_is_passed_by_name(method, positional):
     parameters = inspect.signature(method).parameters.values()
     assert [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY] == positional
+
+
+def test_fields_an_answer_leaves_out_read_as_empty_or_zero(scripted):
+    """A bucket without a Name, a listed object without a Key (URL-encoded listing or not), a part without a
+    PartNumber: "" and 0, never a made-up value."""
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    script.actions = [
+        (200, f"<ListAllMyBucketsResult {xmlns}><Buckets><Bucket/></Buckets></ListAllMyBucketsResult>".encode(), {}),
+        (
+            200,
+            f"<ListBucketResult {xmlns}><EncodingType>url</EncodingType><Contents><Size>1</Size></Contents>"
+            "<IsTruncated>false</IsTruncated></ListBucketResult>".encode(),
+            {},
+        ),
+        (
+            200,
+            f"<ListBucketResult {xmlns}><Contents><Size>2</Size></Contents><IsTruncated>false</IsTruncated>"
+            "</ListBucketResult>".encode(),
+            {},
+        ),
+        (200, b'<ListPartsResult><Part><ETag>"e7"</ETag><Size>7</Size></Part></ListPartsResult>', {}),
+    ]
+    client = client_for(url)
+    assert client.list_buckets() == [Bucket("", None)]
+    assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 1)]
+    assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 2)]
+    assert client.list_parts("bkt", "k", "up-1") == [(0, '"e7"', 7)]
