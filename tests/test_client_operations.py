@@ -168,6 +168,7 @@ def test_answers_missing_optional_fields_read_as_s3_means_them(scripted):
     assert client.list_parts("bkt", "k", "up-1") == [(3, "", 0)]
     upper = hashlib.md5(b"1").hexdigest().upper()
     assert multipart_etag([f'"{upper}"']) == f'"{hashlib.md5(hashlib.md5(b"1").digest()).hexdigest()}-1"'
+    assert multipart_etag([f'"X{"0" * 32}"']) is None  # 33 characters: not an md5, whatever they end with
 
 
 def test_xml_that_cannot_be_parsed_is_a_malformed_answer(scripted):
