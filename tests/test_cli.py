@@ -796,3 +796,32 @@ def test_cli_cp_of_one_object_reads_concurrency_ranges_at_once(tmp_path, capsys,
         assert run_cli(capsys, *base, "-q", "cp", "s3p://bkt/k", str(tmp_path / "out"), *args) == (0, "", "")
     assert (tmp_path / "out").read_bytes() == payload
     assert len(script.received) == 6
+
+
+def test_cli_help_keeps_the_examples_as_written_once_each(capsys, monkeypatch):
+    """The description is the docstring's first paragraph; the examples and exit codes follow as written, one
+    command a line (not re-wrapped)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/s3proxy"])
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["--help"])
+    shown = capsys.readouterr().out
+    for line in (
+        "    s3proxy --outputs outputs.json ls                       # buckets",
+        "    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  # every object under it (DeleteObjects)",
+        "1 error, 2 usage, 3 not found,",
+    ):
+        assert shown.count(f"\n{line}\n") == 1, line
+    assert shown.count("rm, mb, rb and head through a deployed S3ProxyApi stack.") == 1
+
+
+def test_cli_cp_between_two_local_paths_says_what_cp_copies(cli_env, capsys, tmp_path):
+    _, _, base = cli_env
+    (tmp_path / "a.txt").write_text("a")
+    assert run_cli(capsys, *base, "cp", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")) == (
+        cli.EXIT_USAGE,
+        "",
+        "s3proxy_client: error: cp copies a local file and s3p://bucket/key either way, or one s3p:// object to "
+        "another\n",
+    )
+    assert not (tmp_path / "b.txt").exists()

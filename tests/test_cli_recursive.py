@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import sys
@@ -356,27 +357,31 @@ def test_recursive_copies_need_exactly_one_remote_side(stack, capsys, tmp_path, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "outputs.json"]
 
 
-def test_cp_recursive_runs_concurrency_small_files_at_once(capsys, tmp_path, monkeypatch, pools):
-    """--concurrency 5, above the default 4: every upload is held until all five are in flight, on a pool of
-    five workers."""
+def test_cp_recursive_runs_concurrency_small_files_at_once_each_on_a_kept_connection(
+    capsys, tmp_path, monkeypatch, pools, caplog
+):
+    """--concurrency 11, above the default 4 and the 10 connections kept by default: every upload is held until
+    all eleven are in flight, on a pool of eleven workers, and every connection goes back to the client's pool
+    (urllib3 warns of each one it must discard)."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    together = threading.Barrier(5, timeout=20)
+    together = threading.Barrier(11, timeout=20)
 
     def held_together() -> Any:
         together.wait()
         return (200, b"", {})
 
     (tmp_path / "up").mkdir()
-    for n in range(5):
-        (tmp_path / "up" / f"{n}.txt").write_text("x" * n)
-    script = Script([held_together] * 5)
-    with serving(script, "/restapis/abc/dev/_user_request_") as url:
+    for n in range(11):
+        (tmp_path / "up" / f"{n:02}.txt").write_text("x" * n)
+    script = Script([held_together] * 11)
+    with caplog.at_level(logging.WARNING, logger="urllib3"), serving(script, "/restapis/abc/dev/_user_request_") as url:
         outputs = outputs_for(tmp_path, url)
-        code, out, err = run(capsys, *outputs, "cp", "-r", str(tmp_path / "up"), "s3p://bkt/", "--concurrency", "5")
-    assert (code, err, len(out), pools) == (0, [], 6, [5])
-    assert out[-1].startswith("upload: 5 of 5 objects: 10 bytes in ")
-    assert sorted(path.rpartition("/")[2] for _, path, _, _ in script.received) == [f"{n}.txt" for n in range(5)]
+        code, out, err = run(capsys, *outputs, "cp", "-r", str(tmp_path / "up"), "s3p://bkt/", "--concurrency", "11")
+    assert (code, err, len(out), pools) == (0, [], 12, [11])
+    assert out[-1].startswith("upload: 11 of 11 objects: 55 bytes in ")
+    assert sorted(path.rpartition("/")[2] for _, path, _, _ in script.received) == [f"{n:02}.txt" for n in range(11)]
+    assert [record.getMessage() for record in caplog.records] == []
 
 
 def test_folder_markers_are_not_downloaded_and_missing_directories_are_made(stack, capsys, tmp_path):
