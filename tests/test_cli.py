@@ -808,7 +808,8 @@ def test_cli_help_keeps_the_examples_as_written_once_each(capsys, monkeypatch):
     shown = capsys.readouterr().out
     for line in (
         "    s3proxy --outputs outputs.json ls                       # buckets",
-        "    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  # every object under it (DeleteObjects)",
+        "    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  "
+        "# every object under it (DeleteObjects)",
         "1 error, 2 usage, 3 not found,",
     ):
         assert shown.count(f"\n{line}\n") == 1, line
