@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
@@ -826,3 +827,23 @@ def test_cli_cp_between_two_local_paths_says_what_cp_copies(cli_env, capsys, tmp
         "another\n",
     )
     assert not (tmp_path / "b.txt").exists()
+
+
+def test_cli_flushes_each_line_as_it_is_reported(scripted, tmp_path, monkeypatch):
+    """A pipe (`s3proxy cp -r ... | tee`) sees each line when it happens, not when the buffer fills."""
+    _, url = scripted
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    seen: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            seen.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            seen.append("<flush>")
+
+    monkeypatch.setattr(sys, "stdout", Recording())
+    assert cli.main([*scripted_outputs(tmp_path, url), "rm", "s3p://b/k"]) == 0
+    assert seen == ["delete: s3p://b/k", "\n", "<flush>"]

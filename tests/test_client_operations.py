@@ -313,3 +313,12 @@ def test_fields_an_answer_leaves_out_read_as_empty_or_zero(scripted):
     assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 1)]
     assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 2)]
     assert client.list_parts("bkt", "k", "up-1") == [(0, '"e7"', 7)]
+
+
+def test_an_answer_without_a_length_is_of_size_zero():
+    from requests.structures import CaseInsensitiveDict
+
+    from s3proxy_client.answers import object_info
+
+    assert object_info("bkt", "k", CaseInsensitiveDict({"ETag": '"e1"'}), head=True).size == 0
+    assert object_info("bkt", "k", CaseInsensitiveDict({"ETag": '"e1"'})).size == 0
