@@ -250,3 +250,40 @@ def test_a_download_link_is_a_signed_get_for_an_hour_by_default_of_the_version_a
         bounded = client.download_link("bkt", "k", expires_in=seconds)
         assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(bounded).query))["X-Amz-Expires"] == str(seconds)
         assert query_signature_is_valid(bounded, "test")
+
+
+def test_a_batch_delete_without_its_route_says_which_route_and_action(scripted):
+    _, url = scripted
+    with pytest.raises(RouteNotAllowedError) as refused:
+        client_for(url, routes=("GET /{folder} -> s3:ListBucket",)).delete_objects("bkt", ["a"])
+    assert refused.value.message == (
+        "a batch delete needs POST /{folder}?delete, which the stack does not serve (allow the actions s3:DeleteObject)"
+    )
+
+
+def test_routes_given_without_their_actions_are_served_routes(scripted):
+    script, url = scripted
+    script.actions = [(200, b"<DeleteResult/>", {})]
+    assert client_for(url, routes=("POST /{folder}?delete",)).delete_objects("bkt", ["a"]).requests == 1
+
+
+def test_every_batch_is_xml_and_each_batchs_refusals_are_kept(scripted):
+    """1,001 keys: two requests; the first's refusal stays in the result beside the second's; an entry S3 sent
+    without a Key, Code or Message reads as empty."""
+    script, url = scripted
+    first = (
+        b"<DeleteResult><Error><Key>k/0000</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+        b"</DeleteResult>"
+    )
+    second = b"<DeleteResult><Deleted><Key/></Deleted><Error/></DeleteResult>"
+    script.actions = [(200, first, {}), (200, second, {})]
+    result = client_for(url).delete_objects("bkt", [f"k/{n:04}" for n in range(1001)])
+    assert (result.requests, result.deleted) == (2, [""])
+    assert [(e.key, e.code, e.message) for e in result.errors] == [
+        ("k/0000", "AccessDenied", "Access Denied"),
+        ("", "", ""),
+    ]
+    assert [
+        {name.lower(): value for name, value in headers.items()}["content-type"] for _, _, headers, _ in script.received
+    ] == ["application/xml", "application/xml"]
+    assert [body.count(b"<Object>") for _, _, _, body in script.received] == [1000, 1]
