@@ -274,7 +274,7 @@ def copy_remote(client: S3ProxyClient, options: argparse.Namespace) -> int:
 
 def command_mv(client: S3ProxyClient, options: argparse.Namespace) -> int:
     """cp, then the source is deleted: only once the copy has succeeded."""
-    if getattr(options, "recursive", False):
+    if options.recursive:  # mv's parser is cp's: the option is always there
         raise UsageError("mv moves one file or object: no --recursive")
     command_cp(client, options)
     if options.source.startswith(SCHEME):

@@ -115,6 +115,8 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
     bucket, readme = ["{{walkthroughBucket}}"], ["{{walkthroughBucket}}", "Readme.txt"]
 
     def status(verb: str, path: str, s3_status: int) -> str:
+        """S3's status other than 200 (the deletes' 204), as the deployed mapping declares it; a 200 is a 200
+        under every mapping, so those checks are `_status_test(200)`."""
         return _status_test(_declared_status(document, verb, path, s3_status))
 
     hello = json.dumps(HELLO)
@@ -124,7 +126,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
         "(error, result) => { if (error) throw error; parsed = result; }); return parsed; };"
     )
     listing = [
-        status("GET", "/{folder}", 200),
+        _status_test(200),
         parse_xml,
         "const listing = parseXml(pm.response.text()).ListBucketResult;",
         'pm.test("ListBucketResult of the bucket", () => '
@@ -150,7 +152,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
                 "const suffix = Math.random().toString(16).slice(2, 10);",
                 'pm.collectionVariables.set("walkthroughBucket", `apig-demo-${suffix}`);',
             ],
-            tests=[status("PUT", "/{folder}", 200)],
+            tests=[_status_test(200)],
         ),
         _request(
             "Upload Readme.txt (PUT /{folder}/{item})",
@@ -159,7 +161,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
             body=HELLO,
             content_type="text/plain",
             api_key=api_key,
-            tests=[status("PUT", "/{folder}/{item+}", 200), _etag_test("S3 stored the seed's bytes")],
+            tests=[_status_test(200), _etag_test("S3 stored the seed's bytes")],
         ),
         _request(
             "Read it back (GET /{folder}/{item})",
@@ -167,7 +169,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
             readme,
             api_key=api_key,
             tests=[
-                status("GET", "/{folder}/{item+}", 200),
+                _status_test(200),
                 f'pm.test("body is {HELLO}", () => pm.expect(pm.response.text()).to.eql({hello}));',
                 _etag_test("the seed's ETag"),
             ],
@@ -178,7 +180,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
             "HEAD",
             readme,
             api_key=api_key,
-            tests=[status("HEAD", "/{folder}/{item+}", 200), _etag_test("the seed's ETag")],
+            tests=[_status_test(200), _etag_test("the seed's ETag")],
         ),
         _request(
             "Your buckets (GET /)",
@@ -186,7 +188,7 @@ def _walkthrough(region: str, document: Mapping[str, Any], api_key: bool) -> lis
             [],
             api_key=api_key,
             tests=[
-                status("GET", "/", 200),
+                _status_test(200),
                 parse_xml,
                 "const names = [].concat(parseXml(pm.response.text()).ListAllMyBucketsResult.Buckets.Bucket)"
                 ".map((b) => b.Name);",

@@ -53,7 +53,8 @@ def as_prefix(key: str) -> str:
 def local_target(root: Path, relative_key: str) -> Path:
     """Where an object goes under `root`; a key that would climb out of it (`../x`, `/etc/x`) is refused."""
     parts = PurePosixPath(relative_key).parts
-    if not parts or relative_key.startswith("/") or any(part in ("..", ".") for part in parts):
+    # PurePosixPath drops `.` segments (and `.` alone has no parts): only `..` can climb.
+    if not parts or relative_key.startswith("/") or ".." in parts:
         raise ValueError(f"the object key part {relative_key!r} would be written outside {root}: not downloaded")
     return root.joinpath(*parts)
 

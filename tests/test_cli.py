@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import re
 import shutil
 import sys
+import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fakes import ARN, AUTHORIZATION, random_file
+import requests
+from fakes import ARN, AUTHORIZATION, ByRange, random_file, serving
 
 from s3proxy_client import AccessDeniedError, NotFoundError, PreconditionFailedError, ServerError, cli
 from s3proxy_client.parts import MiB
@@ -598,3 +602,248 @@ def test_cli_cp_sends_metadata_and_reports_the_time_the_copy_took(cli_env, capsy
         assert s3.head_object(Bucket=bucket, Key=destination.rpartition("/")[2])["Metadata"] == {"owner": "files"}
         reported = float(re.search(r" bytes in ([0-9.]+) s ", out)[1])
         assert reported <= round(took, 1) + 0.05  # the copy's own duration, within the call's
+
+
+def scripted_outputs(tmp_path: Any, url: str, routes: list[str] | None = None) -> tuple[str, str]:
+    """The `--outputs` arguments of a stack served by the scripted server (its `routes` output when given)."""
+    outputs = tmp_path / "outputs.json"
+    stack: dict[str, Any] = {"url": url, "execution_arn": ARN.replace("eu-west-1", "us-east-1")}
+    if routes is not None:
+        stack["routes"] = routes
+    outputs.write_text(json.dumps(stack))
+    return ("--outputs", str(outputs))
+
+
+LISTED_BUCKETS = (
+    b'<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets>'
+    b"<Bucket><Name>a-bucket</Name><CreationDate>2026-01-02T03:04:05.000Z</CreationDate></Bucket>"
+    b"<Bucket><Name>b-bucket</Name></Bucket></Buckets></ListAllMyBucketsResult>"
+)
+LISTED_OBJECTS = (
+    b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><IsTruncated>false</IsTruncated>'
+    b"<Contents><Key>dated.bin</Key><Size>1234567</Size><LastModified>2026-01-02T03:04:05.000Z</LastModified>"
+    b"</Contents><Contents><Key>undated.bin</Key><Size>7</Size></Contents>"
+    b"<CommonPrefixes><Prefix>dir/</Prefix></CommonPrefixes></ListBucketResult>"
+)
+
+
+def test_cli_ls_columns_show_a_dash_for_a_date_s3_did_not_give(scripted, tmp_path, capsys, monkeypatch):
+    script, url = scripted
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    base = scripted_outputs(tmp_path, url)
+    script.actions = [(200, LISTED_BUCKETS, {}), (200, LISTED_OBJECTS, {})]
+    assert run_cli(capsys, *base, "ls") == (
+        0,
+        "2026-01-02T03:04:05.000Z  a-bucket\n-                         b-bucket\n",
+        "",
+    )
+    assert run_cli(capsys, *base, "ls", "s3p://bkt") == (
+        0,
+        "2026-01-02T03:04:05.000Z       1,234,567  dated.bin\n"
+        "                                     PRE  dir/\n"
+        "-                                      7  undated.bin\n",
+        "",
+    )
+    assert [path.rpartition("/_user_request_")[2] for _, path, _, _ in script.received] == [
+        "/",
+        "/bkt?list-type=2&encoding-type=url&delimiter=%2F",
+    ]
+
+
+@pytest.fixture
+def copied(cli_env: Any) -> tuple[Any, str, tuple[str, str], str]:
+    """cli_env with `a/b/src.txt` (text/plain, metadata team=red) in its bucket, and a second, empty bucket."""
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="a/b/src.txt", Body=b"Hello", ContentType="text/plain", Metadata={"team": "red"})
+    s3.create_bucket(Bucket=f"{bucket}-2")
+    return s3, bucket, base, f"s3p://{bucket}/a/b/src.txt"
+
+
+def stored(s3: Any, bucket: str, key: str) -> tuple[bytes, str, dict[str, str]]:
+    got = s3.get_object(Bucket=bucket, Key=key)
+    return got["Body"].read(), got["ContentType"], got["Metadata"]
+
+
+def test_cli_cp_between_two_remote_locations_copies_inside_s3_naming_the_key_as_cp_does(copied, capsys):
+    s3, bucket, base, source = copied
+    # A destination ending in `/` (or a bare bucket) takes the source's last segment, as for a download.
+    assert run_cli(capsys, *base, "cp", source, f"s3p://{bucket}/dst/") == (
+        0,
+        f"copy: {source} -> s3p://{bucket}/dst/src.txt\n",
+        "",
+    )
+    assert stored(s3, bucket, "dst/src.txt") == (b"Hello", "text/plain", {"team": "red"})  # the source's metadata
+    assert run_cli(capsys, *base, "cp", source, f"s3p://{bucket}-2") == (
+        0,
+        f"copy: {source} -> s3p://{bucket}-2/src.txt\n",
+        "",
+    )
+    assert stored(s3, f"{bucket}-2", "src.txt") == (b"Hello", "text/plain", {"team": "red"})
+    assert run_cli(capsys, *base, "-q", "cp", source, f"s3p://{bucket}/exact.txt") == (0, "", "")
+    assert stored(s3, bucket, "exact.txt") == (b"Hello", "text/plain", {"team": "red"})
+    assert s3.get_object(Bucket=bucket, Key="a/b/src.txt")["Body"].read() == b"Hello"  # the source stays
+    for wrong in (f"s3p://{bucket}/a/b/", f"s3p://{bucket}"):
+        assert run_cli(capsys, *base, "cp", wrong, f"s3p://{bucket}/x") == (
+            cli.EXIT_USAGE,
+            "",
+            f"s3proxy_client: error: {wrong} names no object\n",
+        )
+    assert "x" not in [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+
+
+def test_cli_cp_between_remote_locations_replaces_metadata_or_type_when_given(copied, capsys):
+    """`--metadata` or `--content-type` make the copy take the request's (x-amz-metadata-directive: REPLACE): both
+    replaced together, the type falling back to application/octet-stream."""
+    s3, bucket, base, source = copied
+    both = ("--metadata", "team=blue", "--metadata", "tier=2", "--content-type", "text/csv")
+    assert run_cli(capsys, *base, "cp", source, f"s3p://{bucket}/both.csv", *both)[:2] == (
+        0,
+        f"copy: {source} -> s3p://{bucket}/both.csv\n",
+    )
+    assert stored(s3, bucket, "both.csv") == (b"Hello", "text/csv", {"team": "blue", "tier": "2"})
+    assert run_cli(capsys, *base, "cp", source, f"s3p://{bucket}/typed.csv", "--content-type", "text/csv")[0] == 0
+    assert stored(s3, bucket, "typed.csv") == (b"Hello", "text/csv", {})
+    assert run_cli(capsys, *base, "cp", source, f"s3p://{bucket}/meta.txt", "--metadata", "team=blue")[0] == 0
+    assert stored(s3, bucket, "meta.txt") == (b"Hello", "application/octet-stream", {"team": "blue"})
+
+
+def test_cli_mv_copies_then_deletes_the_source_and_says_both(copied, capsys, tmp_path):
+    s3, bucket, base, source = copied
+    assert run_cli(capsys, *base, "mv", source, f"s3p://{bucket}/moved/") == (
+        0,
+        f"copy: {source} -> s3p://{bucket}/moved/src.txt\ndelete: {source}\n",
+        "",
+    )
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]) == ["moved/src.txt"]
+    assert stored(s3, bucket, "moved/src.txt") == (b"Hello", "text/plain", {"team": "red"})
+
+    down = tmp_path / "down.txt"
+    code, out, err = run_cli(capsys, *base, "mv", f"s3p://{bucket}/moved/src.txt", str(down), "--no-progress")
+    assert (code, err, down.read_bytes()) == (0, "", b"Hello")
+    first, second = out.splitlines()
+    assert first.startswith(f"download: s3p://{bucket}/moved/src.txt -> {down}: 5 bytes in ")
+    assert second == f"delete: s3p://{bucket}/moved/src.txt"
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+    code, out, err = run_cli(capsys, *base, "mv", str(down), f"s3p://{bucket}/up/", "--no-progress")
+    assert (code, err, down.exists()) == (0, "", False)
+    first, second = out.splitlines()
+    assert first.startswith(f"upload: {down} -> s3p://{bucket}/up/down.txt: 5 bytes in ")
+    assert second == f"delete: {down}"
+    assert s3.get_object(Bucket=bucket, Key="up/down.txt")["Body"].read() == b"Hello"
+
+    assert run_cli(capsys, *base, "-q", "mv", f"s3p://{bucket}/up/down.txt", f"s3p://{bucket}/q.txt") == (0, "", "")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["q.txt"]
+
+
+def test_cli_mv_deletes_nothing_when_the_copy_fails_and_moves_no_directory(cli_env, capsys, tmp_path):
+    s3, bucket, base = cli_env
+    source = tmp_path / "keep.txt"
+    source.write_text("kept")
+    code, out, err = run_cli(capsys, *base, "mv", str(source), f"s3p://{bucket}-absent/k")
+    assert (code, out, source.read_text()) == (cli.EXIT_NOT_FOUND, "", "kept")
+    assert err.startswith(f"s3proxy_client: error: s3p://{bucket}-absent/k: NoSuchBucket")
+    s3.put_object(Bucket=bucket, Key="d/k", Body=b"x")
+    assert run_cli(capsys, *base, "mv", "-r", f"s3p://{bucket}/d/", f"s3p://{bucket}/e/") == (
+        cli.EXIT_USAGE,
+        "",
+        "s3proxy_client: error: mv moves one file or object: no --recursive\n",
+    )
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["d/k"]
+
+
+def test_cli_link_prints_one_signed_url_that_downloads_under_the_name_given(cli_env, capsys, moto_url):
+    s3, bucket, base = cli_env
+    s3.put_object(Bucket=bucket, Key="r/a b.bin", Body=b"report")
+    code, out, err = run_cli(capsys, *base, "link", f"s3p://{bucket}/r/a b.bin", "--name", "Q4.txt", "--expires", "900")
+    assert (code, err, out.count("\n")) == (0, "", 1)
+    link = urllib.parse.urlsplit(out.strip())
+    query = dict(urllib.parse.parse_qsl(link.query))
+    assert (f"{link.scheme}://{link.netloc}", link.path) == (moto_url, f"/{bucket}/r/a%20b.bin")
+    assert (query["X-Amz-Expires"], query["X-Amz-SignedHeaders"]) == ("900", "host")
+    assert query["response-content-disposition"] == "attachment; filename=\"Q4.txt\"; filename*=UTF-8''Q4.txt"
+    fetched = requests.get(out.strip(), timeout=10)  # no credentials: the link is enough
+    assert (fetched.status_code, fetched.content) == (200, b"report")
+    assert fetched.headers["Content-Disposition"] == "attachment; filename=\"Q4.txt\"; filename*=UTF-8''Q4.txt"
+
+    code, out, _ = run_cli(capsys, *base, "link", f"s3p://{bucket}/r/a b.bin")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(out.strip()).query))
+    assert (code, query["X-Amz-Expires"], "response-content-disposition" in query) == (0, "3600", False)
+    for wrong in (f"s3p://{bucket}/r/", f"s3p://{bucket}"):
+        assert run_cli(capsys, *base, "link", wrong) == (
+            cli.EXIT_USAGE,
+            "",
+            f"s3proxy_client: error: {wrong} names no object\n",
+        )
+
+
+def test_cli_cp_of_one_object_reads_concurrency_ranges_at_once(tmp_path, capsys, monkeypatch):
+    """--concurrency 5 (above the default 4): the five ranges after the first are each held until all five
+    are in flight, which only five workers can do."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    together = threading.Barrier(5, timeout=20)
+
+    def held() -> str:
+        together.wait()
+        return "ok"
+
+    payload = os.urandom(25 * MiB + 1)
+    script = ByRange([], payload=payload, by_offset={n * 5 * MiB: [held] for n in range(1, 6)})
+    with serving(script, "/restapis/abc/dev/_user_request_") as url:
+        base = scripted_outputs(tmp_path, url)
+        args = ("--part-size", "5MiB", "--threshold", "5MiB", "--concurrency", "5", "--no-progress")
+        assert run_cli(capsys, *base, "-q", "cp", "s3p://bkt/k", str(tmp_path / "out"), *args) == (0, "", "")
+    assert (tmp_path / "out").read_bytes() == payload
+    assert len(script.received) == 6
+
+
+def test_cli_help_keeps_the_examples_as_written_once_each(capsys, monkeypatch):
+    """The description is the docstring's first paragraph; the examples and exit codes follow as written, one
+    command a line (not re-wrapped)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/s3proxy"])
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["--help"])
+    shown = capsys.readouterr().out
+    for line in (
+        "    s3proxy --outputs outputs.json ls                       # buckets",
+        "    s3proxy --outputs outputs.json rm --recursive s3p://bucket/photos/  "
+        "# every object under it (DeleteObjects)",
+        "1 error, 2 usage, 3 not found,",
+    ):
+        assert shown.count(f"\n{line}\n") == 1, line
+    assert shown.count("rm, mb, rb and head through a deployed S3ProxyApi stack.") == 1
+
+
+def test_cli_cp_between_two_local_paths_says_what_cp_copies(cli_env, capsys, tmp_path):
+    _, _, base = cli_env
+    (tmp_path / "a.txt").write_text("a")
+    assert run_cli(capsys, *base, "cp", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")) == (
+        cli.EXIT_USAGE,
+        "",
+        "s3proxy_client: error: cp copies a local file and s3p://bucket/key either way, or one s3p:// object to "
+        "another\n",
+    )
+    assert not (tmp_path / "b.txt").exists()
+
+
+def test_cli_flushes_each_line_as_it_is_reported(scripted, tmp_path, monkeypatch):
+    """A pipe (`s3proxy cp -r ... | tee`) sees each line when it happens, not when the buffer fills."""
+    _, url = scripted
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    seen: list[str] = []
+
+    class Recording(io.StringIO):
+        def write(self, text: str) -> int:
+            seen.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            seen.append("<flush>")
+
+    monkeypatch.setattr(sys, "stdout", Recording())
+    assert cli.main([*scripted_outputs(tmp_path, url), "rm", "s3p://b/k"]) == 0
+    assert seen == ["delete: s3p://b/k", "\n", "<flush>"]

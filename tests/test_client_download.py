@@ -185,3 +185,44 @@ def test_an_object_replaced_mid_download_fails_and_leaves_no_file(moto, tmp_path
         client.download_file(bucket, "k", tmp_path / "out", part_size=5 * MiB, concurrency=1, progress=replace)
     assert "changed during the download" in raised.value.__notes__[0]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def part_pools(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The worker count of every pool a transfer starts for its parts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from s3proxy_client import transfer
+
+    made: list[object] = []
+
+    class Recording(ThreadPoolExecutor):
+        def __init__(self, max_workers: object = None, thread_name_prefix: str = "") -> None:
+            made.append(max_workers)
+            super().__init__(max_workers, thread_name_prefix=thread_name_prefix)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transfer, "ThreadPoolExecutor", Recording)
+    return made
+
+
+def test_a_download_reads_ranges_concurrently_only_above_the_threshold(scripted, tmp_path, part_pools):
+    script, url = scripted
+    script.payload = os.urandom(5 * MiB + 1)  # two ranges of 5 MiB
+    client = client_for(url)
+    for threshold in (5 * MiB + 1, 5 * MiB):  # at the threshold: one at a time; above it: --concurrency
+        client.download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=3, threshold=threshold)
+        assert (tmp_path / "out").read_bytes() == script.payload
+    assert part_pools == [1, 3]
+
+
+def test_a_download_may_take_more_ranges_than_an_upload_has_parts(scripted, tmp_path):
+    """S3's 10,000 parts bound uploads; a download of 10,001 ranges or more is read like any other (here its
+    second range is refused, which is the error raised)."""
+    script, url = scripted
+    total = 10_000 * 5 * MiB + 1
+    first = (206, b"\0" * (5 * MiB), {"Content-Range": f"bytes 0-{5 * MiB - 1}/{total}"})
+    script.actions = [first, (403, xml_error("AccessDenied"), {})]
+    with pytest.raises(AccessDeniedError):
+        client_for(url).download_file("bkt", "k", tmp_path / "out", part_size=5 * MiB, concurrency=1)
+    ranges = [entry[2]["Range"] for entry in script.received]
+    assert ranges[:2] == ["bytes=0-5242879", "bytes=5242880-10485759"]  # (the next may have started too)

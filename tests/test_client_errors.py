@@ -175,3 +175,11 @@ def test_a_transient_code_is_retried_at_any_status_but_501():
     assert not Transport._retryable(error_for(200, xml_error("InvalidPart"), {}))
     assert not Transport._retryable(error_for(501, xml_error("ServiceUnavailable"), {}))
     assert Transport._retryable(error_for(502, b"", {}))
+
+
+def test_an_error_in_s3s_namespace_is_read_like_one_without():
+    body = (
+        b'<Error xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Code>NoSuchKey</Code><Message>gone</Message>'
+        b"<RequestId>R9</RequestId></Error>"
+    )
+    assert parse_error_body(body, {}) == ("NoSuchKey", "gone", "R9")

@@ -168,6 +168,7 @@ def test_answers_missing_optional_fields_read_as_s3_means_them(scripted):
     assert client.list_parts("bkt", "k", "up-1") == [(3, "", 0)]
     upper = hashlib.md5(b"1").hexdigest().upper()
     assert multipart_etag([f'"{upper}"']) == f'"{hashlib.md5(hashlib.md5(b"1").digest()).hexdigest()}-1"'
+    assert multipart_etag([f'"X{"0" * 32}"']) is None  # 33 characters: not an md5, whatever they end with
 
 
 def test_xml_that_cannot_be_parsed_is_a_malformed_answer(scripted):
@@ -284,3 +285,40 @@ def test_a_put_of_10_mb_or_more_is_refused_pointing_at_upload_file(moto):
 def test_what_follows_the_object_is_passed_by_name(method, positional):
     parameters = inspect.signature(method).parameters.values()
     assert [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY] == positional
+
+
+def test_fields_an_answer_leaves_out_read_as_empty_or_zero(scripted):
+    """A bucket without a Name, a listed object without a Key (URL-encoded listing or not), a part without a
+    PartNumber: "" and 0, never a made-up value."""
+    script, url = scripted
+    xmlns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
+    script.actions = [
+        (200, f"<ListAllMyBucketsResult {xmlns}><Buckets><Bucket/></Buckets></ListAllMyBucketsResult>".encode(), {}),
+        (
+            200,
+            f"<ListBucketResult {xmlns}><EncodingType>url</EncodingType><Contents><Size>1</Size></Contents>"
+            "<IsTruncated>false</IsTruncated></ListBucketResult>".encode(),
+            {},
+        ),
+        (
+            200,
+            f"<ListBucketResult {xmlns}><Contents><Size>2</Size></Contents><IsTruncated>false</IsTruncated>"
+            "</ListBucketResult>".encode(),
+            {},
+        ),
+        (200, b'<ListPartsResult><Part><ETag>"e7"</ETag><Size>7</Size></Part></ListPartsResult>', {}),
+    ]
+    client = client_for(url)
+    assert client.list_buckets() == [Bucket("", None)]
+    assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 1)]
+    assert [(e.key, e.size) for e in client.list_objects("bkt")] == [("", 2)]
+    assert client.list_parts("bkt", "k", "up-1") == [(0, '"e7"', 7)]
+
+
+def test_an_answer_without_a_length_is_of_size_zero():
+    from requests.structures import CaseInsensitiveDict
+
+    from s3proxy_client.answers import object_info
+
+    assert object_info("bkt", "k", CaseInsensitiveDict({"ETag": '"e1"'}), head=True).size == 0
+    assert object_info("bkt", "k", CaseInsensitiveDict({"ETag": '"e1"'})).size == 0

@@ -125,3 +125,9 @@ def test_credentials_come_from_the_boto3_chain_else_localstack_test_keys(monkeyp
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     fallback = Transport("http://127.0.0.1:9", "us-east-1").credentials.get_frozen_credentials()
     assert (fallback.access_key, fallback.secret_key) == ("test", "test")
+
+
+def test_only_trailing_slashes_leave_the_url():
+    assert parse_outputs({"url": "https://x.example.com/DEVX//", "execution_arn": ARN}).url == (
+        "https://x.example.com/DEVX"
+    )

@@ -97,3 +97,12 @@ def test_multipart_etag_is_s3s():
     digest = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
     assert multipart_etag(etags) == f'"{digest}-2"'
     assert multipart_etag(['"not-md5"']) is None
+
+
+def test_a_key_with_plus_is_refused_saying_what_to_do():
+    with pytest.raises(ValueError) as refused:
+        encode_key("a+b.txt")
+    assert str(refused.value) == (
+        "the object key 'a+b.txt' contains '+': through API Gateway, S3 would read it as a space; use another "
+        "character (spaces, '%' and unicode are passed exactly)"
+    )

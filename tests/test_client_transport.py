@@ -249,3 +249,10 @@ def test_a_client_has_documented_defaults_and_a_clean_base_url(scripted):
         (1.5, 2.5),
         3,
     )
+
+
+def test_a_transport_keeps_its_url_and_paths_as_given_but_the_slashes_between_them():
+    transport = Transport("http://127.0.0.1:9/restapis/X/DEVX/", "us-east-1", Credentials("test", "test"))
+    assert transport.url == "http://127.0.0.1:9/restapis/X/DEVX"
+    assert transport.url_for("/XB/k", {"a": "1"}) == "http://127.0.0.1:9/restapis/X/DEVX/XB/k?a=1"
+    assert (transport.timeout, transport.pool_size) == ((10.0, 60.0), 10)  # the defaults: seconds, connections

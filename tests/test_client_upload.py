@@ -377,3 +377,22 @@ def test_a_stack_without_the_multipart_routes_is_told_before_anything_starts(mot
     with pytest.raises(RouteNotAllowedError, match=r"DELETE /\{folder\}/\{item\+\}\?uploadId"):
         client.upload_file(random_file(tmp_path / "in.bin", 6 * MiB), bucket, "k", part_size=5 * MiB, threshold=0)
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_short_reads_and_writes_are_continued_until_every_byte_is_moved(tmp_path, monkeypatch):
+    """The kernel may move fewer bytes than asked (pread and pwrite return how many): at most 3 a call here."""
+    from s3proxy_client import files
+
+    real_pread, real_pwrite = os.pread, os.pwrite
+    monkeypatch.setattr(files.os, "pread", lambda fd, size, offset: real_pread(fd, min(size, 3), offset))
+    monkeypatch.setattr(files.os, "pwrite", lambda fd, data, offset: real_pwrite(fd, data[:3], offset))
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789")
+    fd = os.open(path, os.O_RDWR)
+    try:
+        assert files.read_at(fd, 8, 1) == b"12345678"  # three reads
+        assert files.read_at(fd, 6, 2) == b"234567"  # two
+        files.write_at(fd, b"abcdefgh", 1)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"0abcdefgh9"

@@ -544,3 +544,51 @@ def test_the_copy_request_names_its_source_and_the_batch_delete_signs_its_body()
         "const digest = CryptoJS.SHA256(body).toString(CryptoJS.enc.Base64);",
     ]
     assert 'key: "x-amz-checksum-sha256", value: digest' in script[2]
+
+
+def scripts_of(item: dict[str, Any], listen: str) -> list[str]:
+    (script,) = [event["script"]["exec"] for event in item.get("event", []) if event["listen"] == listen]
+    return list(script)
+
+
+def test_the_auth_notes_and_scripts_are_exactly_these():
+    """Written out whole: Postman reads each awsv4 entry's `type`, and the scripts run as written."""
+    readonly = build_collection(outputs_for({"allowed_actions": ["s3:GetObject", "s3:ListBucket"]}))
+    assert readonly["auth"] == {
+        "type": "awsv4",
+        "awsv4": [
+            {"key": "accessKey", "value": "{{accessKeyId}}", "type": "string"},
+            {"key": "secretKey", "value": "{{secretAccessKey}}", "type": "string"},
+            {"key": "sessionToken", "value": "{{sessionToken}}", "type": "string"},
+            {"key": "region", "value": "{{region}}", "type": "string"},
+            {"key": "service", "value": "execute-api", "type": "string"},
+        ],
+    }
+    assert readonly["info"]["description"] == (
+        f"Routes of the S3ProxyApi stack at {URL}, signed with AWS Signature (SigV4, execute-api).\n\n"
+        "Set accessKeyId and secretAccessKey (and sessionToken, apiKey) in the collection's variables or an "
+        "environment: the file holds no credential.\n\n"
+        "The walkthrough is left out: the stack does not serve DELETE /{folder}, DELETE /{folder}/{item+}, GET /, "
+        "PUT /{folder}, PUT /{folder}/{item+}."
+    )
+    collection = build_collection(EVERYTHING)
+    assert scripts_of(folders(collection)["Walkthrough"][0], "prerequest") == [
+        "// A fresh bucket name for each run, like the seed's apig-demo-5",
+        "const suffix = Math.random().toString(16).slice(2, 10);",
+        'pm.collectionVariables.set("walkthroughBucket", `apig-demo-${suffix}`);',
+    ]
+    routes = {item["name"]: item for item in folders(collection)["Routes"]}
+    assert scripts_of(routes["POST /{folder}/{item+}?uploads"], "test") == [
+        'pm.collectionVariables.set("uploadId", pm.response.text().match(/<UploadId>([^<]+)</)[1]);'
+    ]
+    assert scripts_of(routes["PUT /{folder}/{item+}?partNumber&uploadId"], "test") == [
+        'pm.collectionVariables.set("partETag", pm.response.headers.get("ETag"));'
+    ]
+    assert scripts_of(routes["POST /{folder}?delete"], "prerequest")[2] == (
+        'pm.request.headers.upsert({ key: "x-amz-checksum-sha256", value: digest });'
+    )
+    with pytest.raises(OutputsError) as refused:
+        build_collection({name: value for name, value in EVERYTHING.items() if name != "routes"})
+    assert (
+        str(refused.value) == "the stack outputs have no `routes` list: the collection is made of the deployed routes"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import urllib.parse
 
@@ -177,3 +178,112 @@ def test_rm_recursive_deletes_only_keys_under_the_prefix_asked_for(scripted, tmp
     assert summary.startswith("delete: 1 of 1 objects in ") and summary.endswith(" s")
     (_, (method, _, _, body)) = [entry[:4] for entry in script.received]
     assert method == "POST" and b"uploads/a.txt" not in body and b"<Key>reports/b.txt</Key>" in body
+
+
+def test_a_copy_names_its_source_version_and_takes_the_etag_from_the_header_when_the_body_has_none(scripted):
+    script, url = scripted
+    script.actions = [(200, b"<CopyObjectResult></CopyObjectResult>", {})]  # the server's ETag header: "e1"
+    copied = client_for(url).copy("src", "a.txt", "dst", "b.txt", source_version_id="v1")
+    assert (copied.etag, copied.version_id, copied.source_version_id) == ('"e1"', None, None)
+    ((method, path, headers, _),) = script.received
+    sent = {name.lower(): value for name, value in headers.items()}
+    assert (method, path.rpartition("/_user_request_")[2]) == ("PUT", "/dst/b.txt")
+    assert sent["x-amz-copy-source"] == "/src/a.txt?versionId=v1"
+    assert "x-amz-metadata-directive" not in sent and "x-amz-copy-source-if-match" not in sent
+
+
+def test_a_copy_without_its_route_says_which_route_and_actions(scripted):
+    _, url = scripted
+    with pytest.raises(RouteNotAllowedError) as refused:
+        client_for(url, routes=("GET /{folder}/{item+} -> s3:GetObject",)).copy("bkt", "a", "bkt", "b")
+    assert refused.value.message == (
+        "a server-side copy needs PUT /{folder}/{item+} [x-amz-copy-source], which the stack does not serve "
+        "(allow the actions s3:GetObject and s3:PutObject)"
+    )
+
+
+def test_a_download_name_keeps_every_printable_ascii_character_but_quotes_and_backslashes():
+    assert content_disposition("X-ray (2).TXT") == (
+        "attachment; filename=\"X-ray (2).TXT\"; filename*=UTF-8''X-ray%20%282%29.TXT"
+    )
+
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # of b"", the GET's payload
+
+
+def query_signature_is_valid(link: str, secret: str) -> bool:
+    """SigV4 in the query string, checked as API Gateway would (AWS SigV4 reference, "Create a signed request"):
+    the canonical request of a GET (path segments encoded once more, for a service other than S3; the query
+    sorted, without the signature; the host header; the empty payload's hash), its string to sign under the
+    credential's scope, and the key derived from the secret for that date, region and service."""
+    split = urllib.parse.urlsplit(link)
+    pairs = urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+    query = dict(pairs)
+
+    def encoded(text: str) -> str:
+        return urllib.parse.quote(text, safe="-_.~")
+
+    canonical_query = "&".join(sorted(f"{encoded(k)}={encoded(v)}" for k, v in pairs if k != "X-Amz-Signature"))
+    canonical = "\n".join(
+        ["GET", urllib.parse.quote(split.path, safe="/~"), canonical_query, f"host:{split.netloc}", "", "host"]
+    )
+    canonical += f"\n{EMPTY_SHA256}"
+    scope = query["X-Amz-Credential"].partition("/")[2]
+    date, region, service, _ = scope.split("/")
+    to_sign = f"AWS4-HMAC-SHA256\n{query['X-Amz-Date']}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = f"AWS4{secret}".encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), query["X-Amz-Signature"])
+
+
+def test_a_download_link_is_a_signed_get_for_an_hour_by_default_of_the_version_and_type_asked(scripted):
+    _, url = scripted
+    client = client_for(url)  # the secret key: "test"
+    link = client.download_link("bkt", "a b.txt", version_id="v1", content_type="text/csv", download_name="x.csv")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert (query["X-Amz-Expires"], query["versionId"], query["response-content-type"]) == ("3600", "v1", "text/csv")
+    assert query["response-content-disposition"] == "attachment; filename=\"x.csv\"; filename*=UTF-8''x.csv"
+    assert query["X-Amz-Credential"].startswith("test/") and query_signature_is_valid(link, "test")
+    assert not query_signature_is_valid(link.replace("v1", "v2"), "test")  # the check checks
+    for seconds in (1, 604800):  # the bounds themselves: 1 s to 7 days
+        bounded = client.download_link("bkt", "k", expires_in=seconds)
+        assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(bounded).query))["X-Amz-Expires"] == str(seconds)
+        assert query_signature_is_valid(bounded, "test")
+
+
+def test_a_batch_delete_without_its_route_says_which_route_and_action(scripted):
+    _, url = scripted
+    with pytest.raises(RouteNotAllowedError) as refused:
+        client_for(url, routes=("GET /{folder} -> s3:ListBucket",)).delete_objects("bkt", ["a"])
+    assert refused.value.message == (
+        "a batch delete needs POST /{folder}?delete, which the stack does not serve (allow the actions s3:DeleteObject)"
+    )
+
+
+def test_routes_given_without_their_actions_are_served_routes(scripted):
+    script, url = scripted
+    script.actions = [(200, b"<DeleteResult/>", {})]
+    assert client_for(url, routes=("POST /{folder}?delete",)).delete_objects("bkt", ["a"]).requests == 1
+
+
+def test_every_batch_is_xml_and_each_batchs_refusals_are_kept(scripted):
+    """1,001 keys: two requests; the first's refusal stays in the result beside the second's; an entry S3 sent
+    without a Key, Code or Message reads as empty."""
+    script, url = scripted
+    first = (
+        b"<DeleteResult><Error><Key>k/0000</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+        b"</DeleteResult>"
+    )
+    second = b"<DeleteResult><Deleted><Key/></Deleted><Error/></DeleteResult>"
+    script.actions = [(200, first, {}), (200, second, {})]
+    result = client_for(url).delete_objects("bkt", [f"k/{n:04}" for n in range(1001)])
+    assert (result.requests, result.deleted) == (2, [""])
+    assert [(e.key, e.code, e.message) for e in result.errors] == [
+        ("k/0000", "AccessDenied", "Access Denied"),
+        ("", "", ""),
+    ]
+    assert [
+        {name.lower(): value for name, value in headers.items()}["content-type"] for _, _, headers, _ in script.received
+    ] == ["application/xml", "application/xml"]
+    assert [body.count(b"<Object>") for _, _, _, body in script.received] == [1000, 1]
