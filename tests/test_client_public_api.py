@@ -54,7 +54,8 @@ def test_the_package_exports_the_documented_names():
 
 
 def test_the_client_offers_every_operation():
-    public = {name for name in dir(S3ProxyClient) if not name.startswith("_")}
+    # `make mutate` adds each method's mutants to the class as `xǁS3ProxyClientǁ<method>__mutmut_<n>`: not the API.
+    public = {name for name in dir(S3ProxyClient) if not name.startswith("_") and "ǁ" not in name}
     assert public == {
         "from_outputs",
         "url",
