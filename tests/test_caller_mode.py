@@ -200,3 +200,20 @@ def test_the_component_exports_the_caller_policy_of_its_stage():
     assert policy["Statement"][0]["Resource"][0] == f"{stage_arn}/GET/*"  # ListObjects: no ListBuckets in a folder
     assert [s["Sid"] for s in policy["Statement"]] == ["InvokeApi", "ListingInCallerFolder", "ObjectsInCallerFolder"]
     assert policy["Statement"][2]["Resource"] == ["arn:aws:s3:::acme-uploads/${aws:username}/*"]
+
+
+def test_the_exported_caller_policy_is_indented_json_pinned_to_the_account_and_its_kms_keys_via_s3_of_its_region():
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    args = CALLER | {"caller_folders": "username", "buckets": ["acme-uploads"], "kms_key_arns": [key]}
+    shown = build(args).outputs["caller_policy"]
+    policy = json.loads(shown)
+    assert shown == json.dumps(policy, indent=2)  # shown as the other policies are: indented by two
+    assert policy["Statement"][2]["Condition"]["StringEquals"]["s3:ResourceAccount"] == [ACCOUNT]
+    # kms:ViaService names S3 in the API's region (AWS KMS Developer Guide, kms:ViaService).
+    assert policy["Statement"][-1] == {
+        "Sid": "KmsThroughS3",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": [key],
+        "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+    }

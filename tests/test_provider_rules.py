@@ -245,6 +245,23 @@ def test_s3_is_told_the_expected_bucket_owner_on_every_route_that_takes_it():
     }
 
 
+def test_only_a_copy_tells_s3_the_expected_owner_of_its_source_bucket():
+    # CopyObject takes x-amz-source-expected-bucket-owner for the source bucket (S3 API reference, CopyObject); the
+    # object PUT carries the copy when GetObject and PutObject are both allowed.
+    def source_owners(args):
+        document = json.loads(build(args).outputs["openapi"])
+        return {
+            f"{verb.upper()} {path}": parameters["integration.request.header.x-amz-source-expected-bucket-owner"]
+            for path, operations in document["paths"].items()
+            for verb, operation in operations.items()
+            if "integration.request.header.x-amz-source-expected-bucket-owner"
+            in (parameters := operation["x-amazon-apigateway-integration"]["requestParameters"])
+        }
+
+    assert source_owners(ALL) == {"PUT /{folder}/{item+}": "'123456789012'"}
+    assert source_owners({"allowed_actions": ["s3:PutObject"]}) == {}
+
+
 def test_one_named_account_is_the_expected_owner_and_several_only_pin_the_policy():
     one = owner_headers(json.loads(build(ALL | {"bucket_accounts": [OTHER_ACCOUNT]}).outputs["openapi"]))
     assert one["GET /{folder}/{item+}"] == f"'{OTHER_ACCOUNT}'"
