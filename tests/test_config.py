@@ -116,6 +116,18 @@ BAD_INPUTS = [
     ({"api_keys": {"names": "app"}}, "api_keys.names", "expected a list of strings"),
     ({"api_keys": {"names": ["app/1"]}}, "api_keys.names", "1-64 letters, digits, '.', '_' or '-'"),
     ({"authorization": "CUSTOM"}, "authorizer", "CUSTOM needs `authorizer`"),
+    # A TOKEN authorizer's identity source is one header (API Gateway API reference, Authorizer `identitySource`).
+    (
+        {
+            "authorization": "CUSTOM",
+            "authorizer": {
+                "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:authorize",
+                "identity_source": "method.request.header.Authorization, method.request.header.X-Tenant",
+            },
+        },
+        "authorizer",
+        "a TOKEN authorizer reads one header, not a list",
+    ),
     ({"bucket_patterns": ["*"]}, "bucket_patterns", "bucket_patterns"),
     ({"integration_credentials": "user"}, "integration_credentials", "'user' is not one of role, caller"),
     ({"caller_folders": "email"}, "caller_folders", "'email' is not one of username, userid, cognito_identity"),
