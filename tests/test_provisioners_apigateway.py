@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import stubbed_aws
 from stubbed_aws import StubbedAws
 
 from tooling.engine import decide
@@ -38,9 +39,8 @@ def create(typ: str, aws: StubbedAws, inputs: dict, keys: dict):
 
 
 def update(typ: str, aws: StubbedAws, recorded: Resource, inputs: dict):
-    provisioner = REGISTRY[typ]
-    prior = (recorded.inputs or {}) | recorded.outputs
-    return provisioner.update(aws, "us-east-1", recorded, prior, provisioner.planned(prior, inputs))
+    """stubbed_aws's engine-like update, for the type `typ`."""
+    return stubbed_aws.update(aws, REGISTRY[typ], recorded, inputs)
 
 
 # --- RestApi and Stage: their tags change first --------------------------------------------------

@@ -224,18 +224,22 @@ WRITE_NORMALIZED = (
 )
 
 
-def test_a_changed_policy_document_is_a_new_default_version_and_old_versions_stay_below_five(aws):
-    """resourcePolicyUpdate: policyPruneVersions (below five versions nothing is deleted), then CreatePolicyVersion
-    as the default; then resourcePolicyRead."""
-    expect_versions(aws, 1)
-    new_version = {"VersionId": "v2", "IsDefaultVersion": True}
+def expect_new_default_version(aws, version: str) -> None:
+    """CreatePolicyVersion of the WRITE document as the default, answered as `version`; then resourcePolicyRead."""
     aws.expect(
         "iam",
         "create_policy_version",
         ARN | {"PolicyDocument": WRITE_NORMALIZED, "SetAsDefault": True},
-        {"PolicyVersion": new_version},
+        {"PolicyVersion": {"VersionId": version, "IsDefaultVersion": True}},
     )
-    expect_policy_read(aws, "v2", WRITE)
+    expect_policy_read(aws, version, WRITE)
+
+
+def test_a_changed_policy_document_is_a_new_default_version_and_old_versions_stay_below_five(aws):
+    """resourcePolicyUpdate: policyPruneVersions (below five versions nothing is deleted), then CreatePolicyVersion
+    as the default; then resourcePolicyRead."""
+    expect_versions(aws, 1)
+    expect_new_default_version(aws, "v2")
     prior = {"policy": policy_text(READ)}
     update(aws, POLICY, recorded(prior, {}, POLICY_ARN), {"policy": policy_text(WRITE)})
 
@@ -245,14 +249,7 @@ def test_with_five_versions_only_the_oldest_non_default_one_is_deleted(aws):
     update, the oldest non-default one."""
     expect_versions(aws, 5)
     aws.expect("iam", "delete_policy_version", ARN | {"VersionId": "v1"})
-    new_version = {"VersionId": "v6", "IsDefaultVersion": True}
-    aws.expect(
-        "iam",
-        "create_policy_version",
-        ARN | {"PolicyDocument": WRITE_NORMALIZED, "SetAsDefault": True},
-        {"PolicyVersion": new_version},
-    )
-    expect_policy_read(aws, "v6", WRITE)
+    expect_new_default_version(aws, "v6")
     prior = {"policy": policy_text(READ)}
     update(aws, POLICY, recorded(prior, {}, POLICY_ARN), {"policy": policy_text(WRITE)})
 
