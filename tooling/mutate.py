@@ -154,14 +154,14 @@ def mutmut(directory: Path, *args: str, timeout: float | None = None) -> subproc
     )
 
 
+# mutmut's progress spinner: each of its redraws is a line starting with one of these.
+SPINNER = frozenset("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+
 def said(ran: subprocess.CompletedProcess[str]) -> str:
     """The end of what mutmut printed, without its spinner's redrawn lines (thousands of them over a long run)."""
     lines = [line for line in (ran.stdout + ran.stderr).splitlines() if line.strip() and line[0] not in SPINNER]
     return "\n".join(lines[-40:])
-
-
-# mutmut's progress spinner: each of its redraws is a line starting with one of these.
-SPINNER = frozenset("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
 
 
 def run_target(target: Target, budget: float, children: int, survivors_only: bool, resume: bool) -> Outcome:
